@@ -1,0 +1,18 @@
+// Runs every test/**/*.test.ts except the end-to-end suite with Node's own test runner (via tsx).
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const skip = new Set(['test/e2e', 'test/desktop']);
+function find(dir) {
+  if (skip.has(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return find(path);
+    return name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+const only = process.argv.slice(2);
+const files = only.length ? only : find('test').sort();
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], { stdio: 'inherit' });
+process.exit(result.status ?? 1);

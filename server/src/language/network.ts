@@ -1,0 +1,112 @@
+/**
+ * The Network: the one contract between the language and everything else (server features, CLI,
+ * webview, runner). It is plain JSON; `cnn table --format json` prints exactly this object.
+ * Lines and columns here are 1-based, as a user reads them.
+ */
+
+/** `[H, W, C]` for images, `[N]` for flat vectors. */
+export type Shape = [number, number, number] | [number];
+
+export type LayerKind =
+  | 'conv'
+  | 'maxpool'
+  | 'avgpool'
+  | 'globalavgpool'
+  | 'fc'
+  | 'softmax'
+  | 'dropout'
+  | 'lrn'
+  | 'batchnorm';
+
+export type Activation = 'relu' | 'prelu' | 'prelu-shared' | 'leakyrelu' | 'tanh' | 'sigmoid' | 'none';
+
+export type Init = { kind: 'he' } | { kind: 'xavier' } | { kind: 'gaussian'; std: number };
+
+export type Rounding = 'floor' | 'ceil';
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+export interface NetworkDiagnostic {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  severity: Severity;
+  code: string;
+  message: string;
+}
+
+export interface NetworkLayer {
+  name: string;
+  kind: LayerKind;
+  /** 1-based line of the layer statement. */
+  line: number;
+  input: Shape;
+  output: Shape;
+  /** Unrounded output size per spatial axis, (n + 2p - f)/s + 1; conv and pooling only. */
+  raw?: [number, number];
+  kernel?: [number, number];
+  stride?: [number, number];
+  pad?: [number, number];
+  round?: Rounding;
+  groups?: number;
+  /** Filters (conv), units (fc) or classes (softmax). */
+  count?: number;
+  act?: Activation;
+  init?: Init;
+  /** Standard deviation the init draws weights with. */
+  initStd?: number;
+  bias?: boolean;
+  /** Dropout rate. */
+  rate?: number;
+  /** LRN window size. */
+  size?: number;
+  neurons: number;
+  /** The seed's "size of filter + 1": kh·kw·Cin/groups + 1 (conv), inputs + 1 (fc, softmax); + 0 without bias. */
+  filterPlusOne?: number;
+  /** Trainable parameters: weights + biases + activation slopes (+ batchnorm scale and shift). */
+  params: number;
+  weights: number;
+  biases: number;
+  /** PReLU slopes. */
+  activationParams: number;
+  macs: number;
+  /** Fan-in n = kh·kw·Cin/groups (conv) or inputs (fc); fan-out = kh·kw·filters/groups or units. */
+  fanIn?: number;
+  fanOut?: number;
+  /** Receptive field of one output unit on the input image, per axis (H, W). */
+  receptiveField: [number, number];
+  /** Effective stride (jump) of this layer's output grid on the input image, per axis. */
+  jump: [number, number];
+}
+
+export interface NetworkTotals {
+  params: number;
+  /** Conv, pooling, fc and softmax outputs, as the seed's table sums its column. */
+  neurons: number;
+  /** Conv, fc and softmax outputs only, as the AlexNet paper counts. */
+  neuronsConvFc: number;
+  macs: number;
+}
+
+export type Dataset = { kind: 'shapes' } | { kind: 'mnist' } | { kind: 'folder'; path: string };
+
+export interface TrainSettings {
+  dataset?: Dataset;
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  momentum?: number;
+  weightDecay?: number;
+  optimizer?: 'sgd' | 'adam';
+  seed?: number;
+}
+
+export interface Network {
+  network?: string;
+  input?: Shape;
+  layers: NetworkLayer[];
+  totals: NetworkTotals;
+  train?: TrainSettings;
+  diagnostics: NetworkDiagnostic[];
+}
