@@ -1,0 +1,103 @@
+/**
+ * The syntax tree of a `.cnn` file. Positions are 0-based lines and UTF-16 character offsets,
+ * as the Language Server Protocol counts them, so features hand them to the editor unchanged.
+ */
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+/** A run of characters on one line. */
+export interface Span {
+  line: number;
+  start: number;
+  end: number;
+}
+
+export type Value =
+  | { type: 'number'; value: number; text: string; span: Span }
+  | { type: 'size'; parts: number[]; span: Span }
+  | { type: 'name'; name: string; span: Span }
+  | { type: 'call'; name: string; arg: string; argSpan: Span; span: Span };
+
+export interface KeyValue {
+  key: string;
+  keySpan: Span;
+  /** Absent when the line ends after `key=` or the value could not be read. */
+  value?: Value;
+  span: Span;
+}
+
+interface StatementBase {
+  /** The whole statement, comment excluded. */
+  span: Span;
+  /** The leading keyword (network, input, defaults, train) or the layer kind. */
+  keywordSpan: Span;
+}
+
+export interface NetworkStatement extends StatementBase {
+  type: 'network';
+  name?: string;
+  nameSpan?: Span;
+}
+
+export interface InputStatement extends StatementBase {
+  type: 'input';
+  size?: Value;
+}
+
+export interface DefaultsStatement extends StatementBase {
+  type: 'defaults';
+  pairs: KeyValue[];
+}
+
+export interface LayerStatement extends StatementBase {
+  type: 'layer';
+  label?: string;
+  labelSpan?: Span;
+  /** As written (`dense`, `conv`, or a typo). */
+  kind: string;
+  count?: number;
+  countSpan?: Span;
+  pairs: KeyValue[];
+}
+
+export interface TrainStatement extends StatementBase {
+  type: 'train';
+  pairs: KeyValue[];
+}
+
+export type Statement = NetworkStatement | InputStatement | DefaultsStatement | LayerStatement | TrainStatement;
+
+export interface Comment {
+  span: Span;
+  text: string;
+}
+
+export interface SyntaxDiagnostic {
+  span: Span;
+  code: string;
+  message: string;
+}
+
+export interface CnnDocument {
+  text: string;
+  lines: string[];
+  statements: Statement[];
+  comments: Comment[];
+  diagnostics: SyntaxDiagnostic[];
+}
+
+export function spanToRange(span: Span): Range {
+  return { start: { line: span.line, character: span.start }, end: { line: span.line, character: span.end } };
+}
+
+export function spanContains(span: Span, position: Position): boolean {
+  return span.line === position.line && position.character >= span.start && position.character <= span.end;
+}
