@@ -459,7 +459,7 @@ class Analyzer {
     layer.neurons = layer.output.reduce((a, b) => a * b, 1);
     this.receptiveField = layer.receptiveField;
     this.jump = layer.jump;
-    return layer;
+    return inContractOrder(layer);
   }
 
   /** Layers that see the whole map at once: their unit's field covers the whole input image. */
@@ -543,6 +543,19 @@ class Analyzer {
       }
     });
   }
+}
+
+const CONTRACT_ORDER: readonly (keyof NetworkLayer)[] = [
+  'name', 'kind', 'line', 'input', 'output', 'raw', 'kernel', 'stride', 'pad', 'round', 'groups', 'count',
+  'neurons', 'filterPlusOne', 'params', 'weights', 'biases', 'activationParams', 'macs',
+  'act', 'init', 'initStd', 'bias', 'rate', 'size', 'fanIn', 'fanOut', 'receptiveField', 'jump',
+];
+
+/** The JSON reads in the spec's order (name, kind, line, shapes, sizes, counts), absent keys left out. */
+function inContractOrder(layer: NetworkLayer): NetworkLayer {
+  const ordered: Record<string, unknown> = {};
+  for (const key of CONTRACT_ORDER) if (layer[key] !== undefined) ordered[key] = layer[key];
+  return ordered as unknown as NetworkLayer;
 }
 
 function sum<T>(items: T[], value: (item: T) => number): number {

@@ -1,0 +1,137 @@
+/**
+ * The `cnn` command line: the editor's numbers outside the editor. A thin layer over the
+ * language library; exit codes: 0 no error, 1 an error in a file, 2 usage or I/O.
+ */
+import { readFileSync } from 'node:fs';
+import { analyzeText, type Analysis } from './language/analyze';
+import { renderTable, TABLE_FORMATS, type TableFormat } from './language/table';
+import { formatCheckLine } from './language/checkReport';
+
+const USAGE = `Usage:
+  cnn table FILE [--format text|markdown|csv|json]   the layer table (the seed's spreadsheet) with totals
+  cnn check FILE... [--warnings-as-errors]          diagnostics as FILE:LINE:COL: SEVERITY: MESSAGE [CODE]
+  cnn --help | --version
+
+Exit codes: 0 no error, 1 a file has an error, 2 usage or I/O error.`;
+
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  readFile(path: string): string;
+}
+
+class UsageError extends Error {}
+
+function analyseFile(path: string, io: Io): Analysis {
+  let text: string;
+  try {
+    text = io.readFile(path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new IoError(`cnn: cannot read ${path}: ${reason}`);
+  }
+  return analyzeText(text);
+}
+
+class IoError extends Error {}
+
+function hasError(analysis: Analysis): boolean {
+  return analysis.diagnostics.some((d) => d.severity === 'error');
+}
+
+function option(args: string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  if (at < 0) return undefined;
+  const value = args[at + 1];
+  if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
+  args.splice(at, 2);
+  return value;
+}
+
+function table(args: string[], io: Io): number {
+  const format = (option(args, '--format') ?? 'text') as TableFormat;
+  if (!TABLE_FORMATS.includes(format)) throw new UsageError(`unknown format '${format}' (text, markdown, csv, json)`);
+  const unknown = args.find((a) => a.startsWith('--'));
+  if (unknown) throw new UsageError(`unknown option ${unknown}`);
+  if (args.length !== 1) throw new UsageError('cnn table takes one FILE');
+  const analysis = analyseFile(args[0], io);
+  io.stdout.write(renderTable(analysis.network, format));
+  // JSON carries its diagnostics; the other formats say them on stderr so a pipe gets a clean table.
+  if (format !== 'json') {
+    for (const d of analysis.diagnostics) io.stderr.write(formatCheckLine(args[0], d) + '\n');
+  }
+  return hasError(analysis) ? 1 : 0;
+}
+
+function check(args: string[], io: Io): number {
+  const strict = args.includes('--warnings-as-errors');
+  const files = args.filter((a) => a !== '--warnings-as-errors');
+  const unknown = files.find((a) => a.startsWith('--'));
+  if (unknown) throw new UsageError(`unknown option ${unknown}`);
+  if (files.length === 0) throw new UsageError('cnn check needs at least one FILE');
+  let failed = false;
+  let unreadable = false;
+  for (const file of files) {
+    let analysis: Analysis;
+    try {
+      analysis = analyseFile(file, io);
+    } catch (error) {
+      if (!(error instanceof IoError)) throw error;
+      io.stderr.write(error.message + '\n');
+      unreadable = true;
+      continue;
+    }
+    for (const d of analysis.diagnostics) io.stdout.write(formatCheckLine(file, d) + '\n');
+    if (hasError(analysis) || (strict && analysis.diagnostics.some((d) => d.severity === 'warning'))) failed = true;
+  }
+  if (unreadable) return 2;
+  return failed ? 1 : 0;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'table':
+        return table(args, io);
+      case 'check':
+        return check(args, io);
+      case '--version':
+      case '-v':
+        io.stdout.write(`cnn ${VERSION}\n`);
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        io.stdout.write(USAGE + '\n');
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`cnn: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof IoError) {
+      io.stderr.write(error.message + '\n');
+      return 2;
+    }
+    io.stderr.write(`cnn: internal error: ${(error as Error)?.message ?? error}\n`);
+    return 2;
+  }
+}
+
+declare const __VERSION__: string | undefined;
+const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
+
+/** Runs the command line on this process's arguments and streams. */
+export function run(): void {
+  const io: Io = { stdout: process.stdout, stderr: process.stderr, readFile: (p) => readFileSync(p, 'utf8') };
+  main(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+}
+
+if (require.main === module) run();
