@@ -1,0 +1,56 @@
+import type { ChildProcess } from 'node:child_process';
+
+export declare const ROOT: string;
+export declare const SPEC_DIR: string;
+export declare const CACHE_DIR: string;
+export declare const INSTALL_LOG: string;
+
+export declare class MissingPrerequisite extends Error {
+  constructor(what: string, message: string);
+  what: string;
+}
+
+export declare function isCI(): boolean;
+export declare function codeServerVersion(): string;
+export declare function findNode24(): string | undefined;
+export declare function codeServerStatus(): { installed: boolean; node?: string; entry: string; reason?: string };
+export declare function missingBuildTools(): string[];
+export declare function ensureCodeServer(options?: { log?: (line: string) => void }): Promise<{ installed: boolean; node?: string; entry: string; reason?: string }>;
+export declare function freePort(): Promise<number>;
+export declare const DEFAULT_SETTINGS: Record<string, unknown>;
+
+export interface StartOptions {
+  /** Folder to open as the workspace. */
+  folder?: string;
+  /** A .vsix to install into the fresh extensions folder before starting. */
+  vsix?: string;
+  /** Added to (and overriding) DEFAULT_SETTINGS in the fresh user settings.json. */
+  settings?: Record<string, unknown>;
+  port?: number;
+  /** Where the fresh profile folder is made (default: the OS temp folder). */
+  profileParent?: string;
+  /** Keep the profile folder after stop() (for debugging). */
+  keepProfile?: boolean;
+  startTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface CodeServer {
+  url: string;
+  port: number;
+  profile: string;
+  logFile: string;
+  process: ChildProcess;
+  /** The workbench URL opening `folder`, and `file` in an editor when given. */
+  workbenchUrl(folder?: string, file?: string): string;
+  /** The last 20,000 characters code-server printed. */
+  output(): string;
+  /** Ends code-server and everything it started; removes the profile folder. */
+  stop(): Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export declare function startCodeServer(options: StartOptions): Promise<CodeServer>;
+export declare function findChromium(): string | undefined;
+export declare const CHROMIUM_ARGS: string[];
+export declare const chromiumHint: string;
