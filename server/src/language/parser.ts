@@ -96,6 +96,7 @@ class LineParser {
     if (next && (next.type === 'number' || next.type === 'size') && this.tokens[this.at + 1]?.type !== 'equals') {
       count = next;
       this.at++;
+      if (count.type === 'number' && this.digitSeparator(count)) return undefined;
     }
     const statement: Statement = {
       type: 'layer',
@@ -180,13 +181,15 @@ class LineParser {
   }
 
   /** `1_600` lexes as `1` and `_600`: say what is wrong instead of "unexpected '_600'". */
-  private digitSeparator(number: Token): void {
+  private digitSeparator(number: Token): boolean {
     const next = this.tokens[this.at];
     if (next?.type === 'word' && next.start === number.end && next.text.startsWith('_')) {
       const written = number.text + next.text;
       this.error({ ...next, start: number.start }, 'syntax-error', `Digit separators are not allowed: write ${written.replace(/_/g, '')} instead of ${written}`);
       this.at++;
+      return true;
     }
+    return false;
   }
 
   private take(type: Token['type']): Token | undefined {
