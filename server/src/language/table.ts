@@ -35,15 +35,17 @@ function axes(pair: [number, number] | undefined, format: (n: number) => string 
 }
 
 function outputSize(layer: NetworkLayer): string {
-  if (!layer.raw) return layer.output.length === 3 ? axes([layer.output[0], layer.output[1]]) : '';
+  if (layer.output.length !== 3) return '';
   const out: [number, number] = [layer.output[0], layer.output[1]];
+  if (!layer.raw) return axes(out);
   const whole = Number.isInteger(layer.raw[0]) && Number.isInteger(layer.raw[1]);
   return whole ? axes(out) : `${axes(layer.raw, formatReal)} → ${axes(out)}`;
 }
 
 export function tableRows(network: Network, group: (n: number) => string = groupDigits): TableRow[] {
   const rows: TableRow[] = network.layers.map((layer) => {
-    const image = layer.input.length === 3;
+    const input = layer.input;
+    const image = input.length === 3;
     const flatInputs = layer.input.reduce((a, b) => a * b, 1);
     const dense = layer.kind === 'fc' || layer.kind === 'softmax';
     return {
@@ -51,8 +53,8 @@ export function tableRows(network: Network, group: (n: number) => string = group
       cells: [
         layer.name,
         layer.kind,
-        dense || !image ? group(flatInputs) : axes([layer.input[0], layer.input[1]]),
-        image && !dense ? String(layer.input[2]) : '',
+        dense || input.length !== 3 ? group(flatInputs) : axes([input[0], input[1]]),
+        input.length === 3 && !dense ? String(input[2]) : '',
         axes(layer.kernel),
         axes(layer.pad),
         axes(layer.stride),
