@@ -1,0 +1,40 @@
+/**
+ * The extension host side: starts the language server (dist/server.js, over IPC) for .cnn
+ * documents and registers the commands. Everything language-specific happens in the server.
+ */
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { LayerTablePanels } from './layerTablePanel';
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'cnn' },
+      { scheme: 'untitled', language: 'cnn' },
+    ],
+    synchronize: { configurationSection: 'cnn' },
+  };
+  client = new LanguageClient('cnn', 'CNN Spec', serverOptions, clientOptions);
+
+  const panels = new LayerTablePanels(context.extensionUri, client);
+  context.subscriptions.push(
+    panels,
+    vscode.commands.registerCommand('cnn.showLayerTable', (uri?: unknown) =>
+      panels.show(uri instanceof vscode.Uri ? uri : undefined),
+    ),
+  );
+
+  await client.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}
