@@ -128,6 +128,11 @@ const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
 
 /** Runs the command line on this process's arguments and streams. */
 export function run(): void {
+  // `cnn table FILE | head` closes the pipe early; that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const io: Io = { stdout: process.stdout, stderr: process.stderr, readFile: (p) => readFileSync(p, 'utf8') };
   main(process.argv.slice(2), io).then((code) => {
     process.exitCode = code;

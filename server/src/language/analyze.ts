@@ -35,6 +35,8 @@ export interface Diagnostic {
   severity: Severity;
   code: string;
   message: string;
+  /** What a quick fix needs: the word to put in place of a misspelt one. */
+  data?: { suggestion?: string };
 }
 
 export interface AnalyzeOptions {
@@ -174,10 +176,12 @@ class Analyzer {
     };
   }
 
-  private report(span: Span, severity: Severity, code: string, message: string): void {
+  private report(span: Span, severity: Severity, code: string, message: string, suggestion?: string): void {
     const override = this.options.severity?.[code];
     if (override === 'off') return;
-    this.diagnostics.push({ range: spanToRange(span), severity: override ?? severity, code, message });
+    const diagnostic: Diagnostic = { range: spanToRange(span), severity: override ?? severity, code, message };
+    if (suggestion !== undefined) diagnostic.data = { suggestion };
+    this.diagnostics.push(diagnostic);
   }
 
   private networkLine(statement: NetworkStatement, index: number): void {
@@ -238,7 +242,7 @@ class Analyzer {
     const guesses = closest(pair.key, words);
     const list = allowed.length ? `it takes ${allowed.join(', ')}` : 'it takes no keys';
     const message = why ?? `Unknown key '${pair.key}'${guesses.length ? `: did you mean '${guesses[0]}'?` : ''} (${list})`;
-    this.report(pair.keySpan, 'error', 'unknown-key', message);
+    this.report(pair.keySpan, 'error', 'unknown-key', message, why ? undefined : guesses[0]);
   }
 
   /** The value, read and checked; undefined (with a diagnostic) when it cannot be used. */
@@ -246,7 +250,10 @@ class Analyzer {
     if (!pair.value) return undefined; // the parser already said what is missing
     const read = KEYS[key].read(pair.value);
     if (!read.ok) {
-      this.report(pair.value.span, 'error', 'invalid-value', `Invalid ${key}: ${read.message}`);
+      const written = pair.value.type === 'name' ? pair.value.name : undefined;
+      const guess = written && KEYS[key].values ? closest(written, KEYS[key].values!)[0] : undefined;
+      const message = `Invalid ${key}: ${read.message}${guess ? `; did you mean '${guess}'?` : ''}`;
+      this.report(pair.value.span, 'error', 'invalid-value', message, guess);
       return undefined;
     }
     return read.value;
@@ -275,6 +282,7 @@ class Analyzer {
         'error',
         'unknown-kind',
         `Unknown layer kind '${statement.kind}'${guesses.length ? `: did you mean '${guesses[0]}'?` : ''} (kinds: ${KIND_WORDS.join(', ')})`,
+        guesses[0],
       );
       return;
     }

@@ -1,0 +1,98 @@
+/**
+ * Formatting: layer lines in aligned columns (label, kind and count, then each key=value under
+ * the one above it), one space elsewhere, no trailing spaces. Lines it cannot read are left alone.
+ */
+import type { TextEdit } from 'vscode-languageserver-types';
+import type { Analysis } from './analyze';
+import type { KeyValue, LayerStatement, Statement } from './syntax';
+
+interface LayerColumns {
+  line: number;
+  label: string;
+  kind: string;
+  pairs: string[];
+  comment?: string;
+}
+
+function pairText(line: string, pair: KeyValue): string {
+  return `${pair.key}=${pair.value ? line.slice(pair.value.span.start, pair.value.span.end) : ''}`;
+}
+
+function layerColumns(line: string, statement: LayerStatement, comment?: string): LayerColumns {
+  const kind = statement.count !== undefined ? `${statement.kind} ${line.slice(statement.countSpan!.start, statement.countSpan!.end)}` : statement.kind;
+  return {
+    line: statement.span.line,
+    label: statement.label ? `${statement.label}:` : '',
+    kind,
+    pairs: statement.pairs.map((p) => pairText(line, p)),
+    comment,
+  };
+}
+
+function otherStatement(line: string, statement: Exclude<Statement, LayerStatement>): string {
+  switch (statement.type) {
+    case 'network':
+      return statement.name ? `network ${statement.name}` : 'network';
+    case 'input':
+      return statement.size ? `input ${line.slice(statement.size.span.start, statement.size.span.end)}` : 'input';
+    case 'defaults':
+    case 'train':
+      return [statement.type, ...statement.pairs.map((p) => pairText(line, p))].join(' ');
+  }
+}
+
+function alignBlock(block: LayerColumns[], out: Map<number, string>): void {
+  const labelWidth = Math.max(...block.map((b) => b.label.length));
+  // Only lines with keys after the kind need it padded: `fc 1600` alone stays short.
+  const kindWidth = Math.max(0, ...block.filter((b) => b.pairs.length).map((b) => b.kind.length));
+  const pairWidths: number[] = [];
+  for (const b of block) b.pairs.forEach((p, i) => (pairWidths[i] = Math.max(pairWidths[i] ?? 0, p.length)));
+  const texts = block.map((b) => {
+    const columns = [...(labelWidth ? [b.label.padEnd(labelWidth)] : []), b.pairs.length ? b.kind.padEnd(kindWidth) : b.kind, ...b.pairs.map((p, i) => p.padEnd(pairWidths[i]))];
+    return columns.join(' ').trimEnd();
+  });
+  const commentColumn = Math.max(...texts.map((t) => t.length)) + 2;
+  block.forEach((b, i) => out.set(b.line, b.comment ? `${texts[i].padEnd(commentColumn)}${b.comment}` : texts[i]));
+}
+
+export function format(analysis: Analysis): TextEdit[] {
+  const { lines, statements, comments, diagnostics } = analysis.document;
+  const unreadable = new Set(diagnostics.map((d) => d.span.line));
+  const commentAt = new Map(comments.map((c) => [c.span.line, c.text.trimEnd()]));
+  const statementAt = new Map(statements.map((s) => [s.span.line, s]));
+  const formatted = new Map<number, string>();
+  let block: LayerColumns[] = [];
+  const flush = () => {
+    if (block.length) alignBlock(block, formatted);
+    block = [];
+  };
+  lines.forEach((line, index) => {
+    const statement = statementAt.get(index);
+    if (unreadable.has(index)) {
+      flush();
+      formatted.set(index, line.trimEnd());
+      return;
+    }
+    if (!statement) {
+      // Blank lines end a block; a comment line sits inside one without breaking it.
+      if (!commentAt.has(index)) flush();
+      formatted.set(index, line.trim());
+      return;
+    }
+    if (statement.type === 'layer') {
+      block.push(layerColumns(line, statement, commentAt.get(index)));
+      return;
+    }
+    flush();
+    const text = otherStatement(line, statement);
+    const comment = commentAt.get(index);
+    formatted.set(index, comment ? `${text}  ${comment}` : text);
+  });
+  flush();
+  const edits: TextEdit[] = [];
+  lines.forEach((line, index) => {
+    const text = formatted.get(index) ?? line;
+    if (text !== line) edits.push({ range: { start: { line: index, character: 0 }, end: { line: index, character: line.length } }, newText: text });
+  });
+  return edits;
+}

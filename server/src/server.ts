@@ -1,0 +1,165 @@
+/**
+ * The language server: LSP wiring only. Every answer comes from the pure library in ./language.
+ * Transport: IPC when VS Code starts it, `--stdio` for any other editor.
+ */
+import {
+  CodeActionKind,
+  createConnection,
+  DiagnosticSeverity,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Diagnostic as LspDiagnostic,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { analyzeText, type Analysis, type AnalyzeOptions, type Diagnostic } from './language/analyze';
+import { quickFixes } from './language/codeActions';
+import { completion } from './language/completion';
+import { format } from './language/formatting';
+import { hover } from './language/hover';
+import { inlayHints } from './language/inlayHints';
+import type { Severity } from './language/network';
+import { documentSymbols } from './language/symbols';
+
+export const NETWORK_REQUEST = 'cnn/network';
+
+interface Settings {
+  diagnostics: { nonIntegerOutput: Severity | 'off' };
+  inlayHints: { enabled: boolean };
+}
+
+const DEFAULT_SETTINGS: Settings = { diagnostics: { nonIntegerOutput: 'warning' }, inlayHints: { enabled: true } };
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+// Without an explicit transport (a plain `cnn-language-server`), stdio is what editors expect.
+if (!process.argv.some((a) => a === '--stdio' || a.startsWith('--node-ipc') || a.startsWith('--socket') || a.startsWith('--pipe'))) {
+  process.argv.push('--stdio');
+}
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const analyses = new Map<string, { version: number; analysis: Analysis }>();
+let settings: Settings = DEFAULT_SETTINGS;
+let pullConfiguration = false;
+
+function options(): AnalyzeOptions {
+  return { severity: { 'non-integer-output': settings.diagnostics.nonIntegerOutput } };
+}
+
+function analysisOf(uri: string): Analysis | undefined {
+  const document = documents.get(uri);
+  if (!document) return undefined;
+  const cached = analyses.get(uri);
+  if (cached && cached.version === document.version) return cached.analysis;
+  const analysis = analyzeText(document.getText(), options());
+  analyses.set(uri, { version: document.version, analysis });
+  return analysis;
+}
+
+function toLsp(d: Diagnostic): LspDiagnostic {
+  return { range: d.range, severity: SEVERITY[d.severity], code: d.code, source: 'cnn', message: d.message, data: d.data };
+}
+
+function publish(uri: string): void {
+  const analysis = analysisOf(uri);
+  if (analysis) void connection.sendDiagnostics({ uri, diagnostics: analysis.diagnostics.map(toLsp) });
+}
+
+async function loadSettings(): Promise<void> {
+  if (!pullConfiguration) return;
+  const section = (await connection.workspace.getConfiguration('cnn')) as Partial<Settings> | null;
+  settings = {
+    diagnostics: { ...DEFAULT_SETTINGS.diagnostics, ...section?.diagnostics },
+    inlayHints: { ...DEFAULT_SETTINGS.inlayHints, ...section?.inlayHints },
+  };
+  analyses.clear();
+  for (const document of documents.all()) publish(document.uri);
+  connection.languages.inlayHint.refresh().catch(() => undefined);
+}
+
+connection.onInitialize((params): InitializeResult => {
+  pullConfiguration = params.capabilities.workspace?.configuration === true;
+  const initial = params.initializationOptions as Partial<Settings> | undefined;
+  if (initial) settings = { diagnostics: { ...DEFAULT_SETTINGS.diagnostics, ...initial.diagnostics }, inlayHints: { ...DEFAULT_SETTINGS.inlayHints, ...initial.inlayHints } };
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      inlayHintProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      completionProvider: { triggerCharacters: ['=', ':', ' '] },
+      documentSymbolProvider: true,
+      documentFormattingProvider: true,
+    },
+    serverInfo: { name: 'cnn-language-server', version: typeof __VERSION__ === 'string' ? __VERSION__ : 'dev' },
+  };
+});
+
+declare const __VERSION__: string | undefined;
+
+connection.onInitialized(() => void loadSettings());
+connection.onDidChangeConfiguration((change) => {
+  if (pullConfiguration) {
+    void loadSettings();
+    return;
+  }
+  const section = (change.settings as { cnn?: Partial<Settings> } | undefined)?.cnn;
+  settings = { diagnostics: { ...DEFAULT_SETTINGS.diagnostics, ...section?.diagnostics }, inlayHints: { ...DEFAULT_SETTINGS.inlayHints, ...section?.inlayHints } };
+  analyses.clear();
+  for (const document of documents.all()) publish(document.uri);
+});
+
+documents.onDidChangeContent((change) => publish(change.document.uri));
+documents.onDidClose((event) => {
+  analyses.delete(event.document.uri);
+  void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
+});
+
+connection.onHover((params) => {
+  const analysis = analysisOf(params.textDocument.uri);
+  return analysis ? hover(analysis, params.position) : null;
+});
+
+connection.languages.inlayHint.on((params) => {
+  const analysis = analysisOf(params.textDocument.uri);
+  return analysis && settings.inlayHints.enabled ? inlayHints(analysis, params.range) : [];
+});
+
+connection.onCodeAction((params) => {
+  const analysis = analysisOf(params.textDocument.uri);
+  if (!analysis) return [];
+  return quickFixes(analysis, params.range, options()).map((fix) => ({
+    title: fix.title,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [toLsp(fix.diagnostic)],
+    isPreferred: fix.preferred,
+    edit: { changes: { [params.textDocument.uri]: fix.edits } },
+  }));
+});
+
+connection.onCompletion((params) => {
+  const analysis = analysisOf(params.textDocument.uri);
+  return analysis ? completion(analysis, params.position) : [];
+});
+
+connection.onDocumentSymbol((params) => {
+  const analysis = analysisOf(params.textDocument.uri);
+  return analysis ? documentSymbols(analysis) : [];
+});
+
+connection.onDocumentFormatting((params) => {
+  const analysis = analysisOf(params.textDocument.uri);
+  return analysis ? format(analysis) : [];
+});
+
+connection.onRequest(NETWORK_REQUEST, (params: { uri: string }) => analysisOf(params.uri)?.network ?? null);
+
+documents.listen(connection);
+connection.listen();
