@@ -1,0 +1,122 @@
+/**
+ * The built language server over a real LSP connection (spawned, JSON-RPC over stdio), on the
+ * examples: diagnostics, hover, a quick fix applied and re-checked, completion, inlay hints,
+ * symbols, formatting, settings and the cnn/network request.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { applyEdits } from '../../server/src/language/textEdits';
+import { LspClient, uriOf } from './lspClient';
+
+const coursework = readFileSync('examples/alexnet-coursework.cnn', 'utf8');
+const variant224 = readFileSync('examples/alexnet-224.cnn', 'utf8');
+const courseworkUri = uriOf('examples/alexnet-coursework.cnn');
+const variantUri = uriOf('examples/alexnet-224.cnn');
+
+let client: LspClient;
+
+before(async () => {
+  client = new LspClient();
+  const init = await client.initialize();
+  assert.ok(init.capabilities.hoverProvider);
+  assert.ok(init.capabilities.inlayHintProvider);
+});
+
+after(async () => {
+  assert.equal(await client.stop(), 0, `server exits cleanly: ${client.stderr.join('')}`);
+});
+
+type Hover = { contents: { kind: string; value: string } };
+
+test('diagnostics as the document opens: the coursework warns once, on pool3', async () => {
+  const published = await client.open(courseworkUri, coursework);
+  assert.deepEqual(published.diagnostics.map((d) => [d.range.start.line, d.code, d.severity]), [[10, 'non-integer-output', 2]]);
+  assert.match(published.diagnostics[0].message, /3\.33 is not whole/);
+});
+
+test('hover on conv2 shows 86,528 neurons and 221,312 params with the breakdown', async () => {
+  const result = await client.request<Hover>('textDocument/hover', { textDocument: { uri: courseworkUri }, position: { line: 5, character: 9 } });
+  const text = result.contents.value;
+  assert.match(text, /\(27 \+ 2·2 − 6\)\/1 \+ 1 = 26/);
+  assert.match(text, /26·26·128 = \*\*86,528\*\*/);
+  assert.match(text, /filters × \(6·6·48 \+ 1\) = 128 × 1,729 = \*\*221,312\*\*/);
+  assert.match(text, /std = √\(2 \/ 1,728\) = 0\.034/);
+});
+
+test('hover on input shows the totals', async () => {
+  const result = await client.request<Hover>('textDocument/hover', { textDocument: { uri: courseworkUri }, position: { line: 1, character: 2 } });
+  assert.match(result.contents.value, /params: \*\*7,672,104\*\*/);
+  assert.match(result.contents.value, /neurons: \*\*356,872\*\*.*302,296/);
+});
+
+test('the 224 variant: non-integer-output on conv1, fixed by input 227x227x3, re-checked', async () => {
+  const published = await client.open(variantUri, variant224);
+  const conv1 = published.diagnostics.find((d) => d.range.start.line === 6)!;
+  assert.equal(conv1.code, 'non-integer-output');
+  type Action = { title: string; isPreferred?: boolean; edit: { changes: Record<string, { range: never; newText: string }[]> } };
+  const actions = await client.request<Action[]>('textDocument/codeAction', {
+    textDocument: { uri: variantUri },
+    range: conv1.range,
+    context: { diagnostics: [conv1] },
+  });
+  const fix = actions.find((a) => a.title.startsWith('Set input to 227x227x3 → conv1 output 55×55×48'));
+  assert.ok(fix, `offered: ${actions.map((a) => a.title).join('; ')}`);
+  assert.equal(actions[0], fix, 'the fix that leaves fewest sizes broken comes first');
+  assert.equal(fix.isPreferred, true);
+  const fixed = applyEdits(variant224, fix.edit.changes[variantUri]);
+  assert.match(fixed, /^input 227x227x3$/m);
+  const after = await client.replace(variantUri, fixed, 2);
+  assert.equal(after.diagnostics.some((d) => d.range.start.line === 6), false, 'conv1 is whole now');
+  const hover = await client.request<Hover>('textDocument/hover', { textDocument: { uri: variantUri }, position: { line: 6, character: 2 } });
+  assert.match(hover.contents.value, /\(227 \+ 2·0 − 11\)\/4 \+ 1 = 55\b/);
+});
+
+test('completion offers kinds at the start of a line and a kind\'s keys after it', async () => {
+  const uri = 'untitled:completion.cnn';
+  await client.open(uri, 'input 28x28x1\n\nconv 6 \nconv 6 f=5 act=');
+  type Item = { label: string };
+  const start = await client.request<Item[]>('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: 0 } });
+  assert.ok(['conv', 'maxpool', 'softmax', 'train'].every((k) => start.some((i) => i.label === k)));
+  const keys = await client.request<Item[]>('textDocument/completion', { textDocument: { uri }, position: { line: 2, character: 7 } });
+  assert.deepEqual(keys.map((i) => i.label).sort(), ['act', 'bias', 'groups', 'init', 'kernel', 'pad', 'round', 'stride']);
+  const values = await client.request<Item[]>('textDocument/completion', { textDocument: { uri }, position: { line: 3, character: 15 } });
+  assert.ok(values.some((i) => i.label === 'prelu'));
+});
+
+test('inlay hints give each layer\'s output shape and params at the end of its line', async () => {
+  type Hint = { position: { line: number; character: number }; label: string };
+  const hints = await client.request<Hint[]>('textDocument/inlayHint', {
+    textDocument: { uri: courseworkUri },
+    range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } },
+  });
+  assert.equal(hints.length, 11);
+  assert.deepEqual(hints[0], { ...hints[0], position: { line: 3, character: coursework.split('\n')[3].length }, label: '→ 55×55×48 · 17.5K params' });
+  assert.equal(hints[10].label, '→ 1000 · 1.6M params');
+});
+
+test('outline, formatting and the cnn/network request', async () => {
+  type Symbol = { name: string; children?: Symbol[] };
+  const symbols = await client.request<Symbol[]>('textDocument/documentSymbol', { textDocument: { uri: courseworkUri } });
+  assert.equal(symbols[0].name, 'alexnet-coursework');
+  assert.deepEqual(symbols[0].children!.map((s) => s.name).slice(0, 3), ['input', 'conv1', 'pool1']);
+
+  const uri = 'untitled:format.cnn';
+  await client.open(uri, 'input   28x28x1\nc1: conv 6 f=5   act=tanh\ns2:avgpool f=2\n');
+  type Edit = { range: never; newText: string };
+  const edits = await client.request<Edit[]>('textDocument/formatting', { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } });
+  assert.equal(applyEdits('input   28x28x1\nc1: conv 6 f=5   act=tanh\ns2:avgpool f=2\n', edits), 'input 28x28x1\nc1: conv 6  f=5 act=tanh\ns2: avgpool f=2\n');
+
+  const network = await client.request<{ totals: { params: number } }>('cnn/network', { uri: courseworkUri });
+  assert.equal(network.totals.params, 7_672_104);
+});
+
+test('the non-integer-output severity follows the setting', async () => {
+  const uri = 'untitled:severity.cnn';
+  await client.open(uri, variant224);
+  const published = client.nextDiagnostics(uri);
+  await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: { cnn: { diagnostics: { nonIntegerOutput: 'error' } } } });
+  const after = await published;
+  assert.ok(after.diagnostics.filter((d) => d.code === 'non-integer-output').every((d) => d.severity === 1));
+  await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: { cnn: { diagnostics: { nonIntegerOutput: 'warning' } } } });
+});
