@@ -1,0 +1,68 @@
+// The webview's table is built from the analysed Network alone; these are the seed's cells as the
+// coursework network gives them, so the panel and `cnn table` cannot drift apart.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyzeText } from '../../server/src/language/analyze';
+import { tableModel } from '../../media/src/layerTableModel';
+
+const root = join(import.meta.dirname, '..', '..');
+const coursework = readFileSync(join(root, 'examples', 'alexnet-coursework.cnn'), 'utf8');
+const model = tableModel(analyzeText(coursework).network, 'alexnet-coursework.cnn');
+
+function row(name: string): string[] {
+  const r = model.rows.find((x) => x.cells[0]?.text === name);
+  assert.ok(r, `no row ${name}`);
+  return r.cells.map((c) => c.text);
+}
+
+test('the seed columns, in the seed order', () => {
+  assert.deepEqual(
+    model.columns.map((c) => c.label),
+    ['Layer', 'Size of input n', 'Input channels', 'f', 'p', 's', 'Output size (n+2p−f)/s+1', 'Output channels or units', 'Output neurons', 'Size of filter + 1', 'Parameters'],
+  );
+  for (const r of model.rows) assert.equal(r.cells.length, model.columns.length);
+});
+
+test('conv rows: input, f p s, output, neurons, filter + 1, params', () => {
+  assert.deepEqual(row('conv1'), ['conv1', '227', '3', '11', '0', '4', '55', '48', '145,200', '364', '17,472']);
+  assert.deepEqual(row('conv2'), ['conv2', '27', '48', '6', '2', '1', '26', '128', '86,528', '1,729', '221,312']);
+});
+
+test('a non-whole output shows the raw size and the size used, and the row carries the warning', () => {
+  const pool3 = model.rows.find((r) => r.cells[0]?.text === 'pool3');
+  assert.ok(pool3);
+  assert.equal(pool3.cells[6]?.text, '3.33 → 3');
+  assert.match(pool3.cells[6]?.title ?? '', /floored to 3/);
+  assert.equal(pool3.severity, 'warning');
+  assert.equal(pool3.problems.length, 1);
+  assert.equal(pool3.line, 11);
+  assert.equal(model.rows.find((r) => r.cells[0]?.text === 'conv1')?.severity, undefined);
+});
+
+test('fc and softmax rows show their flattened input count, as the seed does', () => {
+  assert.deepEqual(row('fc1'), ['fc1', '1,152', '', '', '', '', '', '1,600', '1,600', '1,153', '1,844,800']);
+  assert.deepEqual(row('out'), ['out', '1,600', '', '', '', '', '', '1,000', '1,000', '1,601', '1,601,000']);
+});
+
+test('totals: params, neurons with pooling, neurons in conv and fc only', () => {
+  assert.equal(model.totals.params, '7,672,104');
+  assert.equal(model.totals.neurons, '356,872');
+  assert.equal(model.totals.neuronsConvFc, '302,296');
+  assert.equal(model.title, 'alexnet-coursework');
+});
+
+test('a layer that could not be computed is listed as a problem; the table keeps the layers before it', () => {
+  const broken = tableModel(analyzeText('input 32x32x3\nconv 8 f=3\nconv 8 f=99\nfc 10\n').network, 'broken.cnn');
+  assert.deepEqual(broken.rows.map((r) => r.cells[0]?.text), ['conv1']);
+  assert.deepEqual(broken.otherProblems.map((p) => [p.line, p.severity]), [[3, 'error']]);
+  assert.match(broken.otherProblems[0]?.message ?? '', /99/);
+});
+
+test('without a network statement the title is the file name', () => {
+  const noInput = tableModel(analyzeText('conv 8 f=3\n').network, 'no-input.cnn');
+  assert.equal(noInput.title, 'no-input.cnn');
+  assert.deepEqual(noInput.rows, []);
+  assert.deepEqual(noInput.otherProblems.map((p) => p.line), [1]);
+});
