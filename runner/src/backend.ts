@@ -1,0 +1,51 @@
+/**
+ * What a backend offers the trainer: a model built from the plan and initial tensors that trains
+ * on batches and answers predictions. The reference (TypeScript) and WebGPU backends implement it.
+ */
+import type { NamedTensor } from './init';
+import type { Plan } from './plan';
+
+export type BackendName = 'reference' | 'webgpu';
+
+export interface OptimizerSettings {
+  kind: 'sgd' | 'adam';
+  momentum: number;
+  weightDecay: number;
+  /** Adam's constants (Kingma and Ba 2015 defaults). */
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+export interface ModelOptions {
+  optimizer: OptimizerSettings;
+  /** Seeds the dropout masks. */
+  seed: number;
+}
+
+export interface TrainingModel {
+  readonly backend: BackendName;
+  /** One optimiser step on a batch (inputs batch x inputSize, labels batch). The loss stays on the device. */
+  trainStep(x: Float32Array, labels: Int32Array, batch: number, lr: number): void;
+  /** Mean batch losses of the training steps since the last call, in order. */
+  takeLosses(): Promise<number[]>;
+  /** Class probabilities (batch x classes), in inference mode (no dropout, running batchnorm statistics). */
+  predict(x: Float32Array, batch: number): Promise<Float32Array>;
+  /** Current parameters and running statistics, named as in the weights file. */
+  tensors(): Promise<NamedTensor[]>;
+  dispose(): void;
+}
+
+export interface BackendInfo {
+  backend: BackendName;
+  /** The adapter in words ("Mesa llvmpipe (LLVM 19), Vulkan"), or why there is none. */
+  adapter: string;
+  fallback?: string;
+  limits?: Record<string, number>;
+}
+
+export const DEFAULT_OPTIMIZER: OptimizerSettings = {
+  kind: 'sgd', momentum: 0.9, weightDecay: 0.0005, beta1: 0.9, beta2: 0.999, epsilon: 1e-8,
+};
+
+export type { Plan };

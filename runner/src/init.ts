@@ -1,0 +1,51 @@
+/**
+ * Initial weights. The std formulas are the spec's (He et al. 2015 with the PReLU correction,
+ * Glorot and Bengio 2010, AlexNet's fixed gaussian); the draws come from the seeded Rng so every
+ * backend starts from the same numbers.
+ */
+import type { Activation, Init } from '../../server/src/language/network';
+import type { Plan } from './plan';
+import { Rng, mixSeed } from './rng';
+
+/** PReLU slopes start at 0.25 (He et al. 2015), which the He std accounts for. */
+export const PRELU_INITIAL_SLOPE = 0.25;
+
+export function initStdFor(init: Init, act: Activation, fanIn: number, fanOut: number): number {
+  switch (init.kind) {
+    case 'he': {
+      const a = act === 'prelu' || act === 'prelu-shared' ? PRELU_INITIAL_SLOPE : 0;
+      return Math.sqrt(2 / ((1 + a * a) * fanIn));
+    }
+    case 'xavier':
+      return Math.sqrt(2 / (fanIn + fanOut));
+    case 'gaussian':
+      return init.std;
+  }
+}
+
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Parameters (in plan order) then running statistics, all as the plan describes them. */
+export function initialTensors(plan: Plan, seed: number): { params: NamedTensor[]; state: NamedTensor[] } {
+  const params: NamedTensor[] = [];
+  const state: NamedTensor[] = [];
+  plan.steps.forEach((step, stepIndex) => {
+    step.params.forEach((p, paramIndex) => {
+      const data = new Float32Array(p.size);
+      if (p.init.kind === 'normal') {
+        // One stream per parameter: adding a layer does not change the others' draws.
+        const rng = new Rng(mixSeed(seed, stepIndex, paramIndex), 1);
+        for (let i = 0; i < data.length; i++) data[i] = rng.normal() * p.init.std;
+      } else {
+        data.fill(p.init.value);
+      }
+      params.push({ name: p.name, shape: p.shape, data });
+    });
+    for (const s of step.state) state.push({ name: s.name, shape: [s.size], data: new Float32Array(s.size).fill(s.value) });
+  });
+  return { params, state };
+}

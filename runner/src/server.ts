@@ -1,0 +1,182 @@
+/**
+ * The protocol side of the runner (main thread): requests, the job queue, notifications.
+ */
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { BackendInfo } from './backend';
+import type { WorkerMessage, WorkerRequest } from './jobWorker';
+import { memoryNeeds, mib } from './memory';
+import { buildPlan } from './plan';
+import {
+  ERROR_TOO_LARGE, PROTOCOL_VERSION, type JobCancelParams, type JobCancelResult, type JobStartParams, type JobStartResult, type RunnerInfo,
+} from './protocol';
+import type { EpochMetrics } from './runFolder';
+import { resolveSettings, type JobSettings } from './settings';
+
+/** A cancelled job that does not reach its next step in this time is ended by force. */
+const CANCEL_GRACE_MS = 700;
+const PROBE_TIMEOUT_MS = 30000;
+
+interface Job {
+  id: string;
+  params: JobStartParams;
+  stop: SharedArrayBuffer;
+  worker?: Worker;
+  runDir?: string;
+  epochs: EpochMetrics[];
+  steps: number;
+  finished: boolean;
+}
+
+export function startRunnerServer(entryFile: string): MessageConnection {
+  // stdout carries the protocol: anything logged goes to stderr.
+  console.log = console.error;
+  console.info = console.error;
+  const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+  const queue: Job[] = [];
+  let running: Job | undefined;
+  let probe: Promise<BackendInfo> | undefined;
+
+  const backendInfo = (): Promise<BackendInfo> => {
+    probe ??= new Promise<BackendInfo>((resolve) => {
+      const worker = startWorker(entryFile, { kind: 'probe' });
+      const timer = setTimeout(() => { void worker.terminate(); resolve(noAdapter('the adapter probe did not answer within 30 s')); }, PROBE_TIMEOUT_MS);
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'probe') {
+          clearTimeout(timer);
+          resolve(m.info.backend === 'webgpu' ? m.info : noAdapter(m.info.fallback ?? 'no WebGPU adapter'));
+          void worker.terminate();
+        }
+      });
+      worker.on('error', (e) => { clearTimeout(timer); resolve(noAdapter(`the adapter probe failed: ${e.message}`)); });
+    });
+    return probe;
+  };
+
+  connection.onRequest('runner/info', async (): Promise<RunnerInfo> => ({
+    name: 'cnn-runner', version: '0.1.0', protocol: PROTOCOL_VERSION, pid: process.pid,
+    backend: await backendInfo(), backends: ['webgpu', 'reference'], datasets: ['shapes'],
+  }));
+
+  connection.onRequest('job/start', async (params: JobStartParams): Promise<JobStartResult> => {
+    if (!params || typeof params !== 'object' || !params.network || typeof params.network !== 'object') {
+      throw new ResponseError(ErrorCodes.InvalidParams, 'job/start needs { network: Network, settings?: JobSettings }: the network is missing');
+    }
+    let batch: number;
+    let choice: JobSettings['backend'];
+    let plan;
+    try {
+      const settings = resolveSettings(params.network, params.settings);
+      plan = buildPlan(params.network, { act: settings.act, init: settings.init });
+      batch = settings.batch;
+      choice = settings.backend;
+    } catch (error) {
+      throw new ResponseError(ErrorCodes.InvalidParams, `bad job: ${(error as Error).message}`);
+    }
+    if (choice !== 'reference') {
+      const info = await backendInfo();
+      const limit = info.limits?.maxStorageBufferBindingSize;
+      const needs = memoryNeeds(plan, batch);
+      if (info.backend === 'webgpu' && limit !== undefined && needs.largestBuffer > limit) {
+        throw new ResponseError(ERROR_TOO_LARGE,
+          `the network is too large for the adapter at batch ${batch}: ${needs.largestBufferName} needs ${mib(needs.largestBuffer)} in one buffer, the adapter allows ${mib(limit)}; lower the batch size`,
+          { needed: needs.largestBuffer, limit, buffer: needs.largestBufferName, batch });
+      }
+    }
+    const job: Job = { id: randomUUID(), params, stop: new SharedArrayBuffer(4), epochs: [], steps: 0, finished: false };
+    queue.push(job);
+    const queued = queue.length - 1 + (running ? 1 : 0);
+    setImmediate(next);
+    return { jobId: job.id, queued };
+  });
+
+  connection.onRequest('job/cancel', (params: JobCancelParams): JobCancelResult => {
+    const id = params?.jobId;
+    if (typeof id !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'job/cancel needs { jobId: string }');
+    const waiting = queue.findIndex((j) => j.id === id);
+    if (waiting >= 0) {
+      const [job] = queue.splice(waiting, 1);
+      job.finished = true;
+      void connection.sendNotification('job/done', { jobId: id, runDir: null, cancelled: true, epochs: [], steps: 0 });
+      return { cancelled: true };
+    }
+    if (running?.id !== id || running.finished) return { cancelled: false };
+    const job = running;
+    Atomics.store(new Int32Array(job.stop), 0, 1);
+    setTimeout(() => {
+      if (job.finished) return;
+      // Still inside a long step: end the worker; the metrics of finished epochs are already on disk.
+      finish(job, 'job/done', { jobId: job.id, runDir: job.runDir ?? null, cancelled: true, epochs: job.epochs, steps: job.steps });
+      void job.worker?.terminate();
+    }, CANCEL_GRACE_MS);
+    return { cancelled: true };
+  });
+
+  function finish(job: Job, method: 'job/done' | 'job/failed', payload: object): void {
+    if (job.finished) return;
+    job.finished = true;
+    void connection.sendNotification(method, payload);
+    if (running === job) running = undefined;
+    setImmediate(next);
+  }
+
+  function next(): void {
+    if (running || queue.length === 0) return;
+    const job = queue.shift()!;
+    running = job;
+    const request: WorkerRequest = { kind: 'job', network: job.params.network, settings: job.params.settings, stop: job.stop };
+    const worker = startWorker(entryFile, request);
+    job.worker = worker;
+    worker.on('message', (m: WorkerMessage) => {
+      if (job.finished) return;
+      switch (m.type) {
+        case 'started':
+          job.runDir = m.event.runDir;
+          void connection.sendNotification('job/started', { jobId: job.id, ...m.event });
+          break;
+        case 'progress':
+          job.steps = (m.event.epoch - 1) * m.event.stepsPerEpoch + m.event.step;
+          void connection.sendNotification('job/progress', { jobId: job.id, ...m.event });
+          break;
+        case 'epoch':
+          job.epochs.push(m.event);
+          void connection.sendNotification('job/epoch', { jobId: job.id, ...m.event });
+          break;
+        case 'done':
+          finish(job, 'job/done', { jobId: job.id, runDir: m.result.runDir, cancelled: m.result.cancelled, epochs: m.result.epochs, steps: m.result.steps });
+          void worker.terminate();
+          break;
+        case 'failed':
+          finish(job, 'job/failed', { jobId: job.id, code: m.code, message: m.message, details: m.details, runDir: job.runDir });
+          void worker.terminate();
+          break;
+      }
+    });
+    worker.on('error', (error) => {
+      finish(job, 'job/failed', { jobId: job.id, code: 'internal', message: `the job's worker crashed: ${error.message}`, runDir: job.runDir });
+    });
+    worker.on('exit', (code) => {
+      finish(job, 'job/failed', { jobId: job.id, code: 'internal', message: `the job's worker exited (code ${code}) without finishing`, runDir: job.runDir });
+    });
+  }
+
+  connection.onClose(() => process.exit(0));
+  connection.listen();
+  return connection;
+}
+
+function noAdapter(reason: string): BackendInfo {
+  return { backend: 'reference', adapter: 'TypeScript on the CPU', fallback: `no WebGPU adapter (${reason}): jobs run on the reference backend` };
+}
+
+/**
+ * The worker runs this same file. From the bundle that is plain JavaScript; from source (the tests
+ * run the runner through tsx) the worker must register tsx itself, as loader hooks given with
+ * --import do not reach worker threads.
+ */
+function startWorker(entryFile: string, request: WorkerRequest): Worker {
+  if (!entryFile.endsWith('.ts')) return new Worker(entryFile, { workerData: request });
+  const bootstrap = `require('tsx/cjs/api').register(); require(${JSON.stringify(entryFile)});`;
+  return new Worker(bootstrap, { eval: true, workerData: request });
+}

@@ -1,0 +1,119 @@
+/**
+ * Training settings: the runner's defaults, overridden by the network's `train` statement, overridden
+ * by the job (the CLI's flags, the extension's form). Anything malformed is refused here with a
+ * message naming the key, before any work starts.
+ */
+import type { Activation, Dataset, Init, Network, TrainSettings } from '../../server/src/language/network';
+
+export type BackendChoice = 'auto' | 'webgpu' | 'reference';
+
+export interface JobSettings extends TrainSettings {
+  backend?: BackendChoice;
+  /** Replace every layer's activation or init (the "try PReLU / Xavier on this network" buttons). */
+  act?: Activation;
+  init?: Init;
+  /** Samples per training epoch and in the validation split of a synthetic dataset. */
+  trainSamples?: number;
+  valSamples?: number;
+  /** Read the loss back from the device every this many steps. */
+  lossEvery?: number;
+  /** Directory that receives `.cnn-runs/`; the runner's working directory when absent. */
+  runDir?: string;
+}
+
+export interface ResolvedSettings {
+  dataset: Dataset;
+  epochs: number;
+  batch: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  optimizer: 'sgd' | 'adam';
+  seed: number;
+  backend: BackendChoice;
+  act?: Activation;
+  init?: Init;
+  trainSamples: number;
+  valSamples: number;
+  lossEvery: number;
+  runDir: string;
+}
+
+export class SettingsError extends Error {}
+
+const ACTIVATIONS: Activation[] = ['relu', 'prelu', 'prelu-shared', 'leakyrelu', 'tanh', 'sigmoid', 'none'];
+
+/** Synthetic epochs sized so one epoch of a small network takes seconds and of a 227x227 one minutes. */
+export function defaultTrainSamples(inputSize: number): number {
+  return Math.max(256, Math.min(4096, Math.round(4e6 / inputSize / 32) * 32));
+}
+
+function positiveInt(value: unknown, key: string, max = 1e9): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new SettingsError(`${key} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function finiteNumber(value: unknown, key: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new SettingsError(`${key} must be a number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export function resolveSettings(network: Network, job: JobSettings | undefined, cwd = process.cwd()): ResolvedSettings {
+  if (job !== undefined && (typeof job !== 'object' || job === null || Array.isArray(job))) {
+    throw new SettingsError('settings must be an object');
+  }
+  const merged: JobSettings = { ...(network.train ?? {}), ...stripUndefined(job ?? {}) };
+  const inputSize = (network.input ?? [1]).reduce((a, b) => a * b, 1);
+  const dataset = merged.dataset ?? { kind: 'shapes' };
+  if (!dataset || typeof dataset !== 'object' || !['shapes', 'mnist', 'folder'].includes(dataset.kind)) {
+    throw new SettingsError(`dataset must be shapes, mnist or folder(PATH), got ${JSON.stringify(dataset)}`);
+  }
+  if (dataset.kind !== 'shapes') {
+    throw new SettingsError(`dataset ${dataset.kind} is not supported by this runner yet; use dataset=shapes`);
+  }
+  const optimizer = merged.optimizer ?? 'sgd';
+  if (optimizer !== 'sgd' && optimizer !== 'adam') throw new SettingsError(`optimizer must be sgd or adam, got ${JSON.stringify(optimizer)}`);
+  const backend = merged.backend ?? 'auto';
+  if (!['auto', 'webgpu', 'reference'].includes(backend)) throw new SettingsError(`backend must be webgpu, reference or auto, got ${JSON.stringify(backend)}`);
+  if (merged.act !== undefined && !ACTIVATIONS.includes(merged.act)) throw new SettingsError(`act must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(merged.act)}`);
+  if (merged.init !== undefined) {
+    const init = merged.init as Init;
+    const ok = init && typeof init === 'object' && (init.kind === 'he' || init.kind === 'xavier' || (init.kind === 'gaussian' && typeof init.std === 'number' && init.std > 0 && Number.isFinite(init.std)));
+    if (!ok) throw new SettingsError(`init must be {kind: "he"}, {kind: "xavier"} or {kind: "gaussian", std > 0}, got ${JSON.stringify(init)}`);
+  }
+  const trainSamples = merged.trainSamples === undefined ? defaultTrainSamples(inputSize) : positiveInt(merged.trainSamples, 'trainSamples', 1e7);
+  const batch = positiveInt(merged.batch ?? 32, 'batch', 65536);
+  if (merged.runDir !== undefined && typeof merged.runDir !== 'string') throw new SettingsError('runDir must be a path');
+  return {
+    dataset,
+    epochs: positiveInt(merged.epochs ?? 5, 'epochs', 100000),
+    batch,
+    lr: finiteNumber(merged.lr ?? (optimizer === 'adam' ? 0.001 : 0.01), 'lr', 0, 1e6),
+    momentum: finiteNumber(merged.momentum ?? 0.9, 'momentum', 0, 1),
+    weightDecay: finiteNumber(merged.weightDecay ?? 0.0005, 'weightDecay', 0, 1),
+    optimizer,
+    seed: positiveIntOrZero(merged.seed ?? 1, 'seed'),
+    backend,
+    act: merged.act,
+    init: merged.init,
+    trainSamples,
+    valSamples: merged.valSamples === undefined ? Math.max(64, Math.round(trainSamples / 8)) : positiveInt(merged.valSamples, 'valSamples', 1e7),
+    lossEvery: merged.lossEvery === undefined ? 5 : positiveInt(merged.lossEvery, 'lossEvery', 1e6),
+    runDir: merged.runDir ?? cwd,
+  };
+}
+
+function positiveIntOrZero(value: unknown, key: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new SettingsError(`${key} must be a whole number from 0 to 4294967295, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,188 @@
+/**
+ * One training job, start to end: plan, initial weights, backend, data, the epoch loop with loss
+ * read back every few steps, validation (loss, top-1 and top-5 error), the run folder.
+ * It reports through callbacks and stops early when asked; it never touches stdio itself.
+ */
+import type { Network } from '../../server/src/language/network';
+import { DEFAULT_OPTIMIZER, type BackendInfo, type TrainingModel } from './backend';
+import { createModel } from './backends';
+import { ShapesDataset } from './data/shapes';
+import { initialTensors } from './init';
+import { buildPlan, type Plan } from './plan';
+import { Rng, mixSeed } from './rng';
+import { RunFolder, type EpochMetrics } from './runFolder';
+import { resolveSettings, type JobSettings, type ResolvedSettings } from './settings';
+
+export type FailureCode = 'invalid-job' | 'non-finite-loss' | 'device-lost' | 'too-large' | 'internal';
+
+export class TrainingError extends Error {
+  constructor(readonly code: FailureCode, message: string, readonly details: Record<string, unknown> = {}) {
+    super(message);
+  }
+}
+
+export interface ProgressEvent {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+  samplesPerSec: number;
+}
+
+export interface StartedEvent {
+  runDir: string;
+  backend: BackendInfo;
+  settings: ResolvedSettings;
+  classes: string[];
+  stepsPerEpoch: number;
+  params: number;
+}
+
+export interface TrainCallbacks {
+  onStarted?(event: StartedEvent): void;
+  onProgress?(event: ProgressEvent): void;
+  onEpoch?(event: EpochMetrics): void;
+  /** Polled between steps; true stops the job at the next step, keeping what was done. */
+  shouldStop?(): boolean;
+}
+
+export interface TrainResult {
+  runDir: string;
+  cancelled: boolean;
+  epochs: EpochMetrics[];
+  backend: BackendInfo;
+  steps: number;
+}
+
+/** Inputs of a whole split, generated once (an epoch revisits them in a new order). */
+interface Split {
+  x: Float32Array;
+  labels: Int32Array;
+  count: number;
+}
+
+function makeSplit(data: ShapesDataset, split: 'train' | 'val', count: number, inputSize: number): Split {
+  const x = new Float32Array(count * inputSize);
+  const labels = new Int32Array(count);
+  for (let i = 0; i < count; i++) labels[i] = data.sample(split, i, x, i * inputSize);
+  return { x, labels, count };
+}
+
+export async function evaluate(model: TrainingModel, plan: Plan, split: Split, batch: number): Promise<{ loss: number; top1Error: number; top5Error: number }> {
+  let loss = 0, wrong1 = 0, wrong5 = 0;
+  const C = plan.classes;
+  for (let start = 0; start < split.count; start += batch) {
+    const n = Math.min(batch, split.count - start);
+    const probs = await model.predict(split.x.subarray(start * plan.inputSize, (start + n) * plan.inputSize), n);
+    for (let b = 0; b < n; b++) {
+      const label = split.labels[start + b];
+      const p = probs[b * C + label];
+      loss -= Math.log(Math.max(p, 1e-30));
+      // Rank of the true class: how many classes score strictly higher.
+      let above = 0;
+      for (let k = 0; k < C; k++) if (probs[b * C + k] > p) above++;
+      if (above >= 1) wrong1++;
+      if (above >= 5) wrong5++;
+    }
+  }
+  return { loss: loss / split.count, top1Error: wrong1 / split.count, top5Error: wrong5 / split.count };
+}
+
+export async function train(network: Network, jobSettings: JobSettings | undefined, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
+  let plan: Plan;
+  let settings: ResolvedSettings;
+  try {
+    settings = resolveSettings(network, jobSettings);
+    plan = buildPlan(network, { act: settings.act, init: settings.init });
+  } catch (error) {
+    throw new TrainingError('invalid-job', (error as Error).message);
+  }
+  const { params, state } = initialTensors(plan, settings.seed);
+  const optimizer = { ...DEFAULT_OPTIMIZER, kind: settings.optimizer, momentum: settings.momentum, weightDecay: settings.weightDecay };
+  const { model, info } = await createModel(settings.backend, plan, params, state, { optimizer, seed: settings.seed }, settings.batch);
+  try {
+    return await trainModel(network, plan, settings, model, info, callbacks);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function trainModel(network: Network, plan: Plan, settings: ResolvedSettings, model: TrainingModel, info: BackendInfo, callbacks: TrainCallbacks): Promise<TrainResult> {
+  const data = new ShapesDataset(plan.input, plan.classes, settings.seed);
+  const trainSplit = makeSplit(data, 'train', settings.trainSamples, plan.inputSize);
+  const valSplit = makeSplit(data, 'val', settings.valSamples, plan.inputSize);
+  const folder = new RunFolder(settings.runDir, network, { ...settings, backend: info.backend, adapter: info.adapter, classes: data.classNames });
+  const stepsPerEpoch = Math.ceil(trainSplit.count / settings.batch);
+  callbacks.onStarted?.({ runDir: folder.path, backend: info, settings, classes: data.classNames, stepsPerEpoch, params: plan.paramCount });
+
+  const epochs: EpochMetrics[] = [];
+  const xBatch = new Float32Array(settings.batch * plan.inputSize);
+  const yBatch = new Int32Array(settings.batch);
+  let globalStep = 0;
+  let cancelled = false;
+  const stopRequested = () => callbacks.shouldStop?.() ?? false;
+
+  for (let epoch = 1; epoch <= settings.epochs && !cancelled; epoch++) {
+    const order = shuffled(trainSplit.count, new Rng(mixSeed(settings.seed, 0xe0, epoch)));
+    const epochStart = performance.now();
+    let windowStart = epochStart, windowSamples = 0, epochLossSum = 0, epochLossCount = 0;
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      if (stopRequested()) { cancelled = true; break; }
+      const n = Math.min(settings.batch, trainSplit.count - s * settings.batch);
+      for (let b = 0; b < n; b++) {
+        const i = order[s * settings.batch + b];
+        xBatch.set(trainSplit.x.subarray(i * plan.inputSize, (i + 1) * plan.inputSize), b * plan.inputSize);
+        yBatch[b] = trainSplit.labels[i];
+      }
+      model.trainStep(xBatch.subarray(0, n * plan.inputSize), yBatch.subarray(0, n), n, settings.lr);
+      globalStep++;
+      windowSamples += n;
+      const last = s === stepsPerEpoch - 1;
+      if ((s + 1) % settings.lossEvery === 0 || last) {
+        const losses = await model.takeLosses();
+        const firstBad = losses.findIndex((l) => !Number.isFinite(l));
+        if (firstBad >= 0) {
+          const badStep = globalStep - losses.length + firstBad + 1;
+          throw new TrainingError('non-finite-loss',
+            `the loss became ${losses[firstBad]} at step ${badStep} (epoch ${epoch}): training diverged; lower the learning rate (lr=${settings.lr}, try ${settings.lr / 10})`,
+            { step: badStep, epoch, lr: settings.lr });
+        }
+        const now = performance.now();
+        const mean = losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length);
+        epochLossSum += losses.reduce((a, b) => a + b, 0);
+        epochLossCount += losses.length;
+        callbacks.onProgress?.({ epoch, step: s + 1, stepsPerEpoch, loss: mean, samplesPerSec: windowSamples / ((now - windowStart) / 1000) });
+        windowStart = now;
+        windowSamples = 0;
+        // Let the event loop run (cancel messages, stdout) between windows.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    if (cancelled && epochLossCount === 0) break;
+    const trainSeconds = (performance.now() - epochStart) / 1000;
+    const val = await evaluate(model, plan, valSplit, settings.batch);
+    const row: EpochMetrics = {
+      epoch, steps: globalStep, trainLoss: epochLossSum / Math.max(1, epochLossCount), valLoss: val.loss,
+      top1Error: val.top1Error, top5Error: val.top5Error,
+      samplesPerSec: (epochLossCount > 0 ? Math.min(epochLossCount * settings.batch, trainSplit.count) : 0) / trainSeconds,
+      seconds: trainSeconds,
+    };
+    epochs.push(row);
+    folder.addEpoch(row);
+    callbacks.onEpoch?.(row);
+  }
+  folder.writeWeights(await model.tensors(), {
+    network: network.network ?? 'network', backend: info.backend, epochs: String(epochs.length), steps: String(globalStep), layout: 'NHWC; conv weights [filters, kh, kw, Cin/groups]; fc weights [units, inputs] over inputs flattened H, W, C',
+  });
+  return { runDir: folder.path, cancelled, epochs, backend: info, steps: globalStep };
+}
+
+function shuffled(n: number, rng: Rng): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i]; order[i] = order[j]; order[j] = t;
+  }
+  return order;
+}

@@ -1,0 +1,71 @@
+/** `cnn train`: flags over the network's train statement, JSON lines, exit codes, the run folder beside the file. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { parseTrainArgs, trainCommand } from '../../runner/src/trainCommand';
+import { makeNetwork } from './fixtures';
+
+function capture() {
+  const stdout = new PassThrough(), stderr = new PassThrough();
+  let out = '', err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  return { io: { stdout, stderr }, out: () => out, err: () => err };
+}
+
+const net = () => {
+  const n = makeNetwork([10, 10, 1], [{ kind: 'conv', count: 4, kernel: 3 }, { kind: 'maxpool', kernel: 2 }, { kind: 'softmax', count: 3 }], 'cmd');
+  n.train = { dataset: { kind: 'shapes' }, epochs: 7, batch: 8, lr: 0.05 };
+  return n;
+};
+
+describe('cnn train', () => {
+  it('prints JSON lines, flags override the train statement, and the run folder sits beside the file', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cnn-cmd-')), 'cmd.cnn');
+    const c = capture();
+    const code = await trainCommand(net(), ['--epochs', '2', '--batch=16', '--samples', '64', '--backend', 'reference', '--json'], file, c.io);
+    assert.equal(code, 0, c.err());
+    const lines = c.out().trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual([lines[0].type, lines.at(-1).type], ['started', 'done']);
+    assert.equal(lines[0].settings.epochs, 2);
+    assert.equal(lines[0].settings.batch, 16);
+    assert.equal(lines[0].settings.lr, 0.05, 'lr from the train statement');
+    assert.equal(lines.filter((l) => l.type === 'epoch').length, 2);
+    assert.ok(lines.some((l) => l.type === 'progress' && l.loss > 0));
+    assert.equal(dirname(dirname(lines.at(-1).runDir)), dirname(file));
+    assert.ok(existsSync(join(lines.at(-1).runDir, 'weights.safetensors')));
+  });
+
+  it('plain text on a pipe: one line per epoch with loss and top-1 / top-5 error', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cnn-cmd-')), 'cmd.cnn');
+    const c = capture();
+    assert.equal(await trainCommand(net(), ['--epochs', '1', '--samples', '32', '--backend', 'reference'], file, c.io), 0);
+    assert.match(c.out(), /epoch 1\/1: train loss \d+\.\d+, val loss \d+\.\d+, top-1 error \d+\.\d%, top-5 error \d+\.\d%/);
+    assert.doesNotMatch(c.out(), /\r/);
+  });
+
+  it('usage errors exit 2 with a message; a diverging run exits 1', async () => {
+    for (const args of [['--epochs'], ['--epochs', 'x'], ['--lr', '1e'], ['--backend', 'cuda'], ['--frobnicate']]) {
+      const c = capture();
+      assert.equal(await trainCommand(net(), args, 'x.cnn', c.io), 2, args.join(' '));
+      assert.match(c.err(), /cnn train: .+\nusage: cnn train FILE/);
+    }
+    const c = capture();
+    assert.equal(await trainCommand(net(), ['--epochs', '0', '--backend', 'reference'], 'x.cnn', c.io), 2);
+    assert.match(c.err(), /epochs must be a whole number/);
+    const d = capture();
+    const file = join(mkdtempSync(join(tmpdir(), 'cnn-cmd-')), 'cmd.cnn');
+    assert.equal(await trainCommand(net(), ['--lr', '1e5', '--samples', '64', '--backend', 'reference', '--json'], file, d.io), 1);
+    const failed = JSON.parse(d.out().trim().split('\n').at(-1)!);
+    assert.equal(failed.type, 'failed');
+    assert.equal(failed.code, 'non-finite-loss');
+  });
+
+  it('parses numbers strictly', () => {
+    assert.deepEqual(parseTrainArgs(['--lr', '0.001', '--optimizer', 'adam']), { settings: { lr: 0.001, optimizer: 'adam' }, json: false });
+    assert.ok('error' in parseTrainArgs(['--batch', '2.5']));
+  });
+});
