@@ -553,17 +553,18 @@ class Analyzer {
   }
 }
 
-const CONTRACT_ORDER: readonly (keyof NetworkLayer)[] = [
-  'name', 'kind', 'line', 'input', 'output', 'raw', 'kernel', 'stride', 'pad', 'round', 'groups', 'count',
-  'neurons', 'filterPlusOne', 'params', 'weights', 'biases', 'activationParams', 'macs',
-  'act', 'init', 'initStd', 'bias', 'rate', 'size', 'fanIn', 'fanOut', 'receptiveField', 'jump',
-];
-
-/** The JSON reads in the spec's order (name, kind, line, shapes, sizes, counts), absent keys left out. */
-function inContractOrder(layer: NetworkLayer): NetworkLayer {
-  const ordered: Record<string, unknown> = {};
-  for (const key of CONTRACT_ORDER) if (layer[key] !== undefined) ordered[key] = layer[key];
-  return ordered as unknown as NetworkLayer;
+/**
+ * The JSON reads in the spec's order (name, kind, line, shapes, sizes, counts). Keys a layer lacks
+ * stay undefined, which JSON leaves out, so every layer object has one shape for the engine.
+ */
+function inContractOrder(l: NetworkLayer): NetworkLayer {
+  return {
+    name: l.name, kind: l.kind, line: l.line, input: l.input, output: l.output, raw: l.raw, kernel: l.kernel,
+    stride: l.stride, pad: l.pad, round: l.round, groups: l.groups, count: l.count, neurons: l.neurons,
+    filterPlusOne: l.filterPlusOne, params: l.params, weights: l.weights, biases: l.biases,
+    activationParams: l.activationParams, macs: l.macs, act: l.act, init: l.init, initStd: l.initStd, bias: l.bias,
+    rate: l.rate, size: l.size, fanIn: l.fanIn, fanOut: l.fanOut, receptiveField: l.receptiveField, jump: l.jump,
+  };
 }
 
 function sum<T>(items: T[], value: (item: T) => number): number {

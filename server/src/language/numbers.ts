@@ -2,8 +2,11 @@
 import type { Shape } from './network';
 
 /** 7672104 → "7,672,104". */
+const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** 7672104 → "7,672,104". One formatter for all calls: toLocaleString builds a new one each time. */
 export function groupDigits(n: number): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  return grouped.format(n);
 }
 
 /** A size that may not be whole, to two decimals at most: 3.3333 → "3.33", 55 → "55". */
