@@ -74,6 +74,10 @@ class LayerTablePanel implements vscode.Disposable {
     try {
       const network = await this.client.sendRequest(NetworkRequest, { uri: this.uri });
       if (generation !== this.generation) return;
+      if (!network) {
+        this.post({ type: 'unavailable', fileName, message: `${fileName} is not open in the editor; open it to see its layers.` });
+        return;
+      }
       this.network = network;
       this.post({ type: 'network', fileName, network });
     } catch (error) {

@@ -11,4 +11,5 @@ export interface NetworkParams {
   uri: string;
 }
 
-export const NetworkRequest = new RequestType<NetworkParams, Network, void>('cnn/network');
+/** null when the server has no open document with that URI. */
+export const NetworkRequest = new RequestType<NetworkParams, Network | null, void>('cnn/network');

@@ -29,7 +29,8 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: stri
 }
 
 function cell(tag: 'td' | 'th', c: Cell): HTMLTableCellElement {
-  const td = element(tag, c.numeric ? 'num' : undefined, c.text);
+  const classes = [c.numeric ? 'num' : '', c.muted ? 'muted' : ''].filter(Boolean).join(' ');
+  const td = element(tag, classes || undefined, c.text);
   if (c.title) td.title = c.title;
   if (c.detail) td.append(element('span', 'detail', c.detail));
   return td;
@@ -92,6 +93,10 @@ function show(state: 'table' | 'message', message = ''): void {
   status.textContent = message;
 }
 
+/** Long enough to read "Saved layers.csv", short enough not to look like state. */
+const NOTICE_MS = 4000;
+let noticeTimer: ReturnType<typeof setTimeout> | undefined;
+
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
   switch (message.type) {
@@ -106,6 +111,8 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     case 'notice': {
       const notice = byId('notice');
       notice.textContent = message.message;
+      clearTimeout(noticeTimer);
+      noticeTimer = setTimeout(() => (notice.textContent = ''), NOTICE_MS);
       break;
     }
   }

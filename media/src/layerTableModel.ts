@@ -13,6 +13,8 @@ export interface Cell {
   title?: string;
   /** A second, muted line under the text (the layer's kind under its name). */
   detail?: string;
+  /** Shown, but not part of the column's total. */
+  muted?: boolean;
 }
 
 export interface Column {
@@ -75,13 +77,24 @@ function outputSize(layer: NetworkLayer): Cell {
   };
 }
 
+/** dropout, lrn and batchnorm transform their input in place; the spec leaves them out of the neuron totals. */
+const IN_PLACE = new Set<NetworkLayer['kind']>(['dropout', 'lrn', 'batchnorm']);
+
+/** The kind, and what changes its arithmetic from the plain rule: grouped filters, ceil rounding. */
+function kindDetail(layer: NetworkLayer): string {
+  const parts: string[] = [layer.kind];
+  if (layer.groups !== undefined && layer.groups > 1) parts.push(`groups ${layer.groups}`);
+  if (layer.round === 'ceil') parts.push('ceil');
+  return parts.join(' · ');
+}
+
 function layerCells(layer: NetworkLayer): Cell[] {
   const input = layer.input;
   const dense = layer.kind === 'fc' || layer.kind === 'softmax';
   const inputs = input.reduce((a, b) => a * b, 1);
   const num = (text: string): Cell => ({ text, numeric: true });
   return [
-    { text: layer.name, detail: layer.kind },
+    { text: layer.name, detail: kindDetail(layer) },
     num(input.length === 3 && !dense ? axes([input[0], input[1]]) : groupDigits(inputs)),
     num(input.length === 3 && !dense ? String(input[2]) : ''),
     num(axes(layer.kernel)),
@@ -89,7 +102,9 @@ function layerCells(layer: NetworkLayer): Cell[] {
     num(axes(layer.stride)),
     outputSize(layer),
     num(groupDigits(layer.output[layer.output.length - 1] ?? 0)),
-    num(groupDigits(layer.neurons)),
+    IN_PLACE.has(layer.kind)
+      ? { text: groupDigits(layer.neurons), numeric: true, muted: true, title: `Not in the total: ${layer.kind} transforms its input in place` }
+      : num(groupDigits(layer.neurons)),
     num(layer.filterPlusOne === undefined ? '' : groupDigits(layer.filterPlusOne)),
     num(groupDigits(layer.params)),
   ];

@@ -66,3 +66,14 @@ test('without a network statement the title is the file name', () => {
   assert.deepEqual(noInput.rows, []);
   assert.deepEqual(noInput.otherProblems.map((p) => p.line), [1]);
 });
+
+test('in-place layers show their neurons muted, as not part of the total', () => {
+  const caffe = readFileSync(join(root, 'examples', 'alexnet-caffe.cnn'), 'utf8');
+  const rows = tableModel(analyzeText(caffe).network, 'alexnet-caffe.cnn').rows;
+  const neurons = (name: string) => rows.find((r) => r.cells[0]?.text === name)?.cells[8];
+  assert.equal(neurons('norm1')?.muted, true);
+  assert.equal(neurons('drop6')?.muted, true);
+  assert.equal(neurons('conv1')?.muted, undefined);
+  assert.equal(neurons('pool1')?.muted, undefined);
+  assert.equal(rows.find((r) => r.cells[0]?.text === 'conv2')?.cells[0]?.detail, 'conv · groups 2');
+});
