@@ -8,7 +8,7 @@ const node = { define: { __VERSION__: JSON.stringify(version) }, platform: 'node
 const entries = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'], ...node },
   { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js', ...node },
-  { entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', ...node },
+  { entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', external: ['webgpu'], ...node },
   // The runner is its own process; 'webgpu' ships a native addon, so it stays a runtime require.
   { entryPoints: ['runner/src/main.ts'], outfile: 'dist/runner.js', external: ['webgpu'], ...node },
   { entryPoints: ['media/src/layerTable.ts'], outfile: 'dist/media/layerTable.js', platform: 'browser', format: 'iife', bundle: true, target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning' },

@@ -6,10 +6,13 @@ import { readFileSync } from 'node:fs';
 import { analyzeText, type Analysis } from './language/analyze';
 import { renderTable, TABLE_FORMATS, type TableFormat } from './language/table';
 import { formatCheckLine } from './language/checkReport';
+import { trainCommand } from '../../runner/src/trainCommand';
 
 const USAGE = `Usage:
   cnn table FILE [--format text|markdown|csv|json]   the layer table (the seed's spreadsheet) with totals
   cnn check FILE... [--warnings-as-errors]          diagnostics as FILE:LINE:COL: SEVERITY: MESSAGE [CODE]
+  cnn train FILE [--epochs N --batch N --lr X --backend auto|webgpu|reference --json ...]
+                                                   train the network on the file's dataset (see cnn train --help)
   cnn --help | --version
 
 Exit codes: 0 no error, 1 a file has an error, 2 usage or I/O error.`;
@@ -88,6 +91,19 @@ function check(args: string[], io: Io): number {
   return failed ? 1 : 0;
 }
 
+async function train(args: string[], io: Io): Promise<number> {
+  const [file, ...rest] = args;
+  if (!file || file.startsWith('--')) throw new UsageError('cnn train needs a FILE first: cnn train FILE [options]');
+  const analysis = analyseFile(file, io);
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) {
+    for (const d of errors) io.stderr.write(formatCheckLine(file, d) + '\n');
+    io.stderr.write(`cnn: not training ${file}: fix the ${errors.length === 1 ? 'error' : `${errors.length} errors`} above first\n`);
+    return 1;
+  }
+  return trainCommand(analysis.network, rest, file, io);
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...args] = argv;
   try {
@@ -96,6 +112,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return table(args, io);
       case 'check':
         return check(args, io);
+      case 'train':
+        return await train(args, io);
       case '--version':
       case '-v':
         io.stdout.write(`cnn ${VERSION}\n`);
