@@ -18,6 +18,7 @@ import type {
 import { formatReal } from './numbers';
 import { parse } from './parser';
 import { closest } from './suggest';
+import { signalAnalysis } from './variance';
 import {
   spanToRange,
   type CnnDocument,
@@ -142,6 +143,10 @@ class Analyzer {
       }
     });
     this.checkSoftmaxLast();
+    for (const p of signalAnalysis(this.layers.flatMap((l) => (l.layer ? [l.layer] : [])))) {
+      const entry = this.layers.find((l) => l.layer === p.layer)!;
+      this.report(entry.statement.keywordSpan, 'warning', p.code, p.message);
+    }
     if (!this.inputStatement && !this.missingInputReported) {
       const first = this.document.statements[0];
       const span = first ? first.keywordSpan : { line: 0, start: 0, end: 0 };
@@ -563,7 +568,7 @@ function inContractOrder(l: NetworkLayer): NetworkLayer {
     stride: l.stride, pad: l.pad, round: l.round, groups: l.groups, count: l.count, neurons: l.neurons,
     filterPlusOne: l.filterPlusOne, params: l.params, weights: l.weights, biases: l.biases,
     activationParams: l.activationParams, macs: l.macs, act: l.act, init: l.init, initStd: l.initStd, bias: l.bias,
-    rate: l.rate, size: l.size, fanIn: l.fanIn, fanOut: l.fanOut, receptiveField: l.receptiveField, jump: l.jump,
+    rate: l.rate, size: l.size, fanIn: l.fanIn, fanOut: l.fanOut, signal: l.signal, receptiveField: l.receptiveField, jump: l.jump,
   };
 }
 

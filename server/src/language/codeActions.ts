@@ -7,7 +7,7 @@ import type { TextEdit } from 'vscode-languageserver-types';
 import { analyzeText, type Analysis, type AnalyzeOptions, type Diagnostic, type LayerAnalysis } from './analyze';
 import type { KeyName } from './keys';
 import type { NetworkLayer } from './network';
-import { formatShape } from './numbers';
+import { formatShape, formatStd } from './numbers';
 import { spanToRange, type Range, type Span } from './syntax';
 import { applyEdits } from './textEdits';
 
@@ -46,6 +46,10 @@ export function quickFixes(analysis: Analysis, range: Range, options: AnalyzeOpt
         break;
       case 'missing-input':
         fixes.push(addInput(analysis, diagnostic));
+        break;
+      case 'vanishing-signal':
+      case 'exploding-signal':
+        fixes.push(...initFixes(analysis, diagnostic, options));
         break;
     }
   }
@@ -175,4 +179,37 @@ function exactnessFixes(analysis: Analysis, entry: LayerAnalysis, diagnostic: Di
     diagnostic,
     preferred: i === 0,
   }));
+}
+
+/**
+ * "Use init=he" / "Use init=xavier": every layer's init, explicit or by default, becomes that one;
+ * the title gives the signal products the file then has.
+ */
+function initFixes(analysis: Analysis, diagnostic: Diagnostic, options: AnalyzeOptions): QuickFix[] {
+  const statements = analysis.document.statements;
+  const firstLayer = statements.find((st) => st.type === 'layer');
+  if (!firstLayer) return [];
+  const signalCodes = ['vanishing-signal', 'exploding-signal'];
+  const fixes = (['he', 'xavier'] as const).map((init) => {
+    const edits: TextEdit[] = [];
+    for (const st of statements) {
+      if (st.type !== 'layer' && st.type !== 'defaults') continue;
+      for (const pair of st.pairs) {
+        if (pair.key === 'init' && pair.value) edits.push({ range: spanToRange(pair.value.span), newText: init });
+      }
+    }
+    const defaultsBefore = statements.some((st) => st.type === 'defaults' && st.span.line < firstLayer.span.line && st.pairs.some((p) => p.key === 'init'));
+    if (!defaultsBefore) {
+      const at = { line: firstLayer.span.line, character: 0 };
+      edits.push({ range: { start: at, end: at }, newText: `defaults init=${init}\n` });
+    }
+    const after = analyzeText(applyEdits(analysis.document.text, edits), options);
+    const layers = after.network.layers.filter((l) => l.signal);
+    const forward = layers.length ? layers[layers.length - 1].signal!.forwardProduct : 1;
+    const backward = layers.length ? layers[0].signal!.backwardProduct : 1;
+    const left = after.diagnostics.filter((d) => signalCodes.includes(d.code)).length;
+    return { init, edits, left, title: `Use init=${init} for every layer → signal products: forward ${formatStd(forward)}, backward ${formatStd(backward)}` };
+  });
+  fixes.sort((a, b) => a.left - b.left);
+  return fixes.map((f, i) => ({ title: f.title, edits: f.edits, diagnostic, preferred: i === 0 && f.left === 0 }));
 }

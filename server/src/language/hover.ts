@@ -9,7 +9,7 @@ import { specOf } from './layerKinds';
 import type { NetworkLayer } from './network';
 import { formatReal, formatShape, formatStd, groupDigits } from './numbers';
 import { spanContains, spanToRange, type Position } from './syntax';
-import { layerGains } from './variance';
+import { activationFactor } from './variance';
 
 export function hover(analysis: Analysis, position: Position): Hover | null {
   const entry = analysis.layers.find((l) => l.statement.span.line === position.line);
@@ -44,9 +44,13 @@ function layerHover(analysis: Analysis, entry: LayerAnalysis, position: Position
   }
   const lines = [`**${layer.name}** · ${describe(layer)}`, '', `${formatShape(layer.input)} → **${formatShape(layer.output)}**`, ''];
   lines.push(...arithmetic(layer).map((l) => `- ${l}`));
-  const gains = layerGains(layer);
-  if (gains) {
-    lines.push(`- signal gain (He et al. eq. 10, 14): forward ½·n·Var[w]·(1+a²) = ${formatReal(gains.forward)}, backward ½·n̂·Var[w]·(1+a²) = ${formatReal(gains.backward)}`);
+  const signal = layer.signal;
+  if (signal) {
+    const factor = `${activationFactor(layer.act) === 1 ? '' : `${formatReal(activationFactor(layer.act))}·`}`;
+    lines.push(
+      `- signal at init (He et al. 2015): forward ${factor}n·Var[w] = ${formatReal(signal.forward)} (product from the input ${formatStd(signal.forwardProduct)}), ` +
+        `backward ${factor}n̂·Var[w] = ${formatReal(signal.backward)} (product from the loss ${formatStd(signal.backwardProduct)})`,
+    );
   }
   return { contents: { kind: 'markdown', value: keyNote(entry, position) + lines.join('\n') }, range };
 }

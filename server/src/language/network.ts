@@ -74,10 +74,23 @@ export interface NetworkLayer {
   /** Fan-in n = kh·kw·Cin/groups (conv) or inputs (fc); fan-out = kh·kw·filters/groups or units. */
   fanIn?: number;
   fanOut?: number;
+  /**
+   * How the layer scales the signal's variance at initialisation (He et al. 2015, eq. 10 and 14),
+   * and the products through the network: forward from the input up to this layer, backward from
+   * the top down to this layer (the first layer excluded, as the paper does). Weighted layers only.
+   */
+  signal?: SignalGains;
   /** Receptive field of one output unit on the input image, per axis (H, W). */
   receptiveField: [number, number];
   /** Effective stride (jump) of this layer's output grid on the input image, per axis. */
   jump: [number, number];
+}
+
+export interface SignalGains {
+  forward: number;
+  backward: number;
+  forwardProduct: number;
+  backwardProduct: number;
 }
 
 export interface NetworkTotals {

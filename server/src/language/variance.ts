@@ -5,6 +5,10 @@
  */
 import { negativeSlope } from './analyze';
 import type { Activation, NetworkLayer } from './network';
+import { formatStd } from './numbers';
+
+/** Outside this band the signal has shrunk or grown a thousandfold: training stalls or diverges. */
+export const SIGNAL_BAND: readonly [number, number] = [1e-3, 1e3];
 
 export interface Gains {
   forward: number;
@@ -26,6 +30,61 @@ export function activationFactor(act: Activation | undefined): number {
       // tanh (slope 1 at 0), none, and softmax's linear part: Glorot and Bengio's linear regime.
       return 1;
   }
+}
+
+export interface SignalProblem {
+  layer: NetworkLayer;
+  code: 'vanishing-signal' | 'exploding-signal';
+  message: string;
+}
+
+/**
+ * Fills each weighted layer's `signal` and says where the forward or backward product first
+ * leaves SIGNAL_BAND.
+ */
+export function signalAnalysis(layers: NetworkLayer[]): SignalProblem[] {
+  const weighted = layers.flatMap((layer) => {
+    const gains = layerGains(layer);
+    return gains ? [{ layer, gains }] : [];
+  });
+  const problems: SignalProblem[] = [];
+  let forward = 1;
+  let reported = false;
+  for (const { layer, gains } of weighted) {
+    forward *= gains.forward;
+    layer.signal = { forward: gains.forward, backward: gains.backward, forwardProduct: forward, backwardProduct: 1 };
+    if (!reported && (forward < SIGNAL_BAND[0] || forward > SIGNAL_BAND[1])) {
+      reported = true;
+      problems.push(problem(layer, forward, 'forward', 'from the input up to'));
+    }
+  }
+  let backward = 1;
+  reported = false;
+  for (let i = weighted.length - 1; i >= 1; i--) {
+    const { layer, gains } = weighted[i];
+    backward *= gains.backward;
+    layer.signal!.backwardProduct = backward;
+    if (!reported && (backward < SIGNAL_BAND[0] || backward > SIGNAL_BAND[1])) {
+      reported = true;
+      problems.push(problem(layer, backward, 'backward', 'from the loss down to'));
+    }
+  }
+  if (weighted.length) weighted[0].layer.signal!.backwardProduct = backward;
+  return problems;
+}
+
+function problem(layer: NetworkLayer, product: number, direction: 'forward' | 'backward', span: string): SignalProblem {
+  const vanishing = product < SIGNAL_BAND[0];
+  const factor = direction === 'forward' ? '½·n·Var[w]' : '½·n̂·Var[w]';
+  const equation = direction === 'forward' ? 'eq. 10' : 'eq. 14';
+  const consequence = vanishing ? 'deep plain networks then stall (He et al. 2015)' : 'training then diverges';
+  return {
+    layer,
+    code: vanishing ? 'vanishing-signal' : 'exploding-signal',
+    message:
+      `The ${direction} signal ${vanishing ? 'vanishes' : 'explodes'} at initialisation: ${span} ${layer.name} its variance is scaled by ` +
+      `${formatStd(product)} (the product of ${factor} per layer, He et al. ${equation}); ${consequence}. init=he keeps each forward factor at 1`,
+  };
 }
 
 export function layerGains(layer: NetworkLayer): Gains | undefined {
