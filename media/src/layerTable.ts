@@ -55,6 +55,7 @@ function render(model: TableModel): void {
   for (const column of model.columns) {
     const th = cell('th', { text: column.label, numeric: column.numeric, title: column.title });
     th.scope = 'col';
+    if (column.label.length <= 2) th.classList.add('short');
     head.append(th);
   }
   byId('head').replaceChildren(head);

@@ -64,9 +64,3 @@ test('the extension icon is a PNG of at least 128×128, as the Marketplace asks'
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   assert.ok(png.readUInt32BE(16) >= 128 && png.readUInt32BE(20) >= 128);
 });
-
-test('main is the bundle the build makes from client/src/extension.ts', () => {
-  assert.equal(manifest.main, './dist/client.js');
-  file('client/src/extension.ts');
-  assert.match(readFileSync(join(root, 'scripts', 'build.mjs'), 'utf8'), /client\/src\/extension\.ts'\][^\n]*outfile: 'dist\/client\.js'/);
-});

@@ -1,0 +1,174 @@
+/**
+ * The messages between the training webview and the extension host. The host owns the runner, the
+ * file system and the editor; the webview shows a run and asks for things. Whatever the webview
+ * posts is untrusted (it is a web page), so `parseTrainWebviewMessage` lets through only messages of
+ * exactly these shapes, with every value in range.
+ */
+import type { Activation, Dataset, Init, Network } from '../../server/src/language/network';
+import type { BackendInfo } from '../../runner/src/backend';
+import type { EpochMetrics } from '../../runner/src/runFolder';
+import type { ResolvedSettings } from '../../runner/src/settings';
+
+export type BackendChoice = 'auto' | 'webgpu' | 'reference';
+
+/** What the settings form sends: the runner's JobSettings that a user may set, nothing else. */
+export interface FormSettings {
+  dataset?: Dataset;
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  momentum?: number;
+  weightDecay?: number;
+  optimizer?: 'sgd' | 'adam';
+  seed?: number;
+  backend?: BackendChoice;
+  act?: Activation;
+  init?: Init;
+  /** Samples per epoch (the synthetic dataset has no natural size). */
+  trainSamples?: number;
+}
+
+export type RunStatus = 'starting' | 'queued' | 'running' | 'done' | 'cancelled' | 'failed';
+
+export interface RunProgress {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+  samplesPerSec: number;
+}
+
+/** One job of one .cnn file as the panel shows it; the host keeps it while the panel is closed. */
+export interface RunView {
+  jobId: string;
+  status: RunStatus;
+  /** Date.now() when the host asked for the job; with `startedAt`, the ETA's clock. */
+  requestedAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  settings?: ResolvedSettings;
+  backend?: BackendInfo;
+  runDir?: string;
+  params?: number;
+  progress?: RunProgress;
+  epochs: EpochMetrics[];
+  /** Why the job failed or was refused. */
+  error?: string;
+}
+
+/** A finished run read back from its folder, for "Compare runs". */
+export interface RunCurves {
+  name: string;
+  epochs: EpochMetrics[];
+}
+
+export interface RunnerSummary {
+  /** The adapter a job with backend=auto gets ("Mesa llvmpipe…" or "TypeScript on the CPU"). */
+  backend: BackendInfo;
+  backends: string[];
+  datasets: string[];
+}
+
+/** Host → webview. */
+export type TrainHostMessage =
+  | { type: 'network'; fileName: string; network: Network }
+  | { type: 'unavailable'; fileName: string; message: string }
+  | { type: 'runner'; runner: RunnerSummary | null; message?: string }
+  /** The whole run (on open, start and end); null when the file has not been trained in this window. */
+  | { type: 'run'; run: RunView | null }
+  | { type: 'progress'; jobId: string; progress: RunProgress }
+  | { type: 'epoch'; jobId: string; metrics: EpochMetrics }
+  | { type: 'compare'; runs: RunCurves[] }
+  | { type: 'notice'; message: string };
+
+/** Webview → host. */
+export type TrainWebviewMessage =
+  | { type: 'ready' }
+  | { type: 'start'; settings: FormSettings }
+  | { type: 'cancel' }
+  | { type: 'copyMarkdown' }
+  | { type: 'saveCsv' }
+  | { type: 'openRunFolder' }
+  | { type: 'compareRuns' }
+  /** 1-based, as the Network's lines are. */
+  | { type: 'reveal'; line: number };
+
+const ACTIVATIONS: readonly Activation[] = ['relu', 'prelu', 'prelu-shared', 'leakyrelu', 'tanh', 'sigmoid', 'none'];
+const BACKENDS: readonly BackendChoice[] = ['auto', 'webgpu', 'reference'];
+
+type Check = (value: unknown) => boolean;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const wholeNumber = (min: number, max: number): Check => (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+const realNumber = (min: number, max: number): Check => (v) => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
+const oneOf = (values: readonly unknown[]): Check => (v) => values.includes(v);
+const hasOnly = (o: Record<string, unknown>, keys: string[]): boolean => Object.keys(o).every((k) => keys.includes(k));
+
+function isDataset(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  if (v.kind === 'shapes' || v.kind === 'mnist') return hasOnly(v, ['kind']);
+  return v.kind === 'folder' && hasOnly(v, ['kind', 'path']) && typeof v.path === 'string' && v.path.length > 0 && v.path.length < 4096;
+}
+
+function isInit(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  if (v.kind === 'he' || v.kind === 'xavier') return hasOnly(v, ['kind']);
+  return v.kind === 'gaussian' && hasOnly(v, ['kind', 'std']) && typeof v.std === 'number' && Number.isFinite(v.std) && v.std > 0 && v.std < 1e3;
+}
+
+/**
+ * The same bounds the runner enforces (runner/src/settings.ts), so a value the form lets through is
+ * one the runner accepts; the runner still checks, and its message reaches the panel if it refuses.
+ */
+const SETTING_CHECKS: Record<keyof FormSettings, Check> = {
+  dataset: isDataset,
+  epochs: wholeNumber(1, 100000),
+  batch: wholeNumber(1, 65536),
+  lr: realNumber(0, 1e6),
+  momentum: realNumber(0, 1),
+  weightDecay: realNumber(0, 1),
+  optimizer: oneOf(['sgd', 'adam']),
+  seed: wholeNumber(0, 0xffffffff),
+  backend: oneOf(BACKENDS),
+  act: oneOf(ACTIVATIONS),
+  init: isInit,
+  trainSamples: wholeNumber(1, 1e7),
+};
+
+/** The settings if every key is known and every value in range (absent keys are fine), else a reason. */
+export function checkFormSettings(data: unknown): { settings: FormSettings } | { error: string } {
+  if (!isObject(data)) return { error: 'settings must be an object' };
+  const settings: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (!Object.hasOwn(SETTING_CHECKS, key)) return { error: `unknown setting ${JSON.stringify(key)}` };
+    if (value === undefined) continue;
+    if (!SETTING_CHECKS[key as keyof FormSettings](value)) return { error: `${key} is out of range: ${JSON.stringify(value)}` };
+    settings[key] = value;
+  }
+  return { settings: settings as FormSettings };
+}
+
+export function parseTrainWebviewMessage(data: unknown): TrainWebviewMessage | undefined {
+  if (!isObject(data)) return undefined;
+  const keys = Object.keys(data);
+  switch (data.type) {
+    case 'ready':
+    case 'cancel':
+    case 'copyMarkdown':
+    case 'saveCsv':
+    case 'openRunFolder':
+    case 'compareRuns':
+      return keys.length === 1 ? { type: data.type } : undefined;
+    case 'reveal': {
+      const line = data.line;
+      return keys.length === 2 && typeof line === 'number' && Number.isSafeInteger(line) && line >= 1 ? { type: 'reveal', line } : undefined;
+    }
+    case 'start': {
+      if (keys.length !== 2) return undefined;
+      const checked = checkFormSettings(data.settings);
+      return 'settings' in checked ? { type: 'start', settings: checked.settings } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
