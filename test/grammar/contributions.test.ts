@@ -34,7 +34,7 @@ test('the grammar file exists and declares the scope name package.json gives it'
 });
 
 test('every contributed command is registered by the extension, and only those', () => {
-  const sources = readdirSync(join(root, 'client', 'src'))
+  const sources = (readdirSync(join(root, 'client', 'src'), { recursive: true }) as string[])
     .filter((f) => f.endsWith('.ts'))
     .map((f) => readFileSync(join(root, 'client', 'src', f), 'utf8'))
     .join('\n');
