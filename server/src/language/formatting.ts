@@ -4,12 +4,14 @@
  */
 import type { TextEdit } from 'vscode-languageserver-types';
 import type { Analysis } from './analyze';
+import { canonicalKey } from './keys';
 import type { KeyValue, LayerStatement, Statement } from './syntax';
 
 interface LayerColumns {
   line: number;
   label: string;
   kind: string;
+  keys: string[];
   pairs: string[];
   comment?: string;
 }
@@ -24,6 +26,7 @@ function layerColumns(line: string, statement: LayerStatement, comment?: string)
     line: statement.span.line,
     label: statement.label ? `${statement.label}:` : '',
     kind,
+    keys: statement.pairs.map((p) => p.key),
     pairs: statement.pairs.map((p) => pairText(line, p)),
     comment,
   };
@@ -41,15 +44,40 @@ function otherStatement(line: string, statement: Exclude<Statement, LayerStateme
   }
 }
 
+/** The window keys get fixed columns, so `s=` sits under `s=` even where a line has no `p=`. */
+const WINDOW_KEYS = ['kernel', 'stride', 'pad'];
+
+/**
+ * Label, kind and count, then kernel, stride and pad each in its column; other keys follow in the
+ * order written. A line that writes its window keys in another order keeps that order, unaligned.
+ */
 function alignBlock(block: LayerColumns[], out: Map<number, string>): void {
   const labelWidth = Math.max(...block.map((b) => b.label.length));
   // Only lines with keys after the kind need it padded: `fc 1600` alone stays short.
   const kindWidth = Math.max(0, ...block.filter((b) => b.pairs.length).map((b) => b.kind.length));
-  const pairWidths: number[] = [];
-  for (const b of block) b.pairs.forEach((p, i) => (pairWidths[i] = Math.max(pairWidths[i] ?? 0, p.length)));
+  const windowIndex = (b: LayerColumns) => b.keys.map((k) => WINDOW_KEYS.indexOf(canonicalKey(k) ?? ''));
+  const aligned = block.filter((b) => {
+    const idx = windowIndex(b).filter((i) => i >= 0);
+    const leading = windowIndex(b).slice(0, idx.length).every((i) => i >= 0);
+    return idx.length > 0 && leading && idx.every((v, i) => i === 0 || idx[i - 1] < v);
+  });
+  const widths = WINDOW_KEYS.map((_, column) =>
+    Math.max(0, ...aligned.map((b) => {
+      const at = windowIndex(b).indexOf(column);
+      return at >= 0 ? b.pairs[at].length : 0;
+    })),
+  );
   const texts = block.map((b) => {
-    const columns = [...(labelWidth ? [b.label.padEnd(labelWidth)] : []), b.pairs.length ? b.kind.padEnd(kindWidth) : b.kind, ...b.pairs.map((p, i) => p.padEnd(pairWidths[i]))];
-    return columns.join(' ').trimEnd();
+    const head = [...(labelWidth ? [b.label.padEnd(labelWidth)] : []), b.pairs.length ? b.kind.padEnd(kindWidth) : b.kind];
+    if (!aligned.includes(b)) return [...head, ...b.pairs].join(' ').trimEnd();
+    const index = windowIndex(b);
+    const used = Math.max(...index) + 1;
+    const cells = widths.slice(0, used).map((w, column) => {
+      const at = index.indexOf(column);
+      return (at >= 0 ? b.pairs[at] : '').padEnd(w);
+    });
+    const rest = b.pairs.filter((_, i) => index[i] < 0);
+    return [...head, ...cells.filter((_, column) => widths[column] > 0), ...rest].join(' ').trimEnd();
   });
   const commentColumn = Math.max(...texts.map((t) => t.length)) + 2;
   block.forEach((b, i) => out.set(b.line, b.comment ? `${texts[i].padEnd(commentColumn)}${b.comment}` : texts[i]));
