@@ -99,7 +99,7 @@ export async function train(network: Network, jobSettings: JobSettings | undefin
   }
   const { params, state } = initialTensors(plan, settings.seed);
   const optimizer = { ...DEFAULT_OPTIMIZER, kind: settings.optimizer, momentum: settings.momentum, weightDecay: settings.weightDecay };
-  const { model, info } = await createModel(settings.backend, plan, params, state, { optimizer, seed: settings.seed }, settings.batch);
+  const { model, info } = await createModel(settings.backend, plan, params, state, { optimizer, seed: settings.seed }, Math.min(settings.batch, settings.trainSamples));
   try {
     return await trainModel(network, plan, settings, model, info, callbacks);
   } finally {
@@ -112,12 +112,15 @@ async function trainModel(network: Network, plan: Plan, settings: ResolvedSettin
   const trainSplit = makeSplit(data, 'train', settings.trainSamples, plan.inputSize);
   const valSplit = makeSplit(data, 'val', settings.valSamples, plan.inputSize);
   const folder = new RunFolder(settings.runDir, network, { ...settings, backend: info.backend, adapter: info.adapter, classes: data.classNames });
-  const stepsPerEpoch = Math.ceil(trainSplit.count / settings.batch);
+  // Full batches only (the last partial one is left for the next epoch's shuffle): every backend then
+  // works at one batch size, and batchnorm never sees a tiny batch.
+  const batch = Math.min(settings.batch, trainSplit.count);
+  const stepsPerEpoch = Math.floor(trainSplit.count / batch);
   callbacks.onStarted?.({ runDir: folder.path, backend: info, settings, classes: data.classNames, stepsPerEpoch, params: plan.paramCount });
 
   const epochs: EpochMetrics[] = [];
-  const xBatch = new Float32Array(settings.batch * plan.inputSize);
-  const yBatch = new Int32Array(settings.batch);
+  const xBatch = new Float32Array(batch * plan.inputSize);
+  const yBatch = new Int32Array(batch);
   let globalStep = 0;
   let cancelled = false;
   const stopRequested = () => callbacks.shouldStop?.() ?? false;
@@ -128,9 +131,9 @@ async function trainModel(network: Network, plan: Plan, settings: ResolvedSettin
     let windowStart = epochStart, windowSamples = 0, epochLossSum = 0, epochLossCount = 0;
     for (let s = 0; s < stepsPerEpoch; s++) {
       if (stopRequested()) { cancelled = true; break; }
-      const n = Math.min(settings.batch, trainSplit.count - s * settings.batch);
+      const n = batch;
       for (let b = 0; b < n; b++) {
-        const i = order[s * settings.batch + b];
+        const i = order[s * batch + b];
         xBatch.set(trainSplit.x.subarray(i * plan.inputSize, (i + 1) * plan.inputSize), b * plan.inputSize);
         yBatch[b] = trainSplit.labels[i];
       }
@@ -160,11 +163,11 @@ async function trainModel(network: Network, plan: Plan, settings: ResolvedSettin
     }
     if (cancelled && epochLossCount === 0) break;
     const trainSeconds = (performance.now() - epochStart) / 1000;
-    const val = await evaluate(model, plan, valSplit, settings.batch);
+    const val = await evaluate(model, plan, valSplit, batch);
     const row: EpochMetrics = {
       epoch, steps: globalStep, trainLoss: epochLossSum / Math.max(1, epochLossCount), valLoss: val.loss,
       top1Error: val.top1Error, top5Error: val.top5Error,
-      samplesPerSec: (epochLossCount > 0 ? Math.min(epochLossCount * settings.batch, trainSplit.count) : 0) / trainSeconds,
+      samplesPerSec: (epochLossCount * batch) / trainSeconds,
       seconds: trainSeconds,
     };
     epochs.push(row);

@@ -1,0 +1,149 @@
+/**
+ * Every WebGPU kernel against the reference backend: each layer kind's forward, input gradient and
+ * parameter gradients on the same inputs, then whole models (softmax loss, SGD and Adam, batchnorm
+ * running statistics, dropout masks) over a few training steps. Without a WebGPU adapter these
+ * tests are skipped with the reason, except in CI (CI=true), where a missing adapter is a failure.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_OPTIMIZER, type OptimizerSettings } from '../../runner/src/backend';
+import { initialTensors } from '../../runner/src/init';
+import { buildPlan, type Step } from '../../runner/src/plan';
+import { ReferenceDropout } from '../../runner/src/reference/dropout';
+import { referenceLayer, ReferenceModel } from '../../runner/src/reference/model';
+import { Rng } from '../../runner/src/rng';
+import { openWebGpu } from '../../runner/src/webgpu/device';
+import { readBuffer, storage } from '../../runner/src/webgpu/gpu';
+import { gpuLayer, stepInfoBuffer, WebGpuModel, writeStepInfo } from '../../runner/src/webgpu/model';
+import { makeNetwork, type LayerSketch } from './fixtures';
+
+function assertAllClose(actual: Float32Array, expected: Float32Array, what: string, tolerance = 1e-4): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  let scale = 1;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < expected.length; i++) {
+    if (!(Math.abs(actual[i] - expected[i]) <= tolerance * scale)) {
+      assert.fail(`${what}[${i}]: webgpu ${actual[i]} vs reference ${expected[i]} (scale ${scale})`);
+    }
+  }
+}
+
+const cases: [string, [number, number, number], LayerSketch[]][] = [
+  ['conv 3x3 pad 1, 4 filters', [6, 6, 3], [{ kind: 'conv', count: 4, kernel: 3, pad: 1, act: 'none' }]],
+  ['conv 5x5 stride 2, 6 filters on 1 channel', [11, 11, 1], [{ kind: 'conv', count: 6, kernel: 5, stride: 2, act: 'none' }]],
+  ['conv 3x2 stride 2x1 pad 1x0, no bias', [7, 6, 8], [{ kind: 'conv', count: 5, kernel: [3, 2], stride: [2, 1], pad: [1, 0], bias: false, act: 'none' }]],
+  ['conv groups=2', [6, 6, 8], [{ kind: 'conv', count: 8, kernel: 3, stride: 2, pad: 1, groups: 2, act: 'none' }]],
+  ['conv groups=3, 6 channels per group', [5, 5, 18], [{ kind: 'conv', count: 9, kernel: 2, groups: 3, act: 'none' }]],
+  ['conv 11x11 stride 4 (AlexNet conv1 shape)', [35, 35, 3], [{ kind: 'conv', count: 8, kernel: 11, stride: 4, act: 'none' }]],
+  ['fc after a 3-D input', [3, 3, 5], [{ kind: 'fc', count: 7, act: 'none' }]],
+  ['maxpool floor', [6, 6, 3], [{ kind: 'maxpool', kernel: 2 }]],
+  ['maxpool 3x3 stride 2 ceil with pad', [7, 7, 2], [{ kind: 'maxpool', kernel: 3, stride: 2, pad: 1, round: 'ceil' }]],
+  ['avgpool floor', [6, 5, 3], [{ kind: 'avgpool', kernel: 2, stride: 2 }]],
+  ['avgpool ceil with pad', [7, 6, 2], [{ kind: 'avgpool', kernel: 3, stride: 2, pad: 1, round: 'ceil' }]],
+  ['globalavgpool', [4, 3, 5], [{ kind: 'globalavgpool' }]],
+  ['relu', [3, 3, 4], [{ kind: 'conv', count: 4, kernel: 1, act: 'relu' }]],
+  ['prelu per channel', [3, 3, 4], [{ kind: 'conv', count: 6, kernel: 1, act: 'prelu' }]],
+  ['prelu-shared', [3, 3, 4], [{ kind: 'conv', count: 6, kernel: 1, act: 'prelu-shared' }]],
+  ['leakyrelu', [2, 2, 3], [{ kind: 'fc', count: 9, act: 'leakyrelu' }]],
+  ['tanh', [2, 2, 3], [{ kind: 'fc', count: 9, act: 'tanh' }]],
+  ['sigmoid', [2, 2, 3], [{ kind: 'fc', count: 9, act: 'sigmoid' }]],
+  ['dropout', [4, 4, 4], [{ kind: 'dropout', rate: 0.3 }]],
+  ['lrn size 5', [3, 3, 8], [{ kind: 'lrn', size: 5 }]],
+  ['batchnorm', [3, 3, 4], [{ kind: 'batchnorm' }]],
+];
+
+describe('WebGPU kernels against the reference backend', () => {
+  let device: GPUDevice | undefined;
+  let reason = '';
+  before(async () => {
+    const opened = await openWebGpu();
+    device = opened.device;
+    reason = opened.reason;
+  });
+  after(() => device?.destroy());
+
+  /** Skips (locally) or fails (CI) when there is no adapter; true when the test may go on. */
+  const needDevice = (t: { skip(message: string): void }): boolean => {
+    if (device) return true;
+    if (process.env.CI === 'true') assert.fail(`CI needs a WebGPU adapter for these tests: ${reason}`);
+    t.skip(`no WebGPU adapter (${reason}): install a Vulkan driver, e.g. Mesa lavapipe`);
+    return false;
+  };
+
+  const batch = 3;
+  for (const [title, input, sketches] of cases) {
+    it(title, async (t) => {
+      if (!needDevice(t)) return;
+      const d = device!;
+      const plan = buildPlan(makeNetwork(input, [...sketches, { kind: 'softmax', count: 2 }]));
+      const steps: Step[] = plan.steps.slice(0, -1);
+      const step = steps.at(-1)!;
+      const rng = new Rng(11);
+      const { params, state } = initialTensors({ ...plan, steps: [step] }, 4);
+      // Random slopes and batchnorm scales, so a kernel reading the wrong element shows.
+      for (const p of params) if (p.data.every((v) => v === p.data[0])) for (let i = 0; i < p.data.length; i++) p.data[i] = 0.1 + rng.uniform();
+      const x = Float32Array.from({ length: batch * step.inSize }, () => rng.normal() * (step.kind === 'lrn' ? 30 : 1));
+      const dy = Float32Array.from({ length: batch * step.outSize }, () => rng.normal());
+      const ref = referenceLayer(step, params.map((p) => Float32Array.from(p.data)), state.map((s) => Float32Array.from(s.data)), 99);
+      if (ref instanceof ReferenceDropout) ref.draw = 5;
+      const refY = Float32Array.from(ref.forward(x, batch, true));
+      const refDx = Float32Array.from(ref.backward(dy, batch));
+
+      const stepInfo = stepInfoBuffer(d);
+      writeStepInfo(d, stepInfo, 5, 0, 0, 1);
+      const io = {
+        input: storage(d, 'x', x.length, x), output: storage(d, 'y', refY.length), outputGrad: storage(d, 'dy', dy.length, dy),
+        inputGrad: storage(d, 'dx', x.length), stepInfo,
+      };
+      const layer = gpuLayer(d, step, params.map((p) => p.data), state.map((s) => s.data), io, batch, 99);
+      const encoder = d.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      layer.encodeForward(pass, true);
+      layer.encodeBackward(pass);
+      pass.end();
+      d.queue.submit([encoder.finish()]);
+      assertAllClose(await readBuffer(d, io.output, refY.length), refY, `${title}: forward`);
+      assertAllClose(await readBuffer(d, io.inputGrad, x.length), refDx, `${title}: input gradient`);
+      for (let j = 0; j < ref.grads.length; j++) {
+        assertAllClose(await readBuffer(d, layer.grads[j], ref.grads[j].length), ref.grads[j], `${title}: ${step.params[j].name} gradient`);
+      }
+      for (let j = 0; j < ref.state.length; j++) {
+        assertAllClose(await readBuffer(d, layer.state[j], ref.state[j].length), ref.state[j], `${title}: ${step.state[j].name}`);
+      }
+    });
+  }
+
+  const modelCase = (name: string, optimizer: OptimizerSettings, sketches: LayerSketch[]) => it(name, async (t) => {
+    if (!needDevice(t)) return;
+    const plan = buildPlan(makeNetwork([8, 8, 2], sketches));
+    const { params, state } = initialTensors(plan, 21);
+    const options = { optimizer, seed: 3 };
+    const ref = new ReferenceModel(plan, params, state, options);
+    const gpu = await WebGpuModel.create(device!, plan, params, state, options, 4);
+    const rng = new Rng(8);
+    for (let s = 0; s < 4; s++) {
+      const x = Float32Array.from({ length: 4 * plan.inputSize }, () => rng.normal());
+      const labels = Int32Array.from({ length: 4 }, () => rng.int(plan.classes));
+      ref.trainStep(x, labels, 4, 0.05);
+      gpu.trainStep(x, labels, 4, 0.05);
+    }
+    const [refLosses, gpuLosses] = [await ref.takeLosses(), await gpu.takeLosses()];
+    assertAllClose(Float32Array.from(gpuLosses), Float32Array.from(refLosses), 'losses', 1e-4);
+    const probe = Float32Array.from({ length: 3 * plan.inputSize }, () => rng.normal());
+    assertAllClose(await gpu.predict(probe, 3), await ref.predict(probe, 3), 'predictions after training', 1e-3);
+    const [a, b] = [await gpu.tensors(), await ref.tensors()];
+    assert.deepEqual(a.map((x) => x.name), b.map((x) => x.name));
+    for (let i = 0; i < a.length; i++) assertAllClose(a[i].data, b[i].data, `${a[i].name} after 4 steps`, 1e-3);
+  });
+
+  const net: LayerSketch[] = [
+    { kind: 'conv', count: 4, kernel: 3, pad: 1, act: 'prelu' },
+    { kind: 'batchnorm' },
+    { kind: 'maxpool', kernel: 2 },
+    { kind: 'dropout', rate: 0.25 },
+    { kind: 'fc', count: 12, act: 'tanh' },
+    { kind: 'softmax', count: 5 },
+  ];
+  modelCase('a whole model, SGD with momentum and weight decay, 4 steps', DEFAULT_OPTIMIZER, net);
+  modelCase('a whole model, Adam, 4 steps', { ...DEFAULT_OPTIMIZER, kind: 'adam' }, net);
+});
