@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { LayerTablePanels } from './layerTablePanel';
+import { registerTraining } from './training/registerTraining';
 
 let client: LanguageClient | undefined;
 
@@ -30,6 +31,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       panels.show(uri instanceof vscode.Uri ? uri : undefined),
     ),
   );
+  registerTraining(context, client);
 
   await client.start();
 }

@@ -51,9 +51,29 @@ export interface RunView {
   runDir?: string;
   params?: number;
   progress?: RunProgress;
+  /** [fractional epoch, batch loss] for every loss the runner reported, thinned past MAX_STEP_LOSSES. */
+  stepLosses: [number, number][];
   epochs: EpochMetrics[];
   /** Why the job failed or was refused. */
   error?: string;
+}
+
+/** Enough points to draw a smooth curve; beyond it every other point is dropped. */
+export const MAX_STEP_LOSSES = 4000;
+
+/** Adds a step's loss, halving the list when it is full so long runs keep their whole history. */
+export function addStepLoss(losses: [number, number][], point: [number, number]): void {
+  losses.push(point);
+  if (losses.length > MAX_STEP_LOSSES) {
+    // The first and the latest point always stay: the curve spans the whole run.
+    const kept = losses.filter((_, i) => i % 2 === 0 || i === losses.length - 1);
+    losses.splice(0, losses.length, ...kept);
+  }
+}
+
+/** Where a progress report falls on the chart's epoch axis: epoch 2, step 5 of 10 is 1.5. */
+export function stepPosition(p: RunProgress): number {
+  return p.epoch - 1 + p.step / p.stepsPerEpoch;
 }
 
 /** A finished run read back from its folder, for "Compare runs". */

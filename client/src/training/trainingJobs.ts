@@ -5,7 +5,7 @@
  */
 import type { Network } from '../../../server/src/language/network';
 import type { EpochMetrics } from '../../../runner/src/runFolder';
-import type { FormSettings, RunProgress, RunView } from '../../../media/src/trainProtocol';
+import { addStepLoss, stepPosition, type FormSettings, type RunProgress, type RunView } from '../../../media/src/trainProtocol';
 import type { RunnerExit, RunnerProcess } from './runnerProcess';
 import type { RunnerNotification } from './runnerMessages';
 
@@ -59,7 +59,7 @@ export class TrainingJobs {
   async start(fileKey: string, network: Network, settings: FormSettings, runDir: string): Promise<RunView> {
     const current = this.runs.get(fileKey);
     if (isRunActive(current)) throw new Error('this file is already training; cancel that run first');
-    const pending: RunView = { jobId: '', status: 'starting', requestedAt: this.now(), epochs: [] };
+    const pending: RunView = { jobId: '', status: 'starting', requestedAt: this.now(), stepLosses: [], epochs: [] };
     this.set(fileKey, pending);
     try {
       const { jobId, queued } = await this.runner.startJob({ network, settings: { ...settings, runDir } });
@@ -127,6 +127,7 @@ export class TrainingJobs {
       case 'job/progress': {
         const { epoch, step, stepsPerEpoch, loss, samplesPerSec } = n.params;
         run.progress = { epoch, step, stepsPerEpoch, loss, samplesPerSec };
+        addStepLoss(run.stepLosses, [stepPosition(run.progress), loss]);
         this.update(fileKey, { type: 'progress', jobId: run.jobId, progress: run.progress });
         return;
       }

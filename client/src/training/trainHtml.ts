@@ -1,0 +1,102 @@
+/**
+ * The training view's page. Free of the vscode module so its security properties are tested in
+ * plain Node: the layer table's Content-Security-Policy (only this page's nonce runs scripts,
+ * nothing loads from outside the webview's origin) and no inline handlers; the script builds the
+ * form and attaches every listener.
+ */
+import { contentSecurityPolicy, newNonce } from '../layerTableHtml';
+
+export interface TrainPageResources {
+  cspSource: string;
+  scriptUri: string;
+  /** media/train.css: the view's own styles. */
+  styleUri: string;
+  /** dist/media/train.css: what the bundled script imports (uPlot's chart styles). */
+  bundleStyleUri: string;
+  title: string;
+  /** The .cnn file's URI, kept in the webview's state so a window reload restores the view. */
+  fileUri: string;
+  nonce?: string;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function trainHtml(resources: TrainPageResources): string {
+  const nonce = resources.nonce ?? newNonce();
+  const attr = escapeHtml;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(resources.cspSource, nonce))}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link rel="stylesheet" href="${attr(resources.bundleStyleUri)}">
+  <link rel="stylesheet" href="${attr(resources.styleUri)}">
+  <title>Train ${escapeHtml(resources.title)}</title>
+</head>
+<body data-file-uri="${attr(resources.fileUri)}">
+  <header>
+    <div>
+      <h1 id="title">${escapeHtml(resources.title)}</h1>
+      <p id="adapter" class="muted">Runner: starts when needed</p>
+    </div>
+    <div class="actions">
+      <vscode-button id="start">Start training</vscode-button>
+      <vscode-button id="cancel" secondary hidden>Cancel</vscode-button>
+      <vscode-button id="compare" secondary>Compare runs…</vscode-button>
+      <vscode-button id="open-run" secondary hidden>Open run folder</vscode-button>
+    </div>
+  </header>
+  <p id="notice" role="status" aria-live="polite"></p>
+  <section aria-labelledby="settings-heading">
+    <h2 id="settings-heading">Settings</h2>
+    <p class="muted">Filled from the file's <code>train</code> statement; an empty field uses the runner's default shown in it.</p>
+    <div id="form" class="form-grid"></div>
+    <p id="form-error" class="error" role="alert"></p>
+  </section>
+  <section aria-labelledby="progress-heading">
+    <h2 id="progress-heading">Progress</h2>
+    <vscode-progress-bar id="progress" aria-label="Training progress" max="1" value="0"></vscode-progress-bar>
+    <p id="progress-text">Not started</p>
+    <p id="result" role="status" aria-live="polite"></p>
+  </section>
+  <section aria-labelledby="charts-heading">
+    <h2 id="charts-heading">Charts</h2>
+    <div class="charts">
+      <figure><figcaption>Loss</figcaption><div id="chart-loss" class="chart"></div></figure>
+      <figure><figcaption>Error (top-1, top-5)</figcaption><div id="chart-error" class="chart"></div></figure>
+      <figure><figcaption>Samples per second</figcaption><div id="chart-speed" class="chart"></div></figure>
+    </div>
+  </section>
+  <section id="compare-view" aria-labelledby="compare-heading" hidden>
+    <h2 id="compare-heading">Compared runs</h2>
+    <div class="charts">
+      <figure><figcaption>Validation loss</figcaption><div id="chart-compare-loss" class="chart"></div></figure>
+      <figure><figcaption>Top-1 error</figcaption><div id="chart-compare-error" class="chart"></div></figure>
+    </div>
+  </section>
+  <section aria-labelledby="layers-heading">
+    <div class="section-head">
+      <h2 id="layers-heading">Layers</h2>
+      <div class="actions">
+        <vscode-button id="copy-markdown" secondary>Copy as Markdown</vscode-button>
+        <vscode-button id="save-csv" secondary>Save as CSV</vscode-button>
+      </div>
+    </div>
+    <p id="summary"></p>
+    <ul id="problems"></ul>
+    <div class="scroll">
+      <table>
+        <thead id="head"></thead>
+        <tbody id="body"></tbody>
+        <tfoot id="foot"></tfoot>
+      </table>
+    </div>
+  </section>
+  <script nonce="${nonce}" src="${attr(resources.scriptUri)}"></script>
+</body>
+</html>
+`;
+}

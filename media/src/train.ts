@@ -1,0 +1,332 @@
+/**
+ * The training view: a settings form filled from the file's train statement, Start / Cancel, the
+ * progress bar, live charts, the run's result and the layer table. It only displays and asks; the
+ * host owns the runner, the clipboard and the file system. The last run and the form are kept in
+ * the webview state, so a hidden panel or a reloaded window comes back as it was.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-label/index.js';
+import type { Network } from '../../server/src/language/network';
+import { tableModel } from './layerTableModel';
+import { Chart, PALETTE } from './trainCharts';
+import { FIELD_LABELS, FIELD_NAMES, datasetField, fieldsFromNetwork, placeholders, settingsFromFields, type FieldName, type FormFields } from './trainForm';
+import { renderLayerTable } from './trainLayerTable';
+import { addStepLoss, stepPosition, type RunCurves, type RunView, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from './trainProtocol';
+import { compareData, errorData, lossData, progressLine, resultLine, speedData } from './trainViewModel';
+
+interface SavedState {
+  fileUri: string;
+  fields?: FormFields;
+  fromFile?: FormFields;
+  run?: RunView | null;
+  compare?: RunCurves[];
+}
+
+interface VsCodeApi {
+  postMessage(message: TrainWebviewMessage): void;
+  getState(): SavedState | undefined;
+  setState(state: SavedState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+const vscode = acquireVsCodeApi();
+
+function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`#${id} is missing from the page`);
+  return e as T;
+}
+
+const fileUri = document.body.dataset.fileUri ?? '';
+const saved = vscode.getState();
+const state: SavedState = saved?.fileUri === fileUri ? saved : { fileUri };
+let network: Network | undefined;
+let runner: RunnerSummary | null = null;
+
+// ---- the form ----
+
+type Control = HTMLElement & { value: string; invalid?: boolean; placeholder?: string };
+const controls = new Map<FieldName, Control>();
+
+const SELECT_OPTIONS: Partial<Record<FieldName, [string, string][]>> = {
+  optimizer: [['', 'runner default (sgd)'], ['sgd', 'SGD with momentum'], ['adam', 'Adam']],
+  backend: [['', 'auto (WebGPU if there is an adapter)'], ['webgpu', 'WebGPU'], ['reference', 'reference (TypeScript, CPU)']],
+  act: [['', 'as in the file'], ['relu', 'ReLU'], ['prelu', 'PReLU'], ['prelu-shared', 'PReLU (shared slope)'], ['leakyrelu', 'leaky ReLU'], ['tanh', 'tanh'], ['sigmoid', 'sigmoid']],
+  init: [['', 'as in the file'], ['he', 'He (Kaiming)'], ['xavier', 'Xavier (Glorot)']],
+};
+
+function datasetOptions(): [string, string][] {
+  const supported = runner?.datasets ?? ['shapes'];
+  const options: [string, string][] = [['', 'runner default (shapes)']];
+  for (const kind of ['shapes', 'mnist']) {
+    options.push([kind, supported.includes(kind) ? kind : `${kind} (not supported by this runner)`]);
+  }
+  const own = network?.train?.dataset;
+  if (own?.kind === 'folder') options.push([datasetField(own), `folder ${own.path}${supported.includes('folder') ? '' : ' (not supported by this runner)'}`]);
+  return options;
+}
+
+function makeSelect(name: FieldName, options: [string, string][]): Control {
+  const select = document.createElement('vscode-single-select') as unknown as Control;
+  for (const [value, label] of options) {
+    const option = document.createElement('vscode-option');
+    option.setAttribute('value', value);
+    option.textContent = label;
+    select.append(option);
+  }
+  select.id = `field-${name}`;
+  return select;
+}
+
+function buildForm(): void {
+  const form = byId('form');
+  form.replaceChildren();
+  controls.clear();
+  for (const name of FIELD_NAMES) {
+    const wrapper = document.createElement('div');
+    wrapper.className = 'field';
+    const label = document.createElement('vscode-label');
+    label.setAttribute('for', `field-${name}`);
+    label.textContent = FIELD_LABELS[name];
+    const options = name === 'dataset' ? datasetOptions() : SELECT_OPTIONS[name];
+    let control: Control;
+    if (options) {
+      control = makeSelect(name, options);
+    } else {
+      control = document.createElement('vscode-textfield') as unknown as Control;
+      control.id = `field-${name}`;
+      control.setAttribute('inputmode', 'decimal');
+    }
+    control.dataset.field = name;
+    control.addEventListener('change', onFieldChange);
+    control.addEventListener('input', onFieldChange);
+    controls.set(name, control);
+    wrapper.append(label, control);
+    form.append(wrapper);
+  }
+}
+
+function readFields(): FormFields {
+  return Object.fromEntries(FIELD_NAMES.map((n) => [n, controls.get(n)?.value ?? ''])) as FormFields;
+}
+
+function writeFields(fields: FormFields): void {
+  for (const name of FIELD_NAMES) {
+    const control = controls.get(name);
+    if (control && control.value !== fields[name]) control.value = fields[name];
+  }
+  updatePlaceholders();
+}
+
+function updatePlaceholders(): void {
+  const ph = placeholders(network, controls.get('optimizer')?.value || network?.train?.optimizer || 'sgd');
+  for (const [name, control] of controls) {
+    if (control.tagName.toLowerCase() === 'vscode-textfield') control.placeholder = `${ph[name]} (default)`;
+  }
+}
+
+function onFieldChange(): void {
+  for (const control of controls.values()) control.invalid = false;
+  byId('form-error').textContent = '';
+  state.fields = readFields();
+  updatePlaceholders();
+  save();
+}
+
+/**
+ * A new analysis of the file: fields the user has not edited follow the train statement; edited
+ * ones keep the user's value.
+ */
+function applyNetworkToForm(next: Network): void {
+  const fromFile = fieldsFromNetwork(next);
+  if (controls.size === 0 || !state.fromFile) {
+    buildForm();
+    writeFields(state.fields ?? fromFile);
+  } else {
+    const current = readFields();
+    const merged = Object.fromEntries(
+      FIELD_NAMES.map((n) => [n, current[n] === state.fromFile![n] ? fromFile[n] : current[n]]),
+    ) as FormFields;
+    writeFields(merged);
+  }
+  state.fromFile = fromFile;
+  state.fields = readFields();
+}
+
+// ---- the run ----
+
+const charts = {
+  loss: new Chart(byId('chart-loss'), [
+    { label: 'batch loss', color: 'blue', points: true },
+    { label: 'train loss (epoch)', color: 'blue' },
+    { label: 'validation loss', color: 'orange', dash: [6, 4] },
+  ], { x: 'epoch', y: 'loss' }),
+  error: new Chart(byId('chart-error'), [
+    { label: 'top-1 error %', color: 'red' },
+    { label: 'top-5 error %', color: 'purple', dash: [6, 4] },
+  ], { x: 'epoch', y: 'error %', yRange: [0, 100] }),
+  speed: new Chart(byId('chart-speed'), [{ label: 'samples/s', color: 'green' }], { x: 'epoch', y: 'samples/s' }),
+  compareLoss: new Chart(byId('chart-compare-loss'), [], { x: 'epoch', y: 'validation loss' }),
+  compareError: new Chart(byId('chart-compare-error'), [], { x: 'epoch', y: 'top-1 error %', yRange: [0, 100] }),
+};
+
+const ACTIVE = new Set(['starting', 'queued', 'running']);
+
+function renderRun(): void {
+  const run = state.run ?? null;
+  const active = run !== null && ACTIVE.has(run.status);
+  const line = progressLine(run);
+  const bar = byId('progress') as HTMLElement & { value?: number; indeterminate: boolean };
+  bar.indeterminate = line.fraction === undefined;
+  if (line.fraction !== undefined) bar.value = line.fraction;
+  byId('progress-text').textContent = line.text;
+  byId('result').textContent = resultLine(run);
+  byId('result').classList.toggle('failed', run?.status === 'failed');
+  byId('start').toggleAttribute('disabled', active);
+  byId('cancel').hidden = !active;
+  byId('open-run').hidden = !run?.runDir;
+  byId('adapter').textContent = adapterLine(run);
+  charts.loss.setData(lossData(run));
+  charts.error.setData(errorData(run?.epochs ?? []));
+  charts.speed.setData(speedData(run?.epochs ?? []));
+}
+
+function adapterLine(run: RunView | null): string {
+  const backend = run?.backend ?? runner?.backend;
+  if (!backend) return 'Runner: starts when needed';
+  const which = run?.backend ? 'Training on' : 'Runner ready:';
+  return `${which} ${backend.backend} — ${backend.adapter}${backend.fallback ? ` (${backend.fallback})` : ''}`;
+}
+
+function renderCompare(): void {
+  const runs = state.compare ?? [];
+  byId('compare-view').hidden = runs.length === 0;
+  if (runs.length === 0) return;
+  const series = runs.map((r, i) => ({ label: r.name, color: PALETTE[i % PALETTE.length] }));
+  charts.compareLoss.setSeries(series);
+  charts.compareError.setSeries(series);
+  charts.compareLoss.setData(compareData(runs, (e) => e.valLoss));
+  charts.compareError.setData(compareData(runs, (e) => 100 * e.top1Error));
+}
+
+function save(): void {
+  vscode.setState(state);
+}
+
+// ---- messages ----
+
+const NOTICE_MS = 4000;
+let noticeTimer: ReturnType<typeof setTimeout> | undefined;
+
+function notice(message: string): void {
+  const element = byId('notice');
+  element.textContent = message;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => (element.textContent = ''), NOTICE_MS);
+}
+
+function currentRun(jobId: string): RunView | undefined {
+  return state.run && state.run.jobId === jobId ? state.run : undefined;
+}
+
+window.addEventListener('message', (event: MessageEvent<TrainHostMessage>) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'network':
+      network = message.network;
+      byId('title').textContent = message.fileName;
+      applyNetworkToForm(message.network);
+      renderLayerTable(tableModel(message.network, message.fileName), {
+        summary: byId('summary'), problems: byId('problems'), head: byId('head'), body: byId('body'), foot: byId('foot'),
+      });
+      break;
+    case 'unavailable':
+      byId('title').textContent = message.fileName;
+      notice(message.message);
+      break;
+    case 'runner':
+      runner = message.runner;
+      if (message.message) notice(message.message);
+      if (network) {
+        // The dataset choices depend on what this runner supports.
+        const fields = readFields();
+        buildForm();
+        writeFields(fields);
+      }
+      renderRun();
+      break;
+    case 'run':
+      if (message.run) state.run = message.run;
+      else if (state.run && ACTIVE.has(state.run.status)) {
+        // The host has no such run: the window was reloaded and the runner with it.
+        state.run = { ...state.run, status: 'failed', error: 'interrupted when the window reloaded; the finished epochs are in the run folder' };
+      }
+      renderRun();
+      break;
+    case 'progress': {
+      const run = currentRun(message.jobId);
+      if (!run) break;
+      run.progress = message.progress;
+      addStepLoss(run.stepLosses, [stepPosition(message.progress), message.progress.loss]);
+      renderRun();
+      break;
+    }
+    case 'epoch': {
+      const run = currentRun(message.jobId);
+      if (!run) break;
+      run.epochs.push(message.metrics);
+      renderRun();
+      break;
+    }
+    case 'compare':
+      state.compare = message.runs;
+      renderCompare();
+      break;
+    case 'notice':
+      notice(message.message);
+      break;
+  }
+  save();
+});
+
+byId('start').addEventListener('click', () => {
+  if (byId('start').hasAttribute('disabled')) return;
+  const parsed = settingsFromFields(readFields());
+  if ('error' in parsed) {
+    byId('form-error').textContent = parsed.error;
+    const control = controls.get(parsed.field);
+    if (control) {
+      control.invalid = true;
+      control.focus();
+    }
+    return;
+  }
+  vscode.postMessage({ type: 'start', settings: parsed.settings });
+});
+byId('cancel').addEventListener('click', () => vscode.postMessage({ type: 'cancel' }));
+byId('compare').addEventListener('click', () => vscode.postMessage({ type: 'compareRuns' }));
+byId('open-run').addEventListener('click', () => vscode.postMessage({ type: 'openRunFolder' }));
+byId('copy-markdown').addEventListener('click', () => vscode.postMessage({ type: 'copyMarkdown' }));
+byId('save-csv').addEventListener('click', () => vscode.postMessage({ type: 'saveCsv' }));
+
+function revealFrom(target: EventTarget | null): void {
+  const line = (target as HTMLElement | null)?.closest<HTMLElement>('[data-line]')?.dataset.line;
+  if (line) vscode.postMessage({ type: 'reveal', line: Number(line) });
+}
+byId('body').addEventListener('click', (e) => revealFrom(e.target));
+byId('body').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') revealFrom(e.target);
+});
+byId('problems').addEventListener('click', (e) => revealFrom(e.target));
+
+if (state.fields) {
+  buildForm();
+  writeFields(state.fields);
+}
+renderRun();
+renderCompare();
+save();
+vscode.postMessage({ type: 'ready' });

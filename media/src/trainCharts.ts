@@ -1,0 +1,89 @@
+/**
+ * The training view's charts: thin uPlot wrappers that take the aligned columns trainViewModel
+ * builds, colour their series from the VS Code theme, and follow their container's width.
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export interface SeriesSpec {
+  label: string;
+  /** A --vscode-charts-* colour name, so the series follows the theme (and high contrast). */
+  color: string;
+  /** Points only, no line (the batch losses are many and noisy). */
+  points?: boolean;
+  dash?: number[];
+}
+
+const FALLBACK = ['#3794ff', '#f14c4c', '#89d185', '#cca700', '#b180d7', '#d18616'];
+export const PALETTE = ['blue', 'red', 'green', 'yellow', 'purple', 'orange'];
+
+function themeColor(name: string, index: number): string {
+  const value = getComputedStyle(document.body).getPropertyValue(`--vscode-charts-${name}`).trim();
+  return value || FALLBACK[index % FALLBACK.length];
+}
+
+function cssVar(name: string, fallback: string): string {
+  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+}
+
+const HEIGHT = 220;
+
+export class Chart {
+  private plot: uPlot | undefined;
+  private data: uPlot.AlignedData;
+  private readonly observer: ResizeObserver;
+
+  constructor(
+    private readonly container: HTMLElement,
+    private series: SeriesSpec[],
+    private readonly axes: { x: string; y: string; yRange?: [number, number] },
+  ) {
+    this.data = [[], ...series.map(() => [])];
+    // The panel's width changes with the editor layout; the chart follows it.
+    this.observer = new ResizeObserver(() => this.plot?.setSize({ width: this.width(), height: HEIGHT }));
+    this.observer.observe(container);
+  }
+
+  private width(): number {
+    return Math.max(240, this.container.clientWidth);
+  }
+
+  /** Rebuilds the chart when the series change (compare runs); otherwise only its data. */
+  setSeries(series: SeriesSpec[]): void {
+    this.series = series;
+    this.plot?.destroy();
+    this.plot = undefined;
+  }
+
+  setData(data: uPlot.AlignedData): void {
+    this.data = data;
+    if (!this.plot) {
+      this.plot = new uPlot(this.options(), data, this.container);
+      return;
+    }
+    this.plot.setData(data);
+  }
+
+  private options(): uPlot.Options {
+    const text = cssVar('--vscode-foreground', '#ccc');
+    const grid = cssVar('--vscode-editorWidget-border', 'rgba(128,128,128,0.35)');
+    const axis = (label: string): uPlot.Axis => ({ label, stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } });
+    return {
+      width: this.width(),
+      height: HEIGHT,
+      scales: { x: { time: false }, y: this.axes.yRange ? { range: this.axes.yRange } : {} },
+      axes: [axis(this.axes.x), axis(this.axes.y)],
+      legend: { live: false },
+      cursor: { drag: { x: false, y: false } },
+      series: [
+        { label: this.axes.x },
+        ...this.series.map((s, i): uPlot.Series => {
+          const color = themeColor(s.color, i);
+          return s.points
+            ? { label: s.label, stroke: color, width: 0, paths: () => null, points: { show: true, size: 3, stroke: color, fill: color } }
+            : { label: s.label, stroke: color, width: 2, dash: s.dash, spanGaps: true, points: { show: true, size: 5 } };
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * What the training view shows for a run, as text and chart data: the progress line with its ETA,
+ * the final errors, and the aligned columns uPlot draws. No DOM, so it is tested in Node.
+ */
+import type { EpochMetrics } from '../../runner/src/runFolder';
+import type { RunCurves, RunView } from './trainProtocol';
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+export function percent(fraction: number): string {
+  return `${(100 * fraction).toFixed(1)} %`;
+}
+
+/** 75 → "1:15", 3725 → "1:02:05". */
+export function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(s % 60)}` : `${m}:${two(s % 60)}`;
+}
+
+export interface ProgressLine {
+  /** 0..1 over the whole run; undefined while the length is unknown (the bar is indeterminate). */
+  fraction: number | undefined;
+  text: string;
+}
+
+/**
+ * Seconds left, from the runner's own throughput: clock-free, so it is right even when the page and
+ * the extension host run on different machines (code-server). Evaluation time is not counted.
+ */
+export function etaSeconds(run: RunView): number | undefined {
+  const p = run.progress;
+  const s = run.settings;
+  if (!p || !s || p.samplesPerSec <= 0) return undefined;
+  const remainingSteps = s.epochs * p.stepsPerEpoch - ((p.epoch - 1) * p.stepsPerEpoch + p.step);
+  return (remainingSteps * s.batch) / p.samplesPerSec;
+}
+
+export function progressLine(run: RunView | null): ProgressLine {
+  if (!run) return { fraction: 0, text: 'Not started' };
+  const epochs = run.settings?.epochs;
+  switch (run.status) {
+    case 'starting':
+      return { fraction: undefined, text: 'Starting…' };
+    case 'queued':
+      return { fraction: undefined, text: 'Queued: the runner finishes the job ahead of this one first' };
+    case 'running': {
+      const p = run.progress;
+      if (!p || !epochs) return { fraction: undefined, text: `Running on ${run.backend?.adapter ?? 'the runner'}: first steps…` };
+      const fraction = ((p.epoch - 1) * p.stepsPerEpoch + p.step) / (epochs * p.stepsPerEpoch);
+      const eta = etaSeconds(run);
+      const parts = [
+        `Epoch ${p.epoch}/${epochs}`,
+        `step ${p.step}/${p.stepsPerEpoch}`,
+        `loss ${p.loss.toFixed(4)}`,
+        `${integer.format(p.samplesPerSec)} samples/s`,
+      ];
+      if (eta !== undefined) parts.push(`ETA ${duration(eta)}`);
+      return { fraction: Math.min(1, fraction), text: parts.join(' · ') };
+    }
+    case 'done':
+      return { fraction: 1, text: `Done: ${run.epochs.length} epoch${run.epochs.length === 1 ? '' : 's'}${elapsed(run)}` };
+    case 'cancelled':
+      return { fraction: epochs ? run.epochs.length / epochs : 0, text: `Cancelled after ${run.epochs.length} of ${epochs ?? '?'} epochs${elapsed(run)}` };
+    case 'failed':
+      return { fraction: epochs ? run.epochs.length / epochs : 0, text: `Failed: ${run.error ?? 'no reason given'}` };
+  }
+}
+
+function elapsed(run: RunView): string {
+  return run.endedAt !== undefined && run.startedAt !== undefined ? ` in ${duration((run.endedAt - run.startedAt) / 1000)}` : '';
+}
+
+/** The last epoch's errors, the figure a run is judged by. */
+export function resultLine(run: RunView | null): string {
+  const last = run?.epochs.at(-1);
+  if (!run || !last) return '';
+  const prefix = run.status === 'running' ? `After epoch ${last.epoch}` : `Final (epoch ${last.epoch})`;
+  return `${prefix}: top-1 error ${percent(last.top1Error)}, top-5 error ${percent(last.top5Error)}, validation loss ${last.valLoss.toFixed(4)}`;
+}
+
+export type Column = (number | null)[];
+
+/**
+ * Loss against fractional epochs: every reported batch loss, and the epoch means (train, validation)
+ * at each epoch's end. uPlot wants one shared x column, so each series has nulls where it has no point.
+ */
+export function lossData(run: RunView | null): [number[], Column, Column, Column] {
+  const byX = new Map<number, [number | null, number | null, number | null]>();
+  const at = (x: number) => {
+    let row = byX.get(x);
+    if (!row) byX.set(x, (row = [null, null, null]));
+    return row;
+  };
+  for (const [x, loss] of run?.stepLosses ?? []) at(x)[0] = loss;
+  for (const e of run?.epochs ?? []) {
+    at(e.epoch)[1] = e.trainLoss;
+    at(e.epoch)[2] = e.valLoss;
+  }
+  const xs = [...byX.keys()].sort((a, b) => a - b);
+  return [xs, xs.map((x) => byX.get(x)![0]), xs.map((x) => byX.get(x)![1]), xs.map((x) => byX.get(x)![2])];
+}
+
+/** Top-1 and top-5 error in percent per epoch. */
+export function errorData(epochs: EpochMetrics[]): [number[], number[], number[]] {
+  return [epochs.map((e) => e.epoch), epochs.map((e) => 100 * e.top1Error), epochs.map((e) => 100 * e.top5Error)];
+}
+
+export function speedData(epochs: EpochMetrics[]): [number[], number[]] {
+  return [epochs.map((e) => e.epoch), epochs.map((e) => e.samplesPerSec)];
+}
+
+/** One series per run on the union of their epochs; a run that stopped earlier has nulls after its end. */
+export function compareData(runs: RunCurves[], pick: (e: EpochMetrics) => number): [number[], ...Column[]] {
+  const xs = [...new Set(runs.flatMap((r) => r.epochs.map((e) => e.epoch)))].sort((a, b) => a - b);
+  const columns = runs.map((r) => {
+    const byEpoch = new Map(r.epochs.map((e) => [e.epoch, pick(e)]));
+    return xs.map((x) => byEpoch.get(x) ?? null);
+  });
+  return [xs, ...columns];
+}
