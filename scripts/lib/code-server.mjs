@@ -350,9 +350,9 @@ export async function startCodeServer(options) {
 
 /** The chromium (or Chrome) to drive: $CNN_CHROMIUM, then the usual system paths. */
 export function findChromium() {
+  // An explicit choice is used as given: a wrong path is reported, not replaced by another browser.
+  if (process.env.CNN_CHROMIUM) return existsSync(process.env.CNN_CHROMIUM) ? process.env.CNN_CHROMIUM : undefined;
   const candidates = [
-    process.env.CNN_CHROMIUM,
-    process.env.CHROMIUM_PATH,
     '/usr/bin/chromium',
     '/usr/bin/chromium-browser',
     '/snap/bin/chromium',
@@ -376,4 +376,6 @@ export const CHROMIUM_ARGS = [
   '--disable-features=Translate,MediaRouter',
 ];
 
-export const chromiumHint = 'chromium not found: install it (Debian/Ubuntu: sudo apt-get install -y chromium) or set CNN_CHROMIUM=/path/to/chromium';
+export const chromiumHint = process.env.CNN_CHROMIUM
+  ? `chromium not found: CNN_CHROMIUM=${process.env.CNN_CHROMIUM} does not exist`
+  : 'chromium not found: install it (Debian/Ubuntu: sudo apt-get install -y chromium) or set CNN_CHROMIUM=/path/to/chromium';

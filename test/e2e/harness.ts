@@ -8,7 +8,7 @@
 //
 // No fixed sleeps: every wait is on the DOM (Playwright's auto-waiting locators and expect-style
 // polling through waitFor / waitForFunction).
-import { after, before, describe } from 'node:test';
+import { after, afterEach, before, describe } from 'node:test';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,6 +29,8 @@ export const SHOTS_DIR = join(ROOT, 'test-results', 'e2e');
 export const VSIX = resolve(process.env.CNN_E2E_VSIX ?? join(ROOT, 'dist', 'cnn-spec.vsix'));
 /** Time allowed for one thing to appear (VS Code starting, the language server answering). */
 export const WAIT_MS = Number(process.env.CNN_E2E_WAIT_MS ?? 30_000);
+/** Time allowed for a first file to open (the extension host starting, grammars loading) on a busy machine. */
+export const OPEN_MS = 2 * WAIT_MS;
 const mod = process.platform === 'darwin' ? 'Meta' : 'Control';
 
 /** Why this machine cannot run the suite, or undefined when it can. */
@@ -77,23 +79,42 @@ export class Session {
     return this.page.locator('.editor-group-container.active .monaco-editor').first();
   }
 
-  /** Opens a workspace file through Quick Open (Ctrl+P) and waits for its editor to show `expectText`. */
+  /**
+   * Opens a workspace file and waits for its editor to show `expectText`: a file at the top of the
+   * workspace is clicked in the Explorer (as a user would); a deeper one goes through Quick Open (Ctrl+P),
+   * whose file search can be slow on a cold start.
+   */
   async openFile(relPath: string, expectText?: string | RegExp): Promise<void> {
     const { page } = this;
-    await this.quickInput(`${mod}+P`, relPath);
+    // Start from the editor area whatever the last step left focused (a panel, a menu).
+    await page.keyboard.press('Escape');
     const base = relPath.split('/').pop()!;
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: base }).first();
-    await row.waitFor({ timeout: WAIT_MS });
-    await page.keyboard.press('Enter');
-    await page.locator(`.tabs-container .tab.active[data-resource-name="${base}"], .tabs-container .tab.active[aria-label*="${base}"]`).first().waitFor({ timeout: WAIT_MS });
-    if (expectText) await this.editor().locator('.view-lines', { hasText: expectText }).waitFor({ timeout: WAIT_MS });
-    await this.quickInputClosed();
+    if (!relPath.includes('/')) {
+      const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${base}"]`).first();
+      await row.waitFor({ timeout: WAIT_MS });
+      await row.click();
+    } else {
+      await page.keyboard.press(`${mod}+1`);
+      await this.quickInput(`${mod}+P`, relPath);
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: base }).first();
+      await row.waitFor({ timeout: WAIT_MS });
+      // Click the row rather than press Enter: Enter while the picker is still filtering can pick nothing.
+      await row.click();
+      await this.quickInputClosed();
+    }
+    await page.locator(`.tabs-container .tab.active[data-resource-name="${base}"]`).first().waitFor({ timeout: OPEN_MS });
+    if (expectText) await this.editor().locator('.view-lines', { hasText: expectText }).waitFor({ timeout: OPEN_MS });
   }
 
   /** Opens the quick input with `keys` and types `text` into it. */
   async quickInput(keys: string, text: string): Promise<Locator> {
     const { page } = this;
     const input = page.locator('.quick-input-widget input.input').first();
+    // A quick input left open (by a failed step) would swallow the keys: close it first.
+    if (await input.isVisible()) {
+      await page.keyboard.press('Escape');
+      await this.quickInputClosed();
+    }
     await page.keyboard.press(keys);
     await input.waitFor({ state: 'visible', timeout: WAIT_MS });
     await input.fill(text);
@@ -137,7 +158,8 @@ export class Session {
   /** Moves the cursor of the active editor to LINE:COLUMN (1-based) through Go to Line (Ctrl+G). */
   async gotoPosition(line: number, column = 1): Promise<void> {
     await this.editor().click({ position: { x: 5, y: 5 } }).catch(() => {});
-    await this.quickInput(`${mod}+G`, `${line}:${column}`);
+    // Go to Line opens the quick input with the ':' prefix; without it, it would search for files.
+    await this.quickInput(`${mod}+G`, `:${line}:${column}`);
     await this.page.keyboard.press('Enter');
     await this.quickInputClosed();
     await this.page
@@ -153,18 +175,26 @@ export class Session {
     return line;
   }
 
-  /** Squiggles of a kind ('error' | 'warning' | 'info') that lie on the rendered line starting with `lineText`. */
+  /**
+   * Squiggles of a kind ('error' | 'warning' | 'info') that lie on the rendered line starting with
+   * `lineText`, counted in one pass over the DOM (squiggles are re-rendered as diagnostics change).
+   */
   async squigglesOnLine(kind: 'error' | 'warning' | 'info', lineText: string): Promise<number> {
-    const line = await this.renderedLine(lineText);
-    const box = await line.boundingBox();
-    if (!box) return 0;
-    const squiggles = await this.editor().locator(`.squiggly-${kind}`).all();
-    let n = 0;
-    for (const s of squiggles) {
-      const b = await s.boundingBox();
-      if (b && b.y + b.height / 2 >= box.y && b.y + b.height / 2 <= box.y + box.height) n++;
-    }
-    return n;
+    await this.renderedLine(lineText);
+    return this.editor().evaluate(
+      (editor, { kind, lineText }) => {
+        const norm = (t: string | null) => (t ?? '').replace(/\u00a0/g, ' ');
+        const line = Array.from(editor.querySelectorAll('.view-line')).find((l) => norm(l.textContent).startsWith(lineText));
+        if (!line) return 0;
+        const box = line.getBoundingClientRect();
+        return Array.from(editor.querySelectorAll(`.squiggly-${kind}`)).filter((sq) => {
+          const r = sq.getBoundingClientRect();
+          const mid = r.top + r.height / 2;
+          return r.width > 0 && mid >= box.top && mid <= box.bottom;
+        }).length;
+      },
+      { kind, lineText },
+    );
   }
 
   /** Polls `fn` until it returns true (on the DOM's own state; no fixed sleep), or fails with `what`. */
@@ -211,6 +241,13 @@ export function e2eSuite(name: string, body: (session: () => Session) => void): 
     before(async () => {
       if (missing) throw new Error(`CI=true and the end-to-end suite cannot run: ${missing}`);
       session = await openSession();
+    });
+    // The screen as each test left it, pass or fail, for diagnosis: test-results/e2e/last/NAME.png.
+    afterEach(async (t) => {
+      if (!session) return;
+      const name = (t.name ?? 'test').replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60);
+      mkdirSync(join(SHOTS_DIR, 'last'), { recursive: true });
+      await session.page.screenshot({ path: join(SHOTS_DIR, 'last', `${name}.png`) }).catch(() => {});
     });
     after(async () => {
       await session?.close();
