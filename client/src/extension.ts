@@ -33,7 +33,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   registerTraining(context, client);
 
-  await client.start();
+  try {
+    await client.start();
+  } catch {
+    // The client has already shown why in its output channel and a notification; the layer table
+    // command stays registered and reports the missing server in its panel instead of failing.
+  }
 }
 
 export async function deactivate(): Promise<void> {

@@ -3,6 +3,7 @@
  * re-requested from the language server as the document changes. The webview only displays; the
  * clipboard, the save dialog and the editor are reached from here, on typed messages.
  */
+import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Network } from '../../server/src/language/network';
@@ -117,7 +118,7 @@ class LayerTablePanel implements vscode.Disposable {
     const suggested =
       source.scheme === 'file'
         ? source.with({ path: source.path.replace(/(\.cnn)?$/, '.csv') })
-        : vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd()), 'layers.csv');
+        : vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(homedir()), 'layers.csv');
     const target = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: { CSV: ['csv'] }, title: 'Save layer table as CSV' });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(csv));
