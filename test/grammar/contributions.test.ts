@@ -33,14 +33,16 @@ test('the grammar file exists and declares the scope name package.json gives it'
   assert.equal(grammar.scopeName, 'source.cnn');
 });
 
-test('every contributed command is registered by the extension, and only those', () => {
+test('every contributed command is registered by the extension', () => {
   const sources = (readdirSync(join(root, 'client', 'src'), { recursive: true }) as string[])
     .filter((f) => f.endsWith('.ts'))
     .map((f) => readFileSync(join(root, 'client', 'src', f), 'utf8'))
     .join('\n');
-  const registered = [...sources.matchAll(/registerCommand\(\s*'([^']+)'/g)].map((m) => m[1]).sort();
-  const contributed = contributes.commands.map((c: { command: string }) => c.command).sort();
-  assert.deepEqual(registered, contributed);
+  // Registered but not contributed is fine: an internal command (one a notification button runs
+  // with an argument) has no business in the Command Palette.
+  const registered = new Set([...sources.matchAll(/registerCommand\(\s*'([^']+)'/g)].map((m) => m[1]));
+  const contributed: string[] = contributes.commands.map((c: { command: string }) => c.command);
+  assert.deepEqual(contributed.filter((c) => !registered.has(c)), []);
   assert.ok(contributed.includes('cnn.showLayerTable'));
 });
 
