@@ -54,6 +54,10 @@ class LayerTablePanel implements vscode.Disposable {
           this.scheduleUpdate();
         }
       }),
+      // Settings change what the server reports (the non-integer-output severity, or 'off').
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('cnn', this.document.uri)) this.scheduleUpdate();
+      }),
       vscode.workspace.onDidCloseTextDocument((d) => {
         if (d === this.document) this.post({ type: 'notice', message: 'File closed: the table no longer updates' });
       }),
