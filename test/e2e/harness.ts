@@ -104,6 +104,9 @@ export class Session {
     }
     await page.locator(`.tabs-container .tab.active[data-resource-name="${base}"]`).first().waitFor({ timeout: OPEN_MS });
     if (expectText) await this.editor().locator('.view-lines', { hasText: expectText }).waitFor({ timeout: OPEN_MS });
+    // Focus the editor (Ctrl+1), as clicking into it would: commands shown `when editorLangId == cnn` need it.
+    await page.keyboard.press(`${mod}+1`);
+    await page.locator('.editor-group-container.active .monaco-editor.focused').first().waitFor({ timeout: WAIT_MS });
   }
 
   /** Opens the quick input with `keys` and types `text` into it. */
@@ -183,8 +186,8 @@ export class Session {
     await this.renderedLine(lineText);
     return this.editor().evaluate(
       (editor, { kind, lineText }) => {
-        const norm = (t: string | null) => (t ?? '').replace(/\u00a0/g, ' ');
-        const line = Array.from(editor.querySelectorAll('.view-line')).find((l) => norm(l.textContent).startsWith(lineText));
+        // No named helper functions in here: tsx would wrap them in a __name() the page does not have.
+        const line = Array.from(editor.querySelectorAll('.view-line')).find((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ').startsWith(lineText));
         if (!line) return 0;
         const box = line.getBoundingClientRect();
         return Array.from(editor.querySelectorAll(`.squiggly-${kind}`)).filter((sq) => {
