@@ -45,7 +45,7 @@ const ACTIVATIONS: Activation[] = ['relu', 'prelu', 'prelu-shared', 'leakyrelu',
 
 /** Synthetic epochs sized so one epoch of a small network takes seconds and of a 227x227 one minutes. */
 export function defaultTrainSamples(inputSize: number): number {
-  return Math.max(256, Math.min(4096, Math.round(4e6 / inputSize / 32) * 32));
+  return Math.max(256, Math.min(8192, Math.round(8e6 / inputSize / 32) * 32));
 }
 
 function positiveInt(value: unknown, key: string, max = 1e9): number {

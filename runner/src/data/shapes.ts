@@ -41,7 +41,7 @@ export class ShapesDataset {
   }
 
   /**
-   * Writes sample `index` of `split` at out[offset..] (H, W, C, values roughly in [-0.5, 0.5]) and
+   * Writes sample `index` of `split` at out[offset..] (H, W, C, standardised per image) and
    * returns its label. Train and validation draw from different streams, so they never share an image.
    */
   sample(split: 'train' | 'val', index: number, out: Float32Array, offset: number): number {
@@ -49,7 +49,7 @@ export class ShapesDataset {
     const { H, W, C } = this;
     const label = rng.int(this.classes);
     const side = Math.min(H, W);
-    const radius = side * (0.22 + 0.22 * rng.uniform());
+    const radius = side * (0.26 + 0.16 * rng.uniform());
     const cy = radius * 0.8 + rng.uniform() * Math.max(0, H - 1.6 * radius);
     const cx = radius * 0.8 + rng.uniform() * Math.max(0, W - 1.6 * radius);
     const background: number[] = [], ink: number[] = [];
@@ -60,18 +60,32 @@ export class ShapesDataset {
       background.push(C === 1 ? bgLevel : clamp(bgLevel + 0.25 * (rng.uniform() - 0.5)));
       ink.push(C === 1 ? inkLevel : clamp(inkLevel + 0.25 * (rng.uniform() - 0.5)));
     }
-    const noise = 0.02 + 0.06 * rng.uniform();
+    const noise = 0.02 + 0.04 * rng.uniform();
     for (let y = 0; y < H; y++) {
       const v = (y + 0.5 - cy) / radius;
       for (let x = 0; x < W; x++) {
         const u = (x + 0.5 - cx) / radius;
         const isInk = inside(label, u, v);
         const o = offset + (y * W + x) * C;
-        for (let c = 0; c < C; c++) out[o + c] = (isInk ? ink[c] : background[c]) + noise * rng.normal() - 0.5;
+        for (let c = 0; c < C; c++) out[o + c] = (isInk ? ink[c] : background[c]) + noise * rng.normal();
       }
     }
+    standardise(out, offset, H * W * C);
     return label;
   }
+}
+
+/**
+ * Per-image standardisation (zero mean, unit variance), as TensorFlow's per_image_standardization:
+ * the random brightness and contrast of a sample then carry no signal, and every network sees
+ * inputs of the scale its init formulas assume.
+ */
+function standardise(out: Float32Array, offset: number, n: number): void {
+  let sum = 0, sum2 = 0;
+  for (let i = offset; i < offset + n; i++) { sum += out[i]; sum2 += out[i] * out[i]; }
+  const mean = sum / n;
+  const std = Math.max(Math.sqrt(Math.max(0, sum2 / n - mean * mean)), 1 / Math.sqrt(n));
+  for (let i = offset; i < offset + n; i++) out[i] = (out[i] - mean) / std;
 }
 
 function clamp(v: number): number {
