@@ -294,7 +294,7 @@ export async function startCodeServer(options) {
   // Its own process group, so that stop() ends code-server and every process it started.
   // guard.mjs leads the group and ends it if this process dies without calling stop().
   const guard = join(dirname(fileURLToPath(import.meta.url)), 'guard.mjs');
-  const child = spawn(process.execPath, [guard, String(process.pid), node, ...args], { env, cwd: options.folder ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+  const child = spawn(process.execPath, [guard, String(process.pid), node, ...args], { env: { ...env, CNN_GUARD_PROFILE: profile }, cwd: options.folder ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
   let output = '';
   const keep = (buf) => { logStream.write(buf); output = (output + buf.toString()).slice(-20_000); };
   child.stdout.on('data', keep);

@@ -225,6 +225,15 @@ export class Session {
     return panel.locator('.monaco-list-row');
   }
 
+  /** Hides the bottom panel (Problems, Output, …) if it shows: Ctrl+J toggles it. */
+  async closePanel(): Promise<void> {
+    const panel = this.page.locator('.part.panel.bottom').first();
+    if (await panel.isVisible()) {
+      await this.page.keyboard.press(`${mod}+J`);
+      await panel.waitFor({ state: 'hidden', timeout: WAIT_MS });
+    }
+  }
+
   /** The innermost frame of the webview that is showing (VS Code nests the content in two iframes). */
   webview(): FrameLocator {
     return this.page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');

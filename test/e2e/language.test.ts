@@ -82,7 +82,7 @@ e2eSuite('CNN Spec in VS Code (code-server)', (session) => {
     await s.until('the conv1 warning squiggle to go', async () => (await s.squigglesOnLine('warning', 'conv1:')) === 0);
     await s.until('the conv1 Problems entry to go', async () => (await rows.filter({ hasText: 'non-integer-output' }).filter({ hasText: new RegExp(`Ln ${conv1}\\b`) }).count()) === 0);
     await s.shot('05-squiggle-after-fix');
-    await page.keyboard.press(`Control+Shift+M`); // close the panel again
+    await s.closePanel();
   });
 
   test('"CNN: Show layer table" shows the table with the total of 7,672,104 parameters', async () => {
