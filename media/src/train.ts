@@ -160,8 +160,8 @@ function applyNetworkToForm(next: Network): void {
 
 const charts = {
   loss: new Chart(byId('chart-loss'), [
-    { label: 'batch loss', color: 'blue', points: true },
-    { label: 'train loss (epoch)', color: 'blue' },
+    { label: 'batch loss', color: 'blue', thin: true },
+    { label: 'train loss (epoch)', color: 'green' },
     { label: 'validation loss', color: 'orange', dash: [6, 4] },
   ], { x: 'epoch', y: 'loss' }),
   error: new Chart(byId('chart-error'), [
@@ -214,6 +214,19 @@ function renderCompare(): void {
 
 function save(): void {
   vscode.setState(state);
+}
+
+/**
+ * Progress can arrive hundreds of times a second for a small network: the charts and the saved
+ * state follow once per frame, not once per message.
+ */
+let frame: number | undefined;
+function scheduleRender(): void {
+  frame ??= requestAnimationFrame(() => {
+    frame = undefined;
+    renderRun();
+    save();
+  });
 }
 
 // ---- messages ----
@@ -271,15 +284,15 @@ window.addEventListener('message', (event: MessageEvent<TrainHostMessage>) => {
       if (!run) break;
       run.progress = message.progress;
       addStepLoss(run.stepLosses, [stepPosition(message.progress), message.progress.loss]);
-      renderRun();
-      break;
+      scheduleRender();
+      return;
     }
     case 'epoch': {
       const run = currentRun(message.jobId);
       if (!run) break;
       run.epochs.push(message.metrics);
-      renderRun();
-      break;
+      scheduleRender();
+      return;
     }
     case 'compare':
       state.compare = message.runs;

@@ -9,17 +9,18 @@ export interface SeriesSpec {
   label: string;
   /** A --vscode-charts-* colour name, so the series follows the theme (and high contrast). */
   color: string;
-  /** Points only, no line (the batch losses are many and noisy). */
-  points?: boolean;
+  /** A thin line with dots: the batch losses are many and noisy. */
+  thin?: boolean;
   dash?: number[];
 }
 
-const FALLBACK = ['#3794ff', '#f14c4c', '#89d185', '#cca700', '#b180d7', '#d18616'];
-export const PALETTE = ['blue', 'red', 'green', 'yellow', 'purple', 'orange'];
+/** VS Code's dark-theme chart colours, for a page shown outside VS Code (no theme variables). */
+const FALLBACK: Record<string, string> = { blue: '#3794ff', red: '#f14c4c', green: '#89d185', yellow: '#cca700', purple: '#b180d7', orange: '#d18616' };
+export const PALETTE = Object.keys(FALLBACK);
 
-function themeColor(name: string, index: number): string {
+function themeColor(name: string): string {
   const value = getComputedStyle(document.body).getPropertyValue(`--vscode-charts-${name}`).trim();
-  return value || FALLBACK[index % FALLBACK.length];
+  return value || FALLBACK[name] || FALLBACK.blue;
 }
 
 function cssVar(name: string, fallback: string): string {
@@ -77,11 +78,11 @@ export class Chart {
       cursor: { drag: { x: false, y: false } },
       series: [
         { label: this.axes.x },
-        ...this.series.map((s, i): uPlot.Series => {
-          const color = themeColor(s.color, i);
-          return s.points
-            ? { label: s.label, stroke: color, width: 0, paths: () => null, points: { show: true, size: 3, stroke: color, fill: color } }
-            : { label: s.label, stroke: color, width: 2, dash: s.dash, spanGaps: true, points: { show: true, size: 5 } };
+        ...this.series.map((s): uPlot.Series => {
+          const color = themeColor(s.color);
+          return s.thin
+            ? { label: s.label, stroke: color, width: 1, spanGaps: true, points: { show: true, size: 3, stroke: color, fill: color } }
+            : { label: s.label, stroke: color, width: 2, dash: s.dash, spanGaps: true, points: { show: true, size: 6 } };
         }),
       ],
     };

@@ -97,6 +97,8 @@ describe('training through the real runner process', { skip: existsSync(runnerPa
     assert.equal(types[0], 'run:starting');
     assert.ok(types.includes('run:running') && types.includes('progress') && types.includes('epoch'), types.join(' '));
     assert.equal(types.at(-1), 'run:done');
+    assert.equal(types.filter((t) => t === 'progress').length, 4, 'a short epoch (64 samples / 16 = 4 steps) reports every step');
+    assert.equal(ended.stepLosses.length, 4);
     assert.ok(types.indexOf('run:running') < types.indexOf('progress') && types.indexOf('progress') < types.indexOf('epoch'));
     assert.equal(rec.ended.filter((e) => e.fileKey === 'file:///tiny.cnn').length, 1, 'ended is reported once');
     assert.equal(runner.spawnCount, 1, 'the same runner ran the job');

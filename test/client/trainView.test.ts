@@ -7,12 +7,14 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeText } from '../../server/src/language/analyze';
+import { defaultTrainSamples } from '../../runner/src/settings';
 import { fieldsFromNetwork, placeholders, settingsFromFields } from '../../media/src/trainForm';
 import { addStepLoss, MAX_STEP_LOSSES, type RunView } from '../../media/src/trainProtocol';
 import { compareData, duration, errorData, etaSeconds, lossData, progressLine, resultLine } from '../../media/src/trainViewModel';
 import { describeRun, listRunFolders } from '../../client/src/training/runFolders';
 import { trainingRefusal } from '../../client/src/training/trainingRefusal';
 import { trainLensLine } from '../../client/src/training/trainLensLine';
+import { lossEveryFor } from '../../client/src/training/trainingJobs';
 
 const LENET = `network lenet5
 input 32x32x1
@@ -41,7 +43,7 @@ describe('the settings form', () => {
     const ph = placeholders(network, 'sgd');
     assert.equal(ph.lr, '0.01');
     assert.equal(placeholders(network, 'adam').lr, '0.001');
-    assert.equal(ph.trainSamples, '3904', 'defaultTrainSamples for 32x32x1');
+    assert.equal(ph.trainSamples, String(defaultTrainSamples(32 * 32)), 'the runner\'s own default for a 32x32x1 input');
   });
 
   it('reads overrides and names the first bad field', () => {
@@ -99,6 +101,15 @@ describe('the run as the view shows it', () => {
     assert.deepEqual(losses[0], [0, 0]);
     assert.deepEqual(losses.at(-1), [3 * MAX_STEP_LOSSES, 3 * MAX_STEP_LOSSES]);
     assert.ok(losses.every((p, i) => i === 0 || p[0] > losses[i - 1][0]), 'still in order');
+  });
+});
+
+describe('how often the runner reports the loss', () => {
+  it('every step in short epochs, at most every 5th in long ones', () => {
+    const network = analyzeText(LENET).network;
+    assert.equal(lossEveryFor(network, { trainSamples: 256 }), 1, '8 steps of the train statement\'s batch 32');
+    assert.equal(lossEveryFor(network, { trainSamples: 3200, batch: 16 }), 4, '200 steps');
+    assert.equal(lossEveryFor(network, { trainSamples: 1e6, batch: 8 }), 5);
   });
 });
 

@@ -16,11 +16,22 @@ import { TRAIN_VIEW_TYPE, TrainPanels, baseName, pickRuns, requestNetwork } from
 
 const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
 
-/** The .cnn document a command is about: the one it was given, else the active or a visible one. */
-async function targetDocument(arg: unknown): Promise<vscode.TextDocument | undefined> {
+/** The .cnn file most recently active in an editor: commands run from a focused webview still find it. */
+let lastActiveCnn: vscode.Uri | undefined;
+
+/**
+ * The .cnn document a command is about: the one it was given; else the active editor's; else the
+ * file of the training view in front; else the last .cnn editor that was active; else a visible one.
+ */
+async function targetDocument(arg: unknown, panels: TrainPanels): Promise<vscode.TextDocument | undefined> {
   if (arg instanceof vscode.Uri) return vscode.workspace.openTextDocument(arg);
   const active = vscode.window.activeTextEditor?.document;
   if (active?.languageId === 'cnn') return active;
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (tab instanceof vscode.TabInputText && tab.uri.path.endsWith('.cnn')) return vscode.workspace.openTextDocument(tab.uri);
+  const inFront = panels.activeFile();
+  if (inFront) return vscode.workspace.openTextDocument(inFront);
+  if (lastActiveCnn) return vscode.workspace.openTextDocument(lastActiveCnn);
   return vscode.window.visibleTextEditors.find((e) => e.document.languageId === 'cnn')?.document;
 }
 
@@ -99,7 +110,7 @@ export function registerTraining(context: vscode.ExtensionContext, client: Langu
   });
 
   const trainModel = async (arg?: unknown) => {
-    const document = await targetDocument(arg);
+    const document = await targetDocument(arg, panels);
     if (!document) {
       void vscode.window.showInformationMessage('Open a .cnn file to train its network.');
       return;
@@ -136,7 +147,7 @@ export function registerTraining(context: vscode.ExtensionContext, client: Langu
   };
 
   const showRuns = async (arg?: unknown) => {
-    const document = await targetDocument(arg);
+    const document = await targetDocument(arg, panels);
     if (!document) {
       void vscode.window.showInformationMessage('Open a .cnn file to see its runs.');
       return;
@@ -145,7 +156,11 @@ export function registerTraining(context: vscode.ExtensionContext, client: Langu
     if (runs && runs.length > 0) panels.show(document.uri).showCompare(runs);
   };
 
+  lastActiveCnn = vscode.window.activeTextEditor?.document.languageId === 'cnn' ? vscode.window.activeTextEditor.document.uri : undefined;
   context.subscriptions.push(
+    vscode.window.onDidChangeActiveTextEditor((editor) => {
+      if (editor?.document.languageId === 'cnn') lastActiveCnn = editor.document.uri;
+    }),
     output,
     panels,
     lenses,

@@ -250,6 +250,11 @@ export class TrainPanels implements vscode.Disposable, vscode.WebviewPanelSerial
     return this.panels.get(fileUri.toString());
   }
 
+  /** The file of the training view that is active (in front and focused), if one is. */
+  activeFile(): vscode.Uri | undefined {
+    return [...this.panels.values()].find((p) => p.panel.active)?.fileUri;
+  }
+
   /** Opens (or reveals) the file's training view. */
   show(fileUri: vscode.Uri): TrainPanel {
     const existing = this.panels.get(fileUri.toString());

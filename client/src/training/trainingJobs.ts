@@ -4,6 +4,7 @@
  * again. Free of the vscode module: the tests drive it against the real runner.
  */
 import type { Network } from '../../../server/src/language/network';
+import { defaultTrainSamples } from '../../../runner/src/settings';
 import type { EpochMetrics } from '../../../runner/src/runFolder';
 import { addStepLoss, stepPosition, type FormSettings, type RunProgress, type RunView } from '../../../media/src/trainProtocol';
 import type { RunnerExit, RunnerProcess } from './runnerProcess';
@@ -25,6 +26,19 @@ const ENDED: ReadonlySet<RunView['status']> = new Set(['done', 'cancelled', 'fai
 
 export function isRunActive(run: RunView | undefined): boolean {
   return run !== undefined && !ENDED.has(run.status);
+}
+
+/**
+ * How often the runner reports the loss: the view draws every report, so short epochs report every
+ * step (a curve, not three dots); long ones keep the runner's default of one in five steps, which
+ * spares the GPU backend a read-back per step.
+ */
+export function lossEveryFor(network: Network, settings: FormSettings): number {
+  const inputSize = (network.input ?? [1]).reduce((a, b) => a * b, 1);
+  const samples = settings.trainSamples ?? defaultTrainSamples(inputSize);
+  const batch = settings.batch ?? network.train?.batch ?? 32;
+  const steps = Math.floor(samples / batch);
+  return Math.max(1, Math.min(5, Math.floor(steps / 50)));
 }
 
 export class TrainingJobs {
@@ -62,7 +76,7 @@ export class TrainingJobs {
     const pending: RunView = { jobId: '', status: 'starting', requestedAt: this.now(), stepLosses: [], epochs: [] };
     this.set(fileKey, pending);
     try {
-      const { jobId, queued } = await this.runner.startJob({ network, settings: { ...settings, runDir } });
+      const { jobId, queued } = await this.runner.startJob({ network, settings: { ...settings, lossEvery: lossEveryFor(network, settings), runDir } });
       // The runner may already have sent job/started for it: notifications for unknown jobs wait in `early`.
       pending.jobId = jobId;
       pending.status = queued > 0 ? 'queued' : 'starting';
