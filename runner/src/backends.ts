@@ -9,7 +9,9 @@ import { memoryNeeds, mib } from './memory';
 import type { Plan } from './plan';
 import { ReferenceModel } from './reference/model';
 import type { BackendChoice } from './settings';
-import { TrainingError } from './train';
+import { TrainingError } from './trainingError';
+import { openWebGpu } from './webgpu/device';
+import { WebGpuModel } from './webgpu/model';
 
 export function referenceInfo(fallback?: string): BackendInfo {
   return { backend: 'reference', adapter: `TypeScript on the CPU (${cpus()[0]?.model?.trim() ?? 'unknown CPU'}, one thread)`, ...(fallback ? { fallback } : {}) };
@@ -21,7 +23,6 @@ export async function createModel(
   const needs = memoryNeeds(plan, batch);
   let fallback: string | undefined;
   if (choice !== 'reference') {
-    const { openWebGpu } = await import('./webgpu/device');
     const opened = await openWebGpu();
     if (opened.device) {
       const limit = opened.info.limits!.maxStorageBufferBindingSize;
@@ -31,7 +32,6 @@ export async function createModel(
           `the network is too large for the adapter at batch ${batch}: ${needs.largestBufferName} needs ${mib(needs.largestBuffer)} in one buffer, the adapter allows ${mib(limit)} (maxStorageBufferBindingSize); lower the batch size`,
           { needed: needs.largestBuffer, limit, buffer: needs.largestBufferName, batch });
       }
-      const { WebGpuModel } = await import('./webgpu/model');
       const model = await WebGpuModel.create(opened.device, plan, params, state, options, batch);
       return { model, info: opened.info };
     }

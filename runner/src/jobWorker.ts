@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Network } from '../../server/src/language/network';
 import type { JobSettings } from './settings';
-import { train, TrainingError } from './train';
+import { isTrainingError, train, TrainingError } from './train';
 import { openWebGpu } from './webgpu/device';
 
 export type WorkerRequest =
@@ -40,7 +40,7 @@ export async function workerMain(): Promise<void> {
     });
     post({ type: 'done', result });
   } catch (error) {
-    if (error instanceof TrainingError) post({ type: 'failed', code: error.code, message: error.message, details: error.details });
+    if (isTrainingError(error)) post({ type: 'failed', code: error.code, message: error.message, details: error.details });
     else post({ type: 'failed', code: 'internal', message: (error as Error)?.stack ?? String(error) });
   }
 }

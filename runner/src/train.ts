@@ -12,14 +12,9 @@ import { buildPlan, type Plan } from './plan';
 import { Rng, mixSeed } from './rng';
 import { RunFolder, type EpochMetrics } from './runFolder';
 import { resolveSettings, type JobSettings, type ResolvedSettings } from './settings';
+import { TrainingError } from './trainingError';
 
-export type FailureCode = 'invalid-job' | 'non-finite-loss' | 'device-lost' | 'too-large' | 'internal';
-
-export class TrainingError extends Error {
-  constructor(readonly code: FailureCode, message: string, readonly details: Record<string, unknown> = {}) {
-    super(message);
-  }
-}
+export { isTrainingError, TrainingError, type FailureCode } from './trainingError';
 
 export interface ProgressEvent {
   epoch: number;

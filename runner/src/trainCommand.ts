@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import type { Network } from '../../server/src/language/network';
 import type { EpochMetrics } from './runFolder';
 import type { BackendChoice, JobSettings } from './settings';
-import { train, TrainingError, type ProgressEvent, type StartedEvent } from './train';
+import { isTrainingError, train, TrainingError, type ProgressEvent, type StartedEvent } from './train';
 
 export const TRAIN_USAGE = `usage: cnn train FILE [--epochs N] [--batch N] [--lr X] [--momentum X] [--weight-decay X]
                       [--optimizer sgd|adam] [--seed N] [--samples N] [--backend auto|webgpu|reference] [--json]`;
@@ -120,7 +120,7 @@ export async function trainCommand(network: Network, args: string[], file: strin
     else io.stdout.write(`${tty ? '\r\x1b[2K' : ''}${result.cancelled ? 'stopped' : 'done'}: metrics and weights in ${result.runDir}\n`);
     return 0;
   } catch (error) {
-    const e = error instanceof TrainingError ? error : new TrainingError('internal', (error as Error)?.stack ?? String(error));
+    const e = isTrainingError(error) ? error : new TrainingError('internal', (error as Error)?.stack ?? String(error));
     if (json) line({ type: 'failed', code: e.code, message: e.message, details: e.details, runDir: started?.runDir });
     else io.stderr.write(`${tty ? '\n' : ''}cnn train: ${e.message}\n`);
     return e.code === 'invalid-job' ? 2 : 1;

@@ -92,6 +92,45 @@ describe('runner protocol (JSON-RPC over stdio)', () => {
     assert.equal(again.cancelled, false);
   });
 
+  it('a network too large for the adapter is refused before it starts, with the numbers', async () => {
+    const info: any = await runner.connection.sendRequest('runner/info');
+    const huge = makeNetwork([512, 512, 3], [
+      { kind: 'conv', count: 256, kernel: 3, pad: 1 },
+      { kind: 'globalavgpool' },
+      { kind: 'softmax', count: 10 },
+    ], 'huge');
+    // 4096 x 512 x 512 x 256 floats = 1 TiB for the conv output alone: no adapter and no machine here has it.
+    const job = { network: huge, settings: { batch: 4096, trainSamples: 4096, epochs: 1, runDir } };
+    if (info.backend.backend === 'webgpu') {
+      await assert.rejects(runner.connection.sendRequest('job/start', job), (e: any) => {
+        assert.equal(e.code, -32001);
+        assert.match(e.message, /too large for the adapter at batch 4096: conv1 conv output needs 1048576\.0 MiB in one buffer, the adapter allows \d+\.\d MiB/);
+        assert.equal(e.data.needed, 4096 * 512 * 512 * 256 * 4);
+        return true;
+      });
+    }
+    const { jobId }: any = await runner.connection.sendRequest('job/start', { ...job, settings: { ...job.settings, backend: 'reference' } });
+    const failed = await runner.waitFor('job/failed', (p) => p.jobId === jobId, 30000);
+    assert.equal(failed.code, 'too-large');
+    assert.match(failed.message, /needs about \d+\.\d MiB at batch 4096, more than the \d+\.\d MiB this machine can give it/);
+  });
+
+  it('a job runs on the WebGPU backend when an adapter exists', async (t) => {
+    const info: any = await runner.connection.sendRequest('runner/info');
+    if (info.backend.backend !== 'webgpu') {
+      if (process.env.CI === 'true') assert.fail(`CI needs a WebGPU adapter: ${info.backend.fallback}`);
+      t.skip(`no WebGPU adapter: ${info.backend.fallback}`);
+      return;
+    }
+    const { jobId }: any = await runner.connection.sendRequest('job/start', {
+      network: tiny(), settings: { backend: 'webgpu', epochs: 1, batch: 16, trainSamples: 64, valSamples: 16, runDir },
+    });
+    const started = await runner.waitFor('job/started', (p) => p.jobId === jobId, 60000);
+    assert.equal(started.backend.backend, 'webgpu');
+    const done = await runner.waitFor('job/done', (p) => p.jobId === jobId, 60000);
+    assert.ok(Number.isFinite(done.epochs[0].trainLoss));
+  });
+
   it('jobs queue and run one at a time; a queued job can be cancelled', async () => {
     const settings = { backend: 'reference', epochs: 1, batch: 16, trainSamples: 64, valSamples: 16, runDir };
     const a: any = await runner.connection.sendRequest('job/start', { network: tiny(), settings });

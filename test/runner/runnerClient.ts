@@ -45,7 +45,7 @@ export function startRunner(env: Record<string, string> = {}): RunnerProcess {
       const seen = notifications.find((n) => n.method === method && predicate(n.params));
       if (seen) return Promise.resolve(seen.params);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${method} within ${timeoutMs} ms; got ${notifications.map((n) => n.method).join(', ')}; stderr: ${err}`)), timeoutMs);
+        const timer = setTimeout(() => reject(new Error(`no ${method} within ${timeoutMs} ms; got ${notifications.map((n) => `${n.method} ${JSON.stringify(n.params).slice(0, 300)}`).join(', ')}; stderr: ${err}`)), timeoutMs);
         waiters.push({ method, predicate, resolve: (p) => { clearTimeout(timer); resolve(p); } });
       });
     },

@@ -136,6 +136,17 @@ describe('WebGPU kernels against the reference backend', () => {
     for (let i = 0; i < a.length; i++) assertAllClose(a[i].data, b[i].data, `${a[i].name} after 4 steps`, 1e-3);
   });
 
+  it('a lost device fails the step with device-lost, not a crash', async (t) => {
+    if (!needDevice(t)) return;
+    const own = (await openWebGpu()).device!;
+    const plan = buildPlan(makeNetwork([4, 4, 1], [{ kind: 'conv', count: 2, kernel: 3 }, { kind: 'softmax', count: 2 }]));
+    const { params, state } = initialTensors(plan, 1);
+    const model = await WebGpuModel.create(own, plan, params, state, { optimizer: DEFAULT_OPTIMIZER, seed: 1 }, 2);
+    own.destroy();
+    await own.lost;
+    assert.throws(() => model.trainStep(new Float32Array(32), new Int32Array(2), 2, 0.1), (e: any) => e.code === 'device-lost' && /device was lost/.test(e.message));
+  });
+
   const net: LayerSketch[] = [
     { kind: 'conv', count: 4, kernel: 3, pad: 1, act: 'prelu' },
     { kind: 'batchnorm' },

@@ -8,7 +8,7 @@ import type { ModelOptions, TrainingModel } from '../backend';
 import type { NamedTensor } from '../init';
 import type { Plan, Step } from '../plan';
 import { mixSeed } from '../rng';
-import { TrainingError } from '../train';
+import { TrainingError } from '../trainingError';
 import { GpuActivation } from './activation';
 import { GpuBatchNorm } from './batchnorm';
 import { GpuConv } from './conv';
