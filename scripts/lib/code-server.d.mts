@@ -22,8 +22,8 @@ export declare const DEFAULT_SETTINGS: Record<string, unknown>;
 export interface StartOptions {
   /** Folder to open as the workspace. */
   folder?: string;
-  /** A .vsix to install into the fresh extensions folder before starting. */
-  vsix?: string;
+  /** .vsix files to install into the fresh extensions folder before starting, in order. */
+  vsix?: string | string[];
   /** Added to (and overriding) DEFAULT_SETTINGS in the fresh user settings.json. */
   settings?: Record<string, unknown>;
   port?: number;

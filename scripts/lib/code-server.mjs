@@ -269,11 +269,11 @@ export async function startCodeServer(options) {
   const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
   const cleanup = () => { if (!options.keepProfile) rmSync(profile, { recursive: true, force: true }); };
 
-  if (options.vsix) {
-    if (!existsSync(options.vsix)) { cleanup(); throw new Error(`extension package not found: ${options.vsix}`); }
-    const r = spawnSync(node, [status.entry, ...common, '--install-extension', options.vsix, '--force'], { env, encoding: 'utf8', timeout: 120_000 });
+  for (const vsix of [options.vsix ?? []].flat()) {
+    if (!existsSync(vsix)) { cleanup(); throw new Error(`extension package not found: ${vsix}`); }
+    const r = spawnSync(node, [status.entry, ...common, '--install-extension', vsix, '--force'], { env, encoding: 'utf8', timeout: 120_000 });
     const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-    if (r.status !== 0 || !/successfully installed/i.test(out)) { cleanup(); throw new Error(`code-server could not install ${relative(ROOT, options.vsix)}:\n${out}`); }
+    if (r.status !== 0 || !/successfully installed/i.test(out)) { cleanup(); throw new Error(`code-server could not install ${relative(ROOT, vsix)}:\n${out}`); }
   }
 
   const port = options.port ?? (await freePort());
