@@ -69,7 +69,7 @@ export function startRunnerServer(entryFile: string): MessageConnection {
     try {
       const settings = resolveSettings(params.network, params.settings);
       plan = buildPlan(params.network, { act: settings.act, init: settings.init });
-      batch = settings.batch;
+      batch = Math.min(settings.batch, settings.trainSamples);
       choice = settings.backend;
     } catch (error) {
       throw new ResponseError(ErrorCodes.InvalidParams, `bad job: ${(error as Error).message}`);

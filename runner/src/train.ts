@@ -156,7 +156,9 @@ async function trainModel(network: Network, plan: Plan, settings: ResolvedSettin
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
-    if (cancelled && epochLossCount === 0) break;
+    // A cancelled epoch is not evaluated (that could take longer than the second a cancel may take);
+    // its training losses went out as progress, and the finished epochs are on disk.
+    if (cancelled) break;
     const trainSeconds = (performance.now() - epochStart) / 1000;
     const val = await evaluate(model, plan, valSplit, batch);
     const row: EpochMetrics = {
