@@ -5,14 +5,25 @@
 // Where chromium or code-server cannot be had, it says which and exits 0 (skipped), except under
 // CI=true, where that is a failure. Extra arguments are test files to run instead of all of them.
 //   --skip-package   use dist/cnn-spec.vsix as it is
+//   --update-docs    after a run that passed, copy the step screenshots to docs/images/ (README)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { MissingPrerequisite, ROOT, chromiumHint, ensureCodeServer, findChromium, isCI } from './lib/code-server.mjs';
 
 const args = process.argv.slice(2);
 const skipPackage = args.includes('--skip-package');
-const files = args.filter((a) => a !== '--skip-package');
+const updateDocs = args.includes('--update-docs');
+const files = args.filter((a) => a !== '--skip-package' && a !== '--update-docs');
+/** Screenshots (test-results/e2e/NAME.png) that illustrate the README, and their names in docs/images/. */
+const DOC_IMAGES = {
+  '01-hover-conv2': 'hover.png',
+  '02-inlay-hints': 'inlay-hints.png',
+  '03-squiggle-before-fix': 'squiggle-before-fix.png',
+  '04-quick-fix-menu': 'quick-fix-menu.png',
+  '05-squiggle-after-fix': 'squiggle-after-fix.png',
+  '06-layer-table': 'layer-table.png',
+};
 const t0 = Date.now();
 const secs = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;
 
@@ -64,4 +75,14 @@ const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-conc
   env: { ...process.env, CNN_E2E_VSIX: vsix },
 });
 console.log(`test:e2e: ${r.status === 0 ? 'passed' : 'FAILED'} in ${secs()}; screenshots in test-results/e2e/`);
+if (updateDocs) {
+  if (r.status !== 0) console.log('test:e2e: --update-docs: not updating docs/images/ after a failed run');
+  else {
+    mkdirSync(join(ROOT, 'docs', 'images'), { recursive: true });
+    for (const [shot, doc] of Object.entries(DOC_IMAGES)) {
+      const from = join(ROOT, 'test-results', 'e2e', `${shot}.png`);
+      if (existsSync(from)) { copyFileSync(from, join(ROOT, 'docs', 'images', doc)); console.log(`  docs/images/${doc} ← test-results/e2e/${shot}.png`); }
+    }
+  }
+}
 process.exit(r.status ?? 1);

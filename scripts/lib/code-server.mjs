@@ -134,7 +134,8 @@ function step(title, cmd, args, opts, log, logStream) {
       logStream.write(buf);
       for (const line of buf.toString().split('\n')) {
         if (/\b(CXX|CC)\(target\)/.test(line)) compiled++;
-        if (line.trim()) last = line.trim().slice(0, 100);
+        // What the progress line shows: build steps and npm's own lines, not compiler warnings.
+        if (/\b[A-Z_]+\(target\)|^> |added \d+ packages|Installing|rebuilt|User agent/.test(line.trim())) last = line.trim().slice(0, 100);
         if (/npm error|gyp ERR!/.test(line)) log(`[code-server]   ${line.trim()}`);
       }
     };
@@ -198,7 +199,7 @@ export async function ensureCodeServer({ log = (l) => console.error(l) } = {}) {
       rmSync(scratch, { recursive: true, force: true });
       if (v.status !== 0 || !v.stdout.includes(version)) throw new Error(`code-server does not run after install: ${v.stdout}${v.stderr}`);
       writeFileSync(STAMP, `${specHash()}\n`);
-      log(`[code-server] installed: ${v.stdout.split('\n')[0]}`);
+      log(`[code-server] installed: code-server ${v.stdout.split('\n').find((l) => l.startsWith(version)) ?? version}`);
     } finally {
       logStream.end();
     }

@@ -101,6 +101,12 @@ e2eSuite('CNN Spec in VS Code (code-server)', (session) => {
       assert.match(body, /conv1/);
       assert.match(body, num(17472), 'conv1 has 17,472 parameters');
     }
+    // More room for the table in the picture: hide the side bar (Ctrl+B) for the shot.
+    const sidebar = s.page.locator('.part.sidebar').first();
+    await s.page.keyboard.press('Control+B');
+    await sidebar.waitFor({ state: 'hidden', timeout: WAIT_MS });
     await s.shot('06-layer-table');
+    await s.page.keyboard.press('Control+B');
+    await sidebar.waitFor({ state: 'visible', timeout: WAIT_MS });
   });
 });
