@@ -1,7 +1,8 @@
 // "CNN: Train model" in a real VS Code (code-server + chromium), with the real runner: a file with
 // an error refused with its errors listed; a one-epoch job on examples/lenet5.cnn started from
 // inside the training webview, its progress bar and final error read from the webview's iframe; a
-// run cancelled from the view; a three-epoch run whose charts are saved as docs/images/train.png.
+// run cancelled from the view; the view closed and reopened while a job runs; a three-epoch run
+// whose charts are saved as docs/images/train.png; runs compared; the view restored after a reload.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -89,13 +90,34 @@ if (!contributed) {
       const asked = Date.now();
       await view.locator('#cancel').click();
       await s.until('the run to stop', async () => /^Cancelled after \d+ of 1000 epochs/.test(await progress.innerText()), WAIT_MS);
-      // The runner stops a job within a second (test/client/trainRunner.test.ts asserts it); here the
-      // click, two message hops and the DOM polling add their share on a busy machine.
-      assert.ok(Date.now() - asked < 5000, `stopped ${Date.now() - asked} ms after Cancel`);
+      // The runner stops a job within a second (test/client/trainRunner.test.ts asserts that against the
+      // real runner); here the click, four message hops, code-server and the DOM polling add theirs,
+      // which on a machine shared with other work has taken 3 to 5 s.
+      assert.ok(Date.now() - asked < 10000, `stopped ${Date.now() - asked} ms after Cancel`);
       assert.equal(await view.locator('#cancel').isHidden(), true);
       // The code lens followed the run: "Training: epoch …" while it ran, "Train model" again now.
       await s.page.locator('.monaco-editor .codelens-decoration', { hasText: 'Train model' }).first().waitFor({ timeout: WAIT_MS });
       await s.shot('09-train-cancelled');
+    });
+
+    test('closing the view leaves the job running; the code lens reopens it and "CNN: Cancel training" stops it', async () => {
+      const s = session();
+      let view = s.webview();
+      await view.locator('#field-epochs input').fill('1000');
+      await view.locator('#start').click();
+      await s.until('the run to report a step', async () => /^Epoch \d+\/1000 · step/.test(await view.locator('#progress-text').innerText()), TRAIN_MS);
+      // The view has focus (Start was clicked in it): close it as a user would.
+      await s.runCommand('View: Close Editor');
+      await s.until('the training view to close', async () => (await s.page.locator('.tabs-container .tab', { hasText: 'Train: lenet5.cnn' }).count()) === 0);
+      // The job goes on: the code lens says so, and opens the view again.
+      const lens = s.page.locator('.monaco-editor .codelens-decoration a', { hasText: /Training: epoch \d+\/1000/ }).first();
+      await lens.waitFor({ timeout: WAIT_MS });
+      await lens.click();
+      view = s.webview();
+      await s.until('the reopened view to show the running job', async () => /^Epoch \d+\/1000 · step/.test(await view.locator('#progress-text').innerText()), WAIT_MS);
+      await s.runCommand('CNN: Cancel training');
+      await s.until('the run to stop', async () => /^Cancelled after \d+ of 1000 epochs/.test(await view.locator('#progress-text').innerText()), WAIT_MS);
+      await view.locator('#field-epochs input').fill('1');
     });
 
     test('a three-epoch run draws its curves (the README picture, docs/images/train.png)', async () => {
@@ -115,6 +137,35 @@ if (!contributed) {
       mkdirSync(join(ROOT, 'docs', 'images'), { recursive: true });
       await s.page.screenshot({ path: join(ROOT, 'docs', 'images', 'train.png') });
       await s.runCommand('View: Toggle Maximize Editor Group');
+    });
+
+    test('"Compare runs" overlays the runs picked from .cnn-runs', async () => {
+      const s = session();
+      const view = s.webview();
+      await view.locator('#compare').click();
+      const rows = s.page.locator('.quick-input-list .monaco-list-row');
+      await rows.first().waitFor({ timeout: WAIT_MS });
+      assert.ok((await rows.count()) >= 2, 'the earlier tests left runs beside lenet5.cnn');
+      // Newest first, and the two newest are picked already.
+      await s.page.locator('.quick-input-widget .quick-input-count', { hasText: '2 Selected' }).waitFor({ timeout: WAIT_MS });
+      const picked = [await rows.nth(0).locator('.label-name').first().innerText(), await rows.nth(1).locator('.label-name').first().innerText()];
+      assert.ok(picked.every((name) => name.startsWith('lenet5-')), picked.join(', '));
+      await s.page.keyboard.press('Enter');
+      await view.locator('#compare-view').waitFor({ state: 'visible', timeout: WAIT_MS });
+      const legend = await view.locator('#compare-view').innerText();
+      for (const name of picked) assert.ok(legend.includes(name), `${name} in the compare charts' legend: ${legend}`);
+      assert.equal(await view.locator('#compare-view canvas').count(), 2);
+    });
+
+    test('the view comes back after a window reload, with its last run', async () => {
+      const s = session();
+      const before = await s.webview().locator('#result').innerText();
+      assert.match(before, /^Final \(epoch \d+\)/);
+      await s.runCommand('Developer: Reload Window');
+      const view = s.webview();
+      await view.locator('#title', { hasText: 'lenet5.cnn' }).waitFor({ timeout: 2 * WAIT_MS });
+      await s.until('the restored view to show the last run', async () => (await view.locator('#result').innerText()) === before, WAIT_MS);
+      await s.shot('11-train-after-reload');
     });
 
   });
