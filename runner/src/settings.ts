@@ -19,6 +19,8 @@ export interface JobSettings extends TrainSettings {
   lossEvery?: number;
   /** Directory that receives `.cnn-runs/`; the runner's working directory when absent. */
   runDir?: string;
+  /** Directory a `folder(PATH)` dataset is relative to (the .cnn file's folder); runDir when absent. */
+  dataDir?: string;
 }
 
 export interface ResolvedSettings {
@@ -37,6 +39,7 @@ export interface ResolvedSettings {
   valSamples: number;
   lossEvery: number;
   runDir: string;
+  dataDir: string;
 }
 
 export class SettingsError extends Error {}
@@ -72,8 +75,11 @@ export function resolveSettings(network: Network, job: JobSettings | undefined, 
   if (!dataset || typeof dataset !== 'object' || !['shapes', 'mnist', 'folder'].includes(dataset.kind)) {
     throw new SettingsError(`dataset must be shapes, mnist or folder(PATH), got ${JSON.stringify(dataset)}`);
   }
-  if (dataset.kind !== 'shapes') {
-    throw new SettingsError(`dataset ${dataset.kind} is not supported by this runner yet; use dataset=shapes`);
+  if (dataset.kind === 'mnist') {
+    throw new SettingsError('dataset mnist is not supported by this runner yet; use dataset=shapes or folder(PATH)');
+  }
+  if (dataset.kind === 'folder' && (typeof dataset.path !== 'string' || dataset.path === '')) {
+    throw new SettingsError(`dataset folder needs a path, got ${JSON.stringify(dataset)}`);
   }
   const optimizer = merged.optimizer ?? 'sgd';
   if (optimizer !== 'sgd' && optimizer !== 'adam') throw new SettingsError(`optimizer must be sgd or adam, got ${JSON.stringify(optimizer)}`);
@@ -88,6 +94,7 @@ export function resolveSettings(network: Network, job: JobSettings | undefined, 
   const trainSamples = merged.trainSamples === undefined ? defaultTrainSamples(inputSize) : positiveInt(merged.trainSamples, 'trainSamples', 1e7);
   const batch = positiveInt(merged.batch ?? 32, 'batch', 65536);
   if (merged.runDir !== undefined && typeof merged.runDir !== 'string') throw new SettingsError('runDir must be a path');
+  if (merged.dataDir !== undefined && typeof merged.dataDir !== 'string') throw new SettingsError('dataDir must be a path');
   return {
     dataset,
     epochs: positiveInt(merged.epochs ?? 5, 'epochs', 100000),
@@ -104,6 +111,7 @@ export function resolveSettings(network: Network, job: JobSettings | undefined, 
     valSamples: merged.valSamples === undefined ? Math.max(64, Math.round(trainSamples / 8)) : positiveInt(merged.valSamples, 'valSamples', 1e7),
     lossEvery: merged.lossEvery === undefined ? 5 : positiveInt(merged.lossEvery, 'lossEvery', 1e6),
     runDir: merged.runDir ?? cwd,
+    dataDir: merged.dataDir ?? merged.runDir ?? cwd,
   };
 }
 

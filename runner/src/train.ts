@@ -6,7 +6,10 @@
 import type { Network } from '../../server/src/language/network';
 import { DEFAULT_OPTIMIZER, type BackendInfo, type TrainingModel } from './backend';
 import { createModel } from './backends';
+import { resolve } from 'node:path';
+import { DatasetError, loadFolder } from './data/folder';
 import { ShapesDataset } from './data/shapes';
+import type { Split } from './data/split';
 import { initialTensors } from './init';
 import { buildPlan, type Plan } from './plan';
 import { Rng, mixSeed } from './rng';
@@ -49,18 +52,25 @@ export interface TrainResult {
   steps: number;
 }
 
-/** Inputs of a whole split, generated once (an epoch revisits them in a new order). */
-interface Split {
-  x: Float32Array;
-  labels: Int32Array;
-  count: number;
-}
-
 function makeSplit(data: ShapesDataset, split: 'train' | 'val', count: number, inputSize: number): Split {
   const x = new Float32Array(count * inputSize);
   const labels = new Int32Array(count);
   for (let i = 0; i < count; i++) labels[i] = data.sample(split, i, x, i * inputSize);
   return { x, labels, count };
+}
+
+/** Both splits in memory (an epoch revisits them in a new order), and the class names. */
+function loadData(plan: Plan, settings: ResolvedSettings): { classNames: string[]; train: Split; val: Split } {
+  if (settings.dataset.kind === 'folder') {
+    try {
+      return loadFolder(resolve(settings.dataDir, settings.dataset.path), plan.input, plan.classes, settings.seed);
+    } catch (error) {
+      if (error instanceof DatasetError) throw new TrainingError('invalid-job', error.message);
+      throw error;
+    }
+  }
+  const data = new ShapesDataset(plan.input, plan.classes, settings.seed);
+  return { classNames: data.classNames, train: makeSplit(data, 'train', settings.trainSamples, plan.inputSize), val: makeSplit(data, 'val', settings.valSamples, plan.inputSize) };
 }
 
 export async function evaluate(model: TrainingModel, plan: Plan, split: Split, batch: number): Promise<{ loss: number; top1Error: number; top5Error: number }> {
@@ -94,24 +104,26 @@ export async function train(network: Network, jobSettings: JobSettings | undefin
   }
   const { params, state } = initialTensors(plan, settings.seed);
   const optimizer = { ...DEFAULT_OPTIMIZER, kind: settings.optimizer, momentum: settings.momentum, weightDecay: settings.weightDecay };
-  const { model, info } = await createModel(settings.backend, plan, params, state, { optimizer, seed: settings.seed }, Math.min(settings.batch, settings.trainSamples));
+  const data = loadData(plan, settings);
+  if (data.val.count === 0) throw new TrainingError('invalid-job', 'the dataset has no validation images: give each class at least two');
+  const { model, info } = await createModel(settings.backend, plan, params, state, { optimizer, seed: settings.seed }, Math.min(settings.batch, data.train.count));
   try {
-    return await trainModel(network, plan, settings, model, info, callbacks);
+    return await trainModel(network, plan, settings, data, model, info, callbacks);
   } finally {
     model.dispose();
   }
 }
 
-async function trainModel(network: Network, plan: Plan, settings: ResolvedSettings, model: TrainingModel, info: BackendInfo, callbacks: TrainCallbacks): Promise<TrainResult> {
-  const data = new ShapesDataset(plan.input, plan.classes, settings.seed);
-  const trainSplit = makeSplit(data, 'train', settings.trainSamples, plan.inputSize);
-  const valSplit = makeSplit(data, 'val', settings.valSamples, plan.inputSize);
-  const folder = new RunFolder(settings.runDir, network, { ...settings, backend: info.backend, adapter: info.adapter, classes: data.classNames });
+async function trainModel(
+  network: Network, plan: Plan, settings: ResolvedSettings, data: ReturnType<typeof loadData>, model: TrainingModel, info: BackendInfo, callbacks: TrainCallbacks,
+): Promise<TrainResult> {
+  const { classNames, train: trainSplit, val: valSplit } = data;
+  const folder = new RunFolder(settings.runDir, network, { ...settings, backend: info.backend, adapter: info.adapter, classes: classNames });
   // Full batches only (the last partial one is left for the next epoch's shuffle): every backend then
   // works at one batch size, and batchnorm never sees a tiny batch.
   const batch = Math.min(settings.batch, trainSplit.count);
   const stepsPerEpoch = Math.floor(trainSplit.count / batch);
-  callbacks.onStarted?.({ runDir: folder.path, backend: info, settings, classes: data.classNames, stepsPerEpoch, params: plan.paramCount });
+  callbacks.onStarted?.({ runDir: folder.path, backend: info, settings, classes: classNames, stepsPerEpoch, params: plan.paramCount });
 
   const epochs: EpochMetrics[] = [];
   const xBatch = new Float32Array(batch * plan.inputSize);

@@ -75,7 +75,7 @@ export async function trainCommand(network: Network, args: string[], file: strin
     return 2;
   }
   const { json } = parsed;
-  const settings: JobSettings = { ...parsed.settings, runDir: dirname(resolve(file)) };
+  const settings: JobSettings = { ...parsed.settings, runDir: dirname(resolve(file)), dataDir: dirname(resolve(file)) };
   const tty = !json && (io.stdout as NodeJS.WriteStream).isTTY === true;
   const line = (o: object) => io.stdout.write(JSON.stringify(o) + '\n');
   let stopRequested = false;

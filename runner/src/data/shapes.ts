@@ -5,6 +5,7 @@
  * colours; the label is the shape's class.
  */
 import { Rng, mixSeed } from '../rng';
+import { standardise } from './standardise';
 
 export const SHAPE_CLASSES = [
   'circle', 'square', 'triangle', 'cross', 'ring', 'diamond', 'x', 'frame', 'bar', 'half-disc',
@@ -73,19 +74,6 @@ export class ShapesDataset {
     standardise(out, offset, H * W * C);
     return label;
   }
-}
-
-/**
- * Per-image standardisation (zero mean, unit variance), as TensorFlow's per_image_standardization:
- * the random brightness and contrast of a sample then carry no signal, and every network sees
- * inputs of the scale its init formulas assume.
- */
-function standardise(out: Float32Array, offset: number, n: number): void {
-  let sum = 0, sum2 = 0;
-  for (let i = offset; i < offset + n; i++) { sum += out[i]; sum2 += out[i] * out[i]; }
-  const mean = sum / n;
-  const std = Math.max(Math.sqrt(Math.max(0, sum2 / n - mean * mean)), 1 / Math.sqrt(n));
-  for (let i = offset; i < offset + n; i++) out[i] = (out[i] - mean) / std;
 }
 
 function clamp(v: number): number {

@@ -1,0 +1,105 @@
+/** The folder(PATH) dataset: PNG and JPEG decoding, resizing, class folders, validation split, errors. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { decodeImage, resizeInto } from '../../runner/src/data/images';
+import { loadFolder } from '../../runner/src/data/folder';
+import { train } from '../../runner/src/train';
+import { Rng } from '../../runner/src/rng';
+import { makeNetwork } from './fixtures';
+
+function rgba(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): Buffer {
+  const data = Buffer.alloc(width * height * 4);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+    const [r, g, b] = pixel(x, y);
+    data.set([r, g, b, 255], (y * width + x) * 4);
+  }
+  return data;
+}
+
+function png(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): Buffer {
+  const image = new PNG({ width, height });
+  rgba(width, height, pixel).copy(image.data);
+  return PNG.sync.write(image);
+}
+
+function jpg(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): Buffer {
+  return jpeg.encode({ width, height, data: rgba(width, height, pixel) }, 95).data;
+}
+
+/** Stripes of random phase and width: class 0 horizontal, class 1 vertical. */
+function writeStripes(root: string, perClass: number, seed: number): void {
+  const rng = new Rng(seed);
+  ['horizontal', 'vertical'].forEach((name, label) => {
+    mkdirSync(join(root, name), { recursive: true });
+    for (let i = 0; i < perClass; i++) {
+      const period = 4 + rng.int(5), phase = rng.int(period), ink = 120 + rng.int(136);
+      const pixel = (x: number, y: number): [number, number, number] => (((label ? x : y) + phase) % period < period / 2 ? [ink, ink, ink] : [20, 20, 20]);
+      const size = 20 + rng.int(20);
+      // jpeg-js encodes slowly (a quarter second an image): one file in eight is a JPEG.
+      if (i % 8) writeFileSync(join(root, name, `${i}.png`), png(size, size, pixel));
+      else writeFileSync(join(root, name, `${i}.JPG`), jpg(size, size, pixel));
+    }
+  });
+}
+
+describe('folder(PATH) dataset', () => {
+  it('decodes PNG exactly and resizes bilinearly: 4x4 to 2x2 averages each 2x2 block', () => {
+    const pixel = (x: number, y: number): [number, number, number] => [x * 60, y * 60, (x + y) * 20];
+    const image = decodeImage('a.png', png(4, 4, pixel));
+    assert.equal(image.width, 4);
+    const out = new Float32Array(2 * 2 * 3);
+    resizeInto(image, 2, 2, 3, out, 0);
+    // Block (0,0) holds x, y in {0, 1}: mean red 30, green 30, blue 20.
+    assert.deepEqual(Array.from(out.slice(0, 3)).map((v) => Math.round(v * 255 * 100) / 100), [30, 30, 20]);
+    // Block (row 1, column 0): x in {0, 1}, y in {2, 3}: red 30, green 150, blue 60.
+    assert.deepEqual(Array.from(out.slice(6, 9)).map((v) => Math.round(v * 255 * 100) / 100), [30, 150, 60]);
+    const grey = new Float32Array(4);
+    resizeInto(image, 2, 2, 1, grey, 0);
+    assert.ok(Math.abs(grey[0] * 255 - (0.299 * 30 + 0.587 * 30 + 0.114 * 20)) < 1e-3);
+  });
+
+  it('decodes JPEG (lossy: within a few levels of a flat colour)', () => {
+    const image = decodeImage('a.jpeg', jpg(16, 16, () => [200, 100, 50]));
+    const out = new Float32Array(3);
+    resizeInto(image, 1, 1, 3, out, 0);
+    const expected = [200, 100, 50];
+    out.forEach((v, c) => assert.ok(Math.abs(v * 255 - expected[c]) < 4, `channel ${c}: ${v * 255} vs ${expected[c]}`));
+  });
+
+  it('classes are the sorted sub-folders; one image in eight per class is held out', () => {
+    const root = mkdtempSync(join(tmpdir(), 'cnn-folder-'));
+    writeStripes(root, 16, 1);
+    const data = loadFolder(root, [12, 12, 1], 10, 1);
+    assert.deepEqual(data.classNames, ['horizontal', 'vertical']);
+    assert.equal(data.val.count, 4);
+    assert.equal(data.train.count, 28);
+    assert.deepEqual([...new Set(data.val.labels)].sort(), [0, 1]);
+    const again = loadFolder(root, [12, 12, 1], 10, 1);
+    assert.deepEqual(again.val.x, data.val.x, 'same seed, same split');
+  });
+
+  it('a small network learns stripes from a folder of PNG and JPEG files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnn-folder-train-'));
+    writeStripes(join(dir, 'stripes'), 48, 2);
+    const net = makeNetwork([16, 16, 1], [
+      { kind: 'conv', count: 6, kernel: 3, pad: 1 }, { kind: 'maxpool', kernel: 2 }, { kind: 'fc', count: 16 }, { kind: 'softmax', count: 2 },
+    ], 'stripes');
+    const result = await train(net, { dataset: { kind: 'folder', path: 'stripes' }, dataDir: dir, runDir: dir, backend: 'reference', epochs: 8, batch: 8, lr: 0.02 });
+    assert.ok(result.epochs.at(-1)!.top1Error <= 0.1, `top-1 error ${result.epochs.at(-1)!.top1Error}`);
+  });
+
+  it('a missing folder or a single class is refused with the reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnn-folder-bad-'));
+    const net = makeNetwork([8, 8, 3], [{ kind: 'conv', count: 2, kernel: 3 }, { kind: 'softmax', count: 2 }]);
+    await assert.rejects(train(net, { dataset: { kind: 'folder', path: 'nope' }, dataDir: dir, runDir: dir, backend: 'reference' }),
+      (e: any) => e.code === 'invalid-job' && /cannot read the dataset folder .*nope: ENOENT/.test(e.message));
+    mkdirSync(join(dir, 'one', 'cats'), { recursive: true });
+    await assert.rejects(train(net, { dataset: { kind: 'folder', path: 'one' }, dataDir: dir, runDir: dir, backend: 'reference' }),
+      (e: any) => e.code === 'invalid-job' && /at least two class sub-folders, found 1/.test(e.message));
+  });
+});
