@@ -15,7 +15,7 @@ import { tableModel } from './layerTableModel';
 import { Chart, PALETTE } from './trainCharts';
 import { FIELD_LABELS, FIELD_NAMES, datasetField, fieldsFromNetwork, placeholders, settingsFromFields, type FieldName, type FormFields } from './trainForm';
 import { renderLayerTable } from './trainLayerTable';
-import { addStepLoss, stepPosition, type RunCurves, type RunView, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from './trainProtocol';
+import { addStepLoss, type RunCurves, type RunView, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from './trainProtocol';
 import { compareData, errorData, lossData, progressLine, resultLine, speedData } from './trainViewModel';
 
 interface SavedState {
@@ -213,6 +213,7 @@ function renderCompare(): void {
 }
 
 function save(): void {
+  savedAt = Date.now();
   vscode.setState(state);
 }
 
@@ -221,11 +222,14 @@ function save(): void {
  * state follow once per frame, not once per message.
  */
 let frame: number | undefined;
+/** The saved state holds the whole run; writing it once a second is enough to survive a reload. */
+const SAVE_INTERVAL_MS = 1000;
+let savedAt = 0;
 function scheduleRender(): void {
   frame ??= requestAnimationFrame(() => {
     frame = undefined;
     renderRun();
-    save();
+    if (Date.now() - savedAt > SAVE_INTERVAL_MS) save();
   });
 }
 
@@ -283,7 +287,7 @@ window.addEventListener('message', (event: MessageEvent<TrainHostMessage>) => {
       const run = currentRun(message.jobId);
       if (!run) break;
       run.progress = message.progress;
-      addStepLoss(run.stepLosses, [stepPosition(message.progress), message.progress.loss]);
+      for (const point of message.losses) addStepLoss(run.stepLosses, point);
       scheduleRender();
       return;
     }

@@ -96,7 +96,8 @@ export type TrainHostMessage =
   | { type: 'runner'; runner: RunnerSummary | null; message?: string }
   /** The whole run (on open, start and end); null when the file has not been trained in this window. */
   | { type: 'run'; run: RunView | null }
-  | { type: 'progress'; jobId: string; progress: RunProgress }
+  /** The latest report, and every batch loss [fractional epoch, loss] since the previous message. */
+  | { type: 'progress'; jobId: string; progress: RunProgress; losses: [number, number][] }
   | { type: 'epoch'; jobId: string; metrics: EpochMetrics }
   | { type: 'compare'; runs: RunCurves[] }
   | { type: 'notice'; message: string };

@@ -15,6 +15,8 @@ import { describeRun, listRunFolders } from '../../client/src/training/runFolder
 import { trainingRefusal } from '../../client/src/training/trainingRefusal';
 import { trainLensLine } from '../../client/src/training/trainLensLine';
 import { lossEveryFor } from '../../client/src/training/trainingJobs';
+import { ProgressRelay } from '../../client/src/training/progressRelay';
+import type { TrainHostMessage } from '../../media/src/trainProtocol';
 
 const LENET = `network lenet5
 input 32x32x1
@@ -171,5 +173,29 @@ describe('run folders read back', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('step reports on their way to the webview', () => {
+  const progress = (step: number, loss: number) => ({ epoch: 1, step, stepsPerEpoch: 4, loss, samplesPerSec: 100 });
+
+  it('are coalesced into one message per interval carrying every loss, in order with the other updates', async () => {
+    const posted: TrainHostMessage[] = [];
+    const relay = new ProgressRelay((m) => posted.push(structuredClone(m)), 20);
+    relay.push({ type: 'progress', jobId: 'j', progress: progress(1, 2.0) });
+    relay.push({ type: 'progress', jobId: 'j', progress: progress(2, 1.9) });
+    relay.push({ type: 'progress', jobId: 'j', progress: progress(3, 1.8) });
+    assert.equal(posted.length, 0, 'nothing until the interval ends');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.deepEqual(posted.splice(0), [{ type: 'progress', jobId: 'j', progress: progress(3, 1.8), losses: [[0.25, 2.0], [0.5, 1.9], [0.75, 1.8]] }]);
+
+    relay.push({ type: 'progress', jobId: 'j', progress: progress(4, 1.7) });
+    const metrics = { epoch: 1, steps: 4, trainLoss: 1.85, valLoss: 1.9, top1Error: 0.5, top5Error: 0, samplesPerSec: 100, seconds: 1 };
+    relay.push({ type: 'epoch', jobId: 'j', metrics });
+    assert.deepEqual(posted.map((m) => m.type), ['progress', 'epoch'], 'the epoch does not overtake the step before it');
+    assert.deepEqual((posted[0] as { losses: unknown }).losses, [[1, 1.7]]);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    assert.equal(posted.length, 2, 'nothing left over to post');
+    relay.dispose();
   });
 });

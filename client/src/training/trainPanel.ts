@@ -11,6 +11,7 @@ import type { Network } from '../../../server/src/language/network';
 import { renderTable } from '../../../server/src/language/table';
 import { parseTrainWebviewMessage, type FormSettings, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from '../../../media/src/trainProtocol';
 import { NetworkRequest } from '../networkRequest';
+import { ProgressRelay } from './progressRelay';
 import { listRunFolders, describeRun, type RunFolder } from './runFolders';
 import { trainHtml } from './trainHtml';
 import type { RunUpdate, TrainingJobs } from './trainingJobs';
@@ -82,6 +83,7 @@ class TrainPanel implements vscode.Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private generation = 0;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly relay = new ProgressRelay((message) => this.post(message));
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -112,8 +114,13 @@ class TrainPanel implements vscode.Disposable {
     return this.fileUri.toString();
   }
 
-  post(message: TrainHostMessage | RunUpdate): void {
+  post(message: TrainHostMessage): void {
     void this.panel.webview.postMessage(message);
+  }
+
+  /** A change of the file's run, with step reports coalesced. */
+  relayUpdate(update: RunUpdate): void {
+    this.relay.push(update);
   }
 
   private scheduleUpdate(): void {
@@ -157,7 +164,9 @@ class TrainPanel implements vscode.Disposable {
   private async handle(message: TrainWebviewMessage): Promise<void> {
     switch (message.type) {
       case 'ready':
-        // Sent on every (re)load of the page: a hidden panel shown again, a reloaded window.
+        // Sent on every (re)load of the page: a hidden panel shown again, a reloaded window. The
+        // whole run supersedes any step report still waiting.
+        this.relay.dispose();
         this.post({ type: 'run', run: this.services.jobs.get(this.key) ?? null });
         if (this.network) this.post({ type: 'network', fileName: baseName(this.fileUri), network: this.network });
         await this.update();
@@ -236,6 +245,7 @@ class TrainPanel implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.timer);
+    this.relay.dispose();
     this.generation++;
     for (const d of this.disposables.splice(0)) d.dispose();
   }
@@ -315,7 +325,7 @@ export class TrainPanels implements vscode.Disposable, vscode.WebviewPanelSerial
 
   /** Relays a run's change to its file's panel, if one is open. */
   relay(fileKey: string, update: RunUpdate): void {
-    this.panels.get(fileKey)?.post(update);
+    this.panels.get(fileKey)?.relayUpdate(update);
   }
 
   dispose(): void {
