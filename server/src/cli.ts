@@ -7,12 +7,15 @@ import { analyzeText, type Analysis } from './language/analyze';
 import { renderTable, TABLE_FORMATS, type TableFormat } from './language/table';
 import { formatCheckLine } from './language/checkReport';
 import { trainCommand } from '../../runner/src/trainCommand';
+import { compareCommand } from './compare';
 
 const USAGE = `Usage:
   cnn table FILE [--format text|markdown|csv|json]   the layer table (the seed's spreadsheet) with totals
   cnn check FILE... [--warnings-as-errors]          diagnostics as FILE:LINE:COL: SEVERITY: MESSAGE [CODE]
   cnn train FILE [--epochs N --batch N --lr X --backend auto|webgpu|reference --json ...]
                                                    train the network on the file's dataset (see cnn train --help)
+  cnn compare FILE [--inits gaussian,xavier,he --acts relu,prelu --epochs N --samples N ...]
+                                                   train it with each init and activation, as He et al. 2015 compare them
   cnn --help | --version
 
 Exit codes: 0 no error, 1 a file has an error, 2 usage or I/O error.`;
@@ -114,6 +117,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return check(args, io);
       case 'train':
         return await train(args, io);
+      case 'compare': {
+        const [file, ...rest] = args;
+        if (!file || file.startsWith('--')) throw new UsageError('cnn compare needs a FILE first: cnn compare FILE [options]');
+        analyseFile(file, io); // says "cannot read" the same way as the other commands
+        return await compareCommand(file, rest, io);
+      }
       case '--version':
       case '-v':
         io.stdout.write(`cnn ${VERSION}\n`);
