@@ -37,8 +37,8 @@ test('AlexNet\'s gaussian(0.01) on the 30-layer plain network vanishes; init=he 
   const analysis = analyzeText(text);
   const forward = analysis.diagnostics.find((d) => d.code === 'vanishing-signal' && d.message.startsWith('The forward'))!;
   assert.ok(forward, 'forward warning');
-  // ½·27·1e-4 · ½·144·1e-4 = 9.72e-6 after two layers.
-  assert.match(forward.message, /up to conv2 its variance is scaled by 9\.72e-6/);
+  // ½·27·1e-4 · ½·72·1e-4 = 4.86e-6 after two layers (3 then 8 input channels, 3x3 kernels).
+  assert.match(forward.message, /up to conv2 its variance is scaled by 4\.86e-6/);
   const fixes = quickFixes(analysis, forward.range);
   assert.match(fixes[0].title, /^Use init=he for every layer/);
   assert.equal(fixes[0].preferred, true);
