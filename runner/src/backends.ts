@@ -2,7 +2,7 @@
  * Picks and builds the backend: WebGPU when an adapter exists (or when asked for), else the
  * reference backend, saying why in BackendInfo.fallback. Refuses a plan too large for the adapter.
  */
-import { cpus, totalmem } from 'node:os';
+import { cpus } from 'node:os';
 import type { BackendInfo, ModelOptions, TrainingModel } from './backend';
 import type { NamedTensor } from './init';
 import { memoryNeeds, mib } from './memory';
@@ -39,11 +39,6 @@ export async function createModel(
       throw new TrainingError('device-lost', `backend=webgpu was asked for, but ${opened.reason}`);
     }
     fallback = `no WebGPU adapter (${opened.reason}): training on the reference backend, on the CPU`;
-  }
-  const available = totalmem() / 2;
-  if (needs.total > available) {
-    throw new TrainingError('too-large', `the network needs about ${mib(needs.total)} at batch ${batch}, more than the ${mib(available)} this machine can give it; lower the batch size`,
-      { needed: needs.total, limit: available, batch });
   }
   return { model: new ReferenceModel(plan, params, state, options), info: referenceInfo(fallback) };
 }

@@ -2,7 +2,9 @@
  * What a plan needs in memory, so a network too large for the adapter is refused before it starts,
  * with the numbers, instead of failing on the device halfway through the first step.
  */
+import { totalmem } from 'node:os';
 import type { Plan } from './plan';
+import { TrainingError } from './trainingError';
 
 export interface MemoryNeeds {
   /** Largest single buffer, in bytes (WebGPU limits each storage binding). */
@@ -32,4 +34,17 @@ export function memoryNeeds(plan: Plan, batch: number): MemoryNeeds {
 
 export function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB`;
+}
+
+/**
+ * Refuses a job whose activations, parameters and in-memory dataset would not fit in half of this
+ * machine's memory, before anything is allocated.
+ */
+export function checkHostMemory(plan: Plan, batch: number, datasetBytes: number): void {
+  const needs = memoryNeeds(plan, batch).total + datasetBytes;
+  const available = totalmem() / 2;
+  if (needs > available) {
+    throw new TrainingError('too-large', `the network needs about ${mib(needs)} at batch ${batch}, more than the ${mib(available)} this machine can give it; lower the batch size`,
+      { needed: needs, limit: available, batch });
+  }
 }

@@ -11,6 +11,7 @@ import { DatasetError, loadFolder } from './data/folder';
 import { ShapesDataset } from './data/shapes';
 import type { Split } from './data/split';
 import { initialTensors } from './init';
+import { checkHostMemory } from './memory';
 import { buildPlan, type Plan } from './plan';
 import { Rng, mixSeed } from './rng';
 import { RunFolder, type EpochMetrics } from './runFolder';
@@ -102,6 +103,8 @@ export async function train(network: Network, jobSettings: JobSettings | undefin
   } catch (error) {
     throw new TrainingError('invalid-job', (error as Error).message);
   }
+  const datasetBytes = settings.dataset.kind === 'shapes' ? (settings.trainSamples + settings.valSamples) * plan.inputSize * 4 : 0;
+  checkHostMemory(plan, Math.min(settings.batch, settings.trainSamples), datasetBytes);
   const { params, state } = initialTensors(plan, settings.seed);
   const optimizer = { ...DEFAULT_OPTIMIZER, kind: settings.optimizer, momentum: settings.momentum, weightDecay: settings.weightDecay };
   const data = loadData(plan, settings);

@@ -101,12 +101,12 @@ export class ReferenceConv implements ReferenceLayer {
     return y;
   }
 
-  backward(dy: Float32Array, batch: number): Float32Array {
+  backward(dy: Float32Array, batch: number, needInputGrad = true): Float32Array {
     const x = this.x!;
     const F = this.step.filters;
     const P = this.Ho * this.Wo;
     const dx = (this.dx = sized(this.dx, x.length));
-    dx.fill(0);
+    if (needInputGrad) dx.fill(0);
     const [weight] = this.params;
     const [dw] = this.grads;
     dw.fill(0);
@@ -115,6 +115,7 @@ export class ReferenceConv implements ReferenceLayer {
         this.im2col(x, b, g);
         const dyOff = b * P * F + g * this.Fg;
         matmulAtBAccumulate(P, this.Fg, this.K, dy, dyOff, F, this.cols, 0, this.K, dw, g * this.Fg * this.K, this.K);
+        if (!needInputGrad) continue;
         matmulAB(P, this.Fg, this.K, dy, dyOff, F, weight, g * this.Fg * this.K, this.K, this.dcols, 0, this.K);
         this.col2imAdd(dx, b, g);
       }

@@ -28,7 +28,7 @@ export class ReferenceFc implements ReferenceLayer {
     return y;
   }
 
-  backward(dy: Float32Array, batch: number): Float32Array {
+  backward(dy: Float32Array, batch: number, needInputGrad = true): Float32Array {
     const N = this.step.units, K = this.step.inSize;
     const dw = this.grads[0];
     dw.fill(0);
@@ -38,6 +38,7 @@ export class ReferenceFc implements ReferenceLayer {
       db.fill(0);
       for (let b = 0; b < batch; b++) for (let n = 0; n < N; n++) db[n] += dy[b * N + n];
     }
+    if (!needInputGrad) return dy;
     const dx = (this.dx = sized(this.dx, batch * K));
     matmulAB(batch, N, K, dy, 0, N, this.params[0], 0, K, dx, 0, K);
     return dx;

@@ -13,8 +13,11 @@ export interface ReferenceLayer {
   /** Not trained: batchnorm's running statistics, aligned with step.state. */
   readonly state: Float32Array[];
   forward(x: Float32Array, batch: number, training: boolean): Float32Array;
-  /** Needs the forward of the same batch just before. */
-  backward(dy: Float32Array, batch: number): Float32Array;
+  /**
+   * Needs the forward of the same batch just before. With needInputGrad false (the first layer:
+   * nothing needs the gradient of the image) a layer may skip computing it and return dy.
+   */
+  backward(dy: Float32Array, batch: number, needInputGrad?: boolean): Float32Array;
 }
 
 /** Reuses a layer's buffer while the batch size stays the same (it changes only on a last, short batch). */

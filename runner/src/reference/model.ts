@@ -67,7 +67,7 @@ export class ReferenceModel implements TrainingModel {
     if (!this.probs || this.probs.length !== batch * C) { this.probs = new Float32Array(batch * C); this.dlogits = new Float32Array(batch * C); }
     const loss = softmaxCrossEntropy(logits, labels, batch, C, this.probs, this.dlogits);
     let g: Float32Array = this.dlogits!;
-    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g, batch);
+    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g, batch, i > 0);
     return loss;
   }
 
