@@ -36,7 +36,7 @@ export async function createModel(
       return { model, info: opened.info };
     }
     if (choice === 'webgpu') {
-      throw new TrainingError('device-lost', `backend=webgpu was asked for, but ${opened.reason}`);
+      throw new TrainingError('no-adapter', `backend=webgpu was asked for, but ${opened.reason}`);
     }
     fallback = `no WebGPU adapter (${opened.reason}): training on the reference backend, on the CPU`;
   }
