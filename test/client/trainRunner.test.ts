@@ -143,3 +143,14 @@ describe('training through the real runner process', { skip: existsSync(runnerPa
     assert.notEqual(runner.pid, oldPid);
   });
 });
+
+describe('a runner that cannot start', () => {
+  it('rejects with the reason, for a missing runner file and for a missing Node', async () => {
+    const missingFile = new RunnerProcess({ runnerPath: join(root, 'dist', 'no-such-runner.js') });
+    await assert.rejects(missingFile.info(), /runner process exited while answering runner\/info: .*Cannot find module/);
+    assert.equal(missingFile.running, false);
+    const missingNode = new RunnerProcess({ runnerPath, execPath: join(root, 'no-such-node') });
+    await assert.rejects(missingNode.info(), /runner process exited while answering runner\/info: .*ENOENT/);
+    assert.equal(missingNode.running, false);
+  });
+});

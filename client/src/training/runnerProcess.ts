@@ -30,10 +30,22 @@ export interface RunnerProcessOptions {
   log?: (line: string) => void;
 }
 
+/** How long a failed request waits to see whether the process is exiting. */
+const EXIT_WAIT_MS = 500;
+
 /** stderr kept for the exit report: enough for a stack trace. */
 const STDERR_TAIL_CHARS = 4000;
 
 type Listener<T> = (value: T) => void;
+
+/**
+ * The line of a crash report that says what went wrong ("Error: Cannot find module …"), else its
+ * last non-empty line: Node ends a report with its version, which says nothing.
+ */
+export function stderrSummary(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /^(\w*Error\b|\w+Error:|Error \[)/.test(l)) ?? lines.filter((l) => !/^Node\.js v/.test(l)).at(-1) ?? '';
+}
 
 export class RunnerProcess {
   private child: ChildProcess | undefined;
@@ -84,6 +96,8 @@ export class RunnerProcess {
     this.child = child;
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     this.connection = connection;
+    // A runner that died leaves a closed pipe: writing to it must not become an uncaught error.
+    child.stdin!.on('error', (error) => this.log(`runner stdin: ${error.message}`));
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL_CHARS);
@@ -114,19 +128,33 @@ export class RunnerProcess {
       child.on('error', (error) => {
         // spawn itself failed (no such executable): there will be no 'exit'.
         this.stderr += `\n${error.message}`;
-        if (child.exitCode === null && child.pid === undefined) onGone(null, null);
+        if (child.pid === undefined) onGone(child.exitCode, null);
       });
     });
     return connection;
   }
 
-  /** Requests on a connection whose process is dying reject; the message says what happened. */
+  /** Requests on a connection whose process is dying reject with what happened, not a transport error. */
   private async request<T>(method: string, params?: unknown): Promise<T> {
     const connection = this.ensure();
-    const exited = this.exited.then(() => {
-      throw new Error(`the runner process exited while answering ${method}${this.stderr ? `: ${this.stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`);
+    const child = this.child;
+    const died = () => {
+      const why = stderrSummary(this.stderr);
+      return new Error(`the runner process exited while answering ${method}${why ? `: ${why}` : ''}`);
+    };
+    const gone = this.exited;
+    const exited = gone.then(() => {
+      throw died();
     });
-    return Promise.race([params === undefined ? connection.sendRequest<T>(method) : connection.sendRequest<T>(method, params), exited]);
+    try {
+      return await Promise.race([params === undefined ? connection.sendRequest<T>(method) : connection.sendRequest<T>(method, params), exited]);
+    } catch (error) {
+      // A dying process fails the request first (disposed connection, closed pipe): if it is gone,
+      // or goes in a moment, say that instead of the transport's words.
+      const exitedSoon = await Promise.race([gone.then(() => true), new Promise<boolean>((r) => setTimeout(r, EXIT_WAIT_MS, false))]);
+      if (exitedSoon || this.child !== child) throw died();
+      throw error;
+    }
   }
 
   async info(): Promise<RunnerInfo> {

@@ -7,7 +7,7 @@ import type { Network } from '../../../server/src/language/network';
 import { defaultTrainSamples } from '../../../runner/src/settings';
 import type { EpochMetrics } from '../../../runner/src/runFolder';
 import { addStepLoss, stepPosition, type FormSettings, type RunProgress, type RunView } from '../../../media/src/trainProtocol';
-import type { RunnerExit, RunnerProcess } from './runnerProcess';
+import { stderrSummary, type RunnerExit, type RunnerProcess } from './runnerProcess';
 import type { RunnerNotification } from './runnerMessages';
 
 export type RunUpdate =
@@ -171,7 +171,7 @@ export class TrainingJobs {
     this.early = [];
     const why = exit.expected
       ? 'the runner was stopped'
-      : `the runner process exited unexpectedly (${exit.signal ?? `code ${exit.code}`})${exit.stderrTail ? `: ${exit.stderrTail.split('\n').slice(-3).join(' ')}` : ''}`;
+      : `the runner process exited unexpectedly (${exit.signal ?? `code ${exit.code}`})${stderrSummary(exit.stderrTail) ? `: ${stderrSummary(exit.stderrTail)}` : ''}`;
     for (const { fileKey, run } of this.active()) {
       run.status = 'failed';
       run.error = why;
