@@ -11,7 +11,7 @@ import { defaultTrainSamples } from '../../runner/src/settings';
 import { fieldsFromNetwork, placeholders, settingsFromFields } from '../../media/src/trainForm';
 import { addStepLoss, MAX_STEP_LOSSES, type RunView } from '../../media/src/trainProtocol';
 import { compareData, duration, errorData, etaSeconds, lossData, progressLine, resultLine } from '../../media/src/trainViewModel';
-import { describeRun, listRunFolders } from '../../client/src/training/runFolders';
+import { describeRun, listRunFolders, runsOfNetwork } from '../../client/src/training/runFolders';
 import { trainingRefusal } from '../../client/src/training/trainingRefusal';
 import { trainLensLine } from '../../client/src/training/trainLensLine';
 import { lossEveryFor } from '../../client/src/training/trainingJobs';
@@ -170,6 +170,13 @@ describe('run folders read back', () => {
       assert.equal(runs[1].problem, 'metrics.jsonl line 2 is not JSON');
       assert.equal(describeRun(runs[2]), 'no metrics.jsonl');
       assert.deepEqual(listRunFolders(join(dir, 'nowhere')), []);
+      // Several networks share a folder's .cnn-runs: each file is offered its own runs.
+      make('lenet5-2026-11-28T18-00-00Z', '', 5);
+      make('lenet5-small-2026-11-28T18-00-00Z', '', 6);
+      const all = listRunFolders(dir);
+      assert.deepEqual(runsOfNetwork(all, 'lenet5').map((r) => r.name), ['lenet5-2026-11-28T18-00-00Z']);
+      assert.deepEqual(runsOfNetwork(all, 'lenet5-small').map((r) => r.name), ['lenet5-small-2026-11-28T18-00-00Z']);
+      assert.equal(runsOfNetwork(all, 'renamed').length, all.length, 'none match: all are offered');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -152,7 +152,8 @@ export function registerTraining(context: vscode.ExtensionContext, client: Langu
       void vscode.window.showInformationMessage('Open a .cnn file to see its runs.');
       return;
     }
-    const runs = await pickRuns(document.uri, `Runs of ${baseName(document.uri)} (in ${dirname(document.uri.fsPath)}/.cnn-runs)`);
+    const networkName = await requestNetwork(client, document).then((n) => n.network, () => undefined);
+    const runs = await pickRuns(document.uri, `Runs of ${baseName(document.uri)} (in ${dirname(document.uri.fsPath)}/.cnn-runs)`, networkName);
     if (runs && runs.length > 0) panels.show(document.uri).showCompare(runs);
   };
 

@@ -65,6 +65,22 @@ export function listRunFolders(dir: string): RunFolder[] {
   return runs.sort((a, b) => b.modified - a.modified || b.name.localeCompare(a.name));
 }
 
+/** The runner's folder-name rule (runner/src/runFolder.ts safeName): `<network>-<time>`. */
+function runPrefix(networkName: string | undefined): string {
+  return `${(networkName ?? 'network').replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 80) || 'network'}-`;
+}
+
+/**
+ * The runs of one network: several .cnn files in a folder share its `.cnn-runs/`. When none carries
+ * the network's name (renamed since), all are offered rather than none.
+ */
+export function runsOfNetwork(runs: RunFolder[], networkName: string | undefined): RunFolder[] {
+  const prefix = runPrefix(networkName);
+  // The time stamp after the prefix keeps "lenet5" from claiming the runs of "lenet5-small".
+  const own = runs.filter((r) => r.name.startsWith(prefix) && /^\d{4}-\d\d-\d\dT/.test(r.name.slice(prefix.length)));
+  return own.length > 0 ? own : runs;
+}
+
 /** "3 epochs · top-1 12.5 % · top-5 0.0 %" for a quick pick's description. */
 export function describeRun(run: RunFolder): string {
   const last = run.epochs.at(-1);

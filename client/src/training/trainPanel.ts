@@ -12,7 +12,7 @@ import { renderTable } from '../../../server/src/language/table';
 import { parseTrainWebviewMessage, type FormSettings, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from '../../../media/src/trainProtocol';
 import { NetworkRequest } from '../networkRequest';
 import { ProgressRelay } from './progressRelay';
-import { listRunFolders, describeRun, type RunFolder } from './runFolders';
+import { describeRun, listRunFolders, runsOfNetwork, type RunFolder } from './runFolders';
 import { trainHtml } from './trainHtml';
 import type { RunUpdate, TrainingJobs } from './trainingJobs';
 import type { RunnerProcess } from './runnerProcess';
@@ -49,9 +49,9 @@ export async function requestNetwork(client: LanguageClient, document: vscode.Te
 }
 
 /** Quick pick of the run folders beside a file, several at once; undefined when dismissed. */
-export async function pickRuns(fileUri: vscode.Uri, title: string): Promise<RunFolder[] | undefined> {
+export async function pickRuns(fileUri: vscode.Uri, title: string, networkName: string | undefined): Promise<RunFolder[] | undefined> {
   const dir = runParentDir(fileUri);
-  const runs = dir ? listRunFolders(dir) : [];
+  const runs = dir ? runsOfNetwork(listRunFolders(dir), networkName) : [];
   if (runs.length === 0) {
     void vscode.window.showInformationMessage(`No runs beside ${baseName(fileUri)} yet: "CNN: Train model" writes them to .cnn-runs/.`);
     return undefined;
@@ -190,7 +190,7 @@ class TrainPanel implements vscode.Disposable {
         return;
       }
       case 'compareRuns': {
-        const runs = await pickRuns(this.fileUri, `Compare runs of ${baseName(this.fileUri)}`);
+        const runs = await pickRuns(this.fileUri, `Compare runs of ${baseName(this.fileUri)}`, (this.network ?? (await this.update()))?.network);
         if (runs) this.showCompare(runs);
         return;
       }
