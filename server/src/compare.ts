@@ -57,6 +57,12 @@ function positive(value: string | undefined, flag: string, integer: boolean): nu
   return n;
 }
 
+function seed(value: string | undefined): number {
+  const n = Number(value);
+  if (value === undefined || value === '' || !Number.isSafeInteger(n) || n < 0) throw new Error(`--seed needs a whole number of at least 0, got ${JSON.stringify(value ?? '')}`);
+  return n;
+}
+
 export function parseCompareArgs(args: string[]): CompareOptions {
   const options: CompareOptions = { inits: ['gaussian', 'xavier', 'he'], acts: ['relu', 'prelu'], json: false, job: {} };
   for (let i = 0; i < args.length; i++) {
@@ -69,7 +75,7 @@ export function parseCompareArgs(args: string[]): CompareOptions {
       case '--samples': options.job.trainSamples = positive(value(), flag, true); break;
       case '--batch': options.job.batch = positive(value(), flag, true); break;
       case '--lr': options.job.lr = positive(value(), flag, false); break;
-      case '--seed': options.job.seed = Number(positive(String(Number(value()) + 1), flag, true)) - 1; break;
+      case '--seed': options.job.seed = seed(value()); break;
       case '--backend': {
         const backend = value();
         if (!['auto', 'webgpu', 'reference'].includes(backend)) throw new Error(`--backend must be auto, webgpu or reference, got ${JSON.stringify(backend ?? '')}`);

@@ -11,6 +11,8 @@ test('arguments are checked and named in the message', () => {
   assert.deepEqual(parseCompareArgs(['--inits', 'he,xavier', '--acts', 'prelu', '--epochs', '2']).inits, ['he', 'xavier']);
   assert.throws(() => parseCompareArgs(['--inits', 'he,lecun']), /'lecun' is not one/);
   assert.throws(() => parseCompareArgs(['--epochs', '0']), /--epochs needs a whole number greater than 0/);
+  assert.equal(parseCompareArgs(['--seed', '0']).job.seed, 0);
+  assert.throws(() => parseCompareArgs(['--seed', '-1']), /--seed needs a whole number of at least 0/);
 });
 
 test('the table and the error curves', () => {
