@@ -3,25 +3,14 @@
  * Glorot and Bengio 2010, AlexNet's fixed gaussian); the draws come from the seeded Rng so every
  * backend starts from the same numbers.
  */
-import type { Activation, Init } from '../../server/src/language/network';
 import type { Plan } from './plan';
 import { Rng, mixSeed } from './rng';
 
 /** PReLU slopes start at 0.25 (He et al. 2015), which the He std accounts for. */
 export const PRELU_INITIAL_SLOPE = 0.25;
 
-export function initStdFor(init: Init, act: Activation, fanIn: number, fanOut: number): number {
-  switch (init.kind) {
-    case 'he': {
-      const a = act === 'prelu' || act === 'prelu-shared' ? PRELU_INITIAL_SLOPE : 0;
-      return Math.sqrt(2 / ((1 + a * a) * fanIn));
-    }
-    case 'xavier':
-      return Math.sqrt(2 / (fanIn + fanOut));
-    case 'gaussian':
-      return init.std;
-  }
-}
+/** One formula for the whole tool: the analysis's, which the hover and the table show. */
+export { initStd as initStdFor } from '../../server/src/language/analyze';
 
 export interface NamedTensor {
   name: string;
