@@ -186,6 +186,10 @@ export async function ensureCodeServer({ log = (l) => console.error(l) } = {}) {
     try {
       const env = { ...process.env };
       delete env.NODE_OPTIONS;
+      // Under `npm run`/`npm start` the outer npm's settings are in the environment as npm_config_*,
+      // and the inner npm takes them as its own: code-server's postinstall then reads Node 20 from
+      // npm_config_user_agent and refuses. The inner npm must describe itself.
+      for (const key of Object.keys(env)) if (/^npm_/i.test(key)) delete env[key];
       const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
       await step('download (npm ci)', npm, ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: CACHE_DIR, env }, log, logStream);
       const node = findNode24();
