@@ -15,7 +15,7 @@ import { tableModel } from './layerTableModel';
 import { Chart, PALETTE } from './trainCharts';
 import { FIELD_LABELS, FIELD_NAMES, datasetField, fieldsFromNetwork, placeholders, settingsFromFields, type FieldName, type FormFields } from './trainForm';
 import { renderLayerTable } from './trainLayerTable';
-import { addStepLoss, type RunCurves, type RunView, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from './trainProtocol';
+import { addStepLoss, type ComparisonView, type RunCurves, type RunView, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from './trainProtocol';
 import { compareData, errorData, lossData, progressLine, resultLine, speedData } from './trainViewModel';
 
 interface SavedState {
@@ -24,6 +24,8 @@ interface SavedState {
   fromFile?: FormFields;
   run?: RunView | null;
   compare?: RunCurves[];
+  /** The init/activation comparison the compared runs belong to, if they do. */
+  comparison?: ComparisonView;
 }
 
 interface VsCodeApi {
@@ -210,6 +212,35 @@ function renderCompare(): void {
   charts.compareError.setSeries(series);
   charts.compareLoss.setData(compareData(runs, (e) => e.valLoss));
   charts.compareError.setData(compareData(runs, (e) => 100 * e.top1Error));
+  renderComparison(state.comparison);
+}
+
+/** `cnn compare`'s table with a state column first; Cancel while a run is queued or running. */
+function renderComparison(comparison: ComparisonView | undefined): void {
+  byId('comparison').hidden = !comparison;
+  byId('compare-cancel').hidden = !comparison?.active;
+  if (!comparison) return;
+  const done = comparison.rows.filter((r) => !/^(waiting|queued|starting|epoch|running)/.test(r.status)).length;
+  byId('comparison-status').textContent = comparison.active
+    ? `Training ${comparison.rows.length} combinations one after another: ${done} ended`
+    : comparison.report ? `Report: ${comparison.report}` : `Report not written: ${comparison.reportError ?? 'no run folder'}`;
+  const cell = (tag: 'th' | 'td', text: string) => {
+    const element = document.createElement(tag);
+    element.textContent = text;
+    return element;
+  };
+  const head = document.createElement('tr');
+  head.append(...['state', ...comparison.header].map((h) => cell('th', h)));
+  const rows = comparison.rows.map((row) => {
+    const tr = document.createElement('tr');
+    tr.append(cell('td', row.status), ...row.cells.map((c) => cell('td', c)));
+    return tr;
+  });
+  const thead = document.createElement('thead');
+  thead.append(head);
+  const tbody = document.createElement('tbody');
+  tbody.append(...rows);
+  byId('comparison-table').replaceChildren(thead, tbody);
 }
 
 function save(): void {
@@ -298,10 +329,15 @@ window.addEventListener('message', (event: MessageEvent<TrainHostMessage>) => {
       scheduleRender();
       return;
     }
-    case 'compare':
+    case 'compare': {
+      const first = !state.comparison && message.comparison !== undefined;
       state.compare = message.runs;
+      state.comparison = message.comparison;
       renderCompare();
+      // A comparison just started: its section is below the form and the run's charts.
+      if (first) byId('compare-view').scrollIntoView({ block: 'start' });
       break;
+    }
     case 'notice':
       notice(message.message);
       break;
@@ -325,6 +361,7 @@ byId('start').addEventListener('click', () => {
 });
 byId('cancel').addEventListener('click', () => vscode.postMessage({ type: 'cancel' }));
 byId('compare').addEventListener('click', () => vscode.postMessage({ type: 'compareRuns' }));
+byId('compare-cancel').addEventListener('click', () => vscode.postMessage({ type: 'cancelComparison' }));
 byId('open-run').addEventListener('click', () => vscode.postMessage({ type: 'openRunFolder' }));
 byId('copy-markdown').addEventListener('click', () => vscode.postMessage({ type: 'copyMarkdown' }));
 byId('save-csv').addEventListener('click', () => vscode.postMessage({ type: 'saveCsv' }));

@@ -82,6 +82,18 @@ export interface RunCurves {
   epochs: EpochMetrics[];
 }
 
+/** "CNN: Compare initialisations and activations" as its view shows it: `cnn compare`'s table, live. */
+export interface ComparisonView {
+  header: string[];
+  /** One per combination: its state (queued, epoch 2/3, done, …) and the table's cells. */
+  rows: { status: string; cells: string[] }[];
+  /** True while a run is queued or running: Cancel applies. */
+  active: boolean;
+  /** The Markdown report's path, written when every run has ended. */
+  report?: string;
+  reportError?: string;
+}
+
 export interface RunnerSummary {
   /** The adapter a job with backend=auto gets ("Mesa llvmpipe…" or "TypeScript on the CPU"). */
   backend: BackendInfo;
@@ -99,7 +111,8 @@ export type TrainHostMessage =
   /** The latest report, and every batch loss [fractional epoch, loss] since the previous message. */
   | { type: 'progress'; jobId: string; progress: RunProgress; losses: [number, number][] }
   | { type: 'epoch'; jobId: string; metrics: EpochMetrics }
-  | { type: 'compare'; runs: RunCurves[] }
+  /** Runs overlaid; with `comparison`, an init/activation comparison's table (absent for picked past runs). */
+  | { type: 'compare'; runs: RunCurves[]; comparison?: ComparisonView }
   | { type: 'notice'; message: string };
 
 /** Webview → host. */
@@ -111,6 +124,8 @@ export type TrainWebviewMessage =
   | { type: 'saveCsv' }
   | { type: 'openRunFolder' }
   | { type: 'compareRuns' }
+  /** Cancel the init/activation comparison: its running job and the queued ones. */
+  | { type: 'cancelComparison' }
   /** 1-based, as the Network's lines are. */
   | { type: 'reveal'; line: number };
 
@@ -179,6 +194,7 @@ export function parseTrainWebviewMessage(data: unknown): TrainWebviewMessage | u
     case 'saveCsv':
     case 'openRunFolder':
     case 'compareRuns':
+    case 'cancelComparison':
       return keys.length === 1 ? { type: data.type } : undefined;
     case 'reveal': {
       const line = data.line;

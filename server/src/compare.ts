@@ -4,19 +4,21 @@
  * activation (ReLU, PReLU); a table of final errors and each run's error curve side by side.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { COMPARE_INITS, compareReport, compareReportPath, compareTable, type CompareRun } from './compareReport';
 import { analyzeText } from './language/analyze';
 import { formatCheckLine } from './language/checkReport';
 import { variantText } from './language/variants';
 import type { Network } from './language/network';
 import { train, isTrainingError } from '../../runner/src/train';
-import type { EpochMetrics } from '../../runner/src/runFolder';
 import type { BackendChoice, JobSettings } from '../../runner/src/settings';
+
+export { compareTable, sparkline, type CompareRun } from './compareReport';
 
 export const COMPARE_USAGE = `usage: cnn compare FILE [--inits gaussian,xavier,he] [--acts relu,prelu] [--epochs N] [--samples N]
                         [--batch N] [--lr X] [--seed N] [--backend auto|webgpu|reference] [--json]`;
 
-const INITS: Record<string, string> = { gaussian: 'gaussian(0.01)', xavier: 'xavier', he: 'he' };
+const INITS = COMPARE_INITS;
 const ACTS = ['relu', 'prelu', 'prelu-shared', 'leakyrelu', 'tanh', 'sigmoid'];
 
 interface Io {
@@ -30,16 +32,6 @@ export interface CompareOptions {
   acts: string[];
   json: boolean;
   job: JobSettings;
-}
-
-export interface CompareRun {
-  init: string;
-  act: string;
-  epochs: EpochMetrics[];
-  runDir?: string;
-  /** Why the run stopped early, e.g. a loss that became NaN. */
-  failure?: string;
-  seconds: number;
 }
 
 function list(value: string | undefined, allowed: string[], flag: string): string[] {
@@ -90,27 +82,6 @@ export function parseCompareArgs(args: string[]): CompareOptions {
 }
 
 const percent = (v: number | undefined) => (v === undefined ? '—' : `${(100 * v).toFixed(1)}%`);
-const BARS = '▁▂▃▄▅▆▇█';
-
-/** An error curve in one line: 100% error is the tallest bar. */
-export function sparkline(values: number[]): string {
-  return values.map((v) => BARS[Math.max(0, Math.min(BARS.length - 1, Math.round(v * (BARS.length - 1))))]).join('');
-}
-
-export function compareTable(runs: CompareRun[]): string {
-  const rows = runs.map((r) => {
-    const last = r.epochs[r.epochs.length - 1];
-    const best = r.epochs.length ? Math.min(...r.epochs.map((e) => e.top1Error)) : undefined;
-    return [
-      r.init, r.act, last ? last.trainLoss.toFixed(4) : '—', last ? last.valLoss.toFixed(4) : '—',
-      percent(last?.top1Error), percent(last?.top5Error), percent(best), `${r.seconds.toFixed(0)} s`,
-      r.failure ? `stopped: ${r.failure}` : sparkline(r.epochs.map((e) => e.top1Error)),
-    ];
-  });
-  const header = ['init', 'activation', 'train loss', 'val loss', 'top-1 error', 'top-5 error', 'best top-1', 'time', 'top-1 error by epoch'];
-  const lines = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`);
-  return lines.join('\n') + '\n';
-}
 
 export async function compareCommand(file: string, args: string[], io: Io): Promise<number> {
   let options: CompareOptions;
@@ -156,11 +127,9 @@ export async function compareCommand(file: string, args: string[], io: Io): Prom
     }
   }
   const table = compareTable(runs);
-  const folder = join(runDir, '.cnn-runs');
-  mkdirSync(folder, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  const report = join(folder, `compare-${basename(file, '.cnn')}-${stamp}.md`);
-  writeFileSync(report, `# ${basename(file)}: initialisations and activations compared\n\n${table}\nRun folders:\n${runs.map((r) => `- init=${r.init} act=${r.act}: ${r.runDir ?? 'none'}`).join('\n')}\n`);
+  const report = compareReportPath(runDir, file);
+  mkdirSync(dirname(report), { recursive: true });
+  writeFileSync(report, compareReport(file, runs));
   if (options.json) line({ type: 'summary', report, runs: runs.map(({ epochs, ...r }) => ({ ...r, final: epochs[epochs.length - 1] })) });
   else io.stdout.write(`\n${table}\nreport: ${report}\n`);
   return runs.every((r) => r.failure === undefined) ? 0 : 1;

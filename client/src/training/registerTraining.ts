@@ -1,5 +1,6 @@
 /**
- * "CNN: Train model", "CNN: Cancel training" and "CNN: Show runs": the extension's side of
+ * "CNN: Train model", "CNN: Cancel training", "CNN: Show runs" and "CNN: Compare initialisations
+ * and activations" (compareCommand.ts): the extension's side of
  * training. One call from activate() wires the runner process, the runs, the training views (and
  * their restoration after a reload), the code lens and the end-of-run notifications.
  */
@@ -8,6 +9,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Network } from '../../../server/src/language/network';
 import type { RunView } from '../../../media/src/trainProtocol';
+import { COMPARE_COMMAND, InitComparisons } from './compareCommand';
 import { RunnerProcess } from './runnerProcess';
 import { TrainCodeLensProvider } from './trainCodeLens';
 import { isRunActive, TrainingJobs } from './trainingJobs';
@@ -99,7 +101,8 @@ export function registerTraining(context: vscode.ExtensionContext, client: Langu
     output.appendLine(`runner exited (${why})${exit.stderrTail ? `:\n${exit.stderrTail}` : ''}`);
     void vscode.window.showWarningMessage(`The training runner stopped unexpectedly (${why}); it is started again for the next job. Details are in the "CNN Training" output.`);
   });
-  panels = new TrainPanels({ extensionUri: context.extensionUri, client, runner, jobs, refuse, openRunFolder });
+  const comparisons = new InitComparisons({ runner, client, panels: () => panels, targetDocument: (arg) => targetDocument(arg, panels), refuse });
+  panels = new TrainPanels({ extensionUri: context.extensionUri, client, runner, jobs, refuse, openRunFolder, comparisons });
   lenses = new TrainCodeLensProvider({
     activeLabel(uri) {
       const run = jobs.get(uri.toString());
@@ -166,11 +169,13 @@ export function registerTraining(context: vscode.ExtensionContext, client: Langu
     panels,
     lenses,
     { dispose: () => jobs.dispose() },
+    comparisons,
     // Ends the runner with the extension host; a running job's finished epochs are already on disk.
     { dispose: () => void runner.stop() },
     vscode.commands.registerCommand('cnn.trainModel', trainModel),
     vscode.commands.registerCommand('cnn.cancelTraining', cancelTraining),
     vscode.commands.registerCommand('cnn.showRuns', showRuns),
+    vscode.commands.registerCommand(COMPARE_COMMAND, (arg?: unknown) => comparisons.run(arg)),
     vscode.commands.registerCommand('cnn.openRunFolder', (path: unknown) => (typeof path === 'string' ? openRunFolder(path) : undefined)),
     vscode.window.registerWebviewPanelSerializer(TRAIN_VIEW_TYPE, panels),
     vscode.languages.registerCodeLensProvider({ language: 'cnn' }, lenses),

@@ -1,5 +1,5 @@
 /**
- * The "Train model" code lens above a .cnn file's `network` line (or its `input` line when it has
+ * The "Train model" and "Compare inits" code lenses above a .cnn file's `network` line (or its `input` line when it has
  * no name), and "Training: epoch 2/5 · Cancel" while it trains. Finding the line is a one-word
  * lexical check, not parsing: the line only anchors the lens.
  */
@@ -35,7 +35,10 @@ export class TrainCodeLensProvider implements vscode.CodeLensProvider {
         new vscode.CodeLens(range, { title: 'Cancel', command: 'cnn.cancelTraining', arguments: [document.uri], tooltip: 'Stop this training run' }),
       ];
     }
-    return [new vscode.CodeLens(range, { title: '$(play) Train model', command: 'cnn.trainModel', arguments: [document.uri], tooltip: 'Open the training view for this network' })];
+    return [
+      new vscode.CodeLens(range, { title: '$(play) Train model', command: 'cnn.trainModel', arguments: [document.uri], tooltip: 'Open the training view for this network' }),
+      new vscode.CodeLens(range, { title: 'Compare inits', command: 'cnn.compareInitialisations', arguments: [document.uri], tooltip: 'Train this network with gaussian(0.01), xavier and he, each with relu and prelu, and compare (He et al. 2015)' }),
+    ];
   }
 
   dispose(): void {

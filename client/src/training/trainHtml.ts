@@ -71,7 +71,16 @@ export function trainHtml(resources: TrainPageResources): string {
     </div>
   </section>
   <section id="compare-view" aria-labelledby="compare-heading" hidden>
-    <h2 id="compare-heading">Compared runs</h2>
+    <div class="section-head">
+      <h2 id="compare-heading">Compared runs</h2>
+      <div class="actions">
+        <vscode-button id="compare-cancel" secondary hidden>Cancel comparison</vscode-button>
+      </div>
+    </div>
+    <div id="comparison" hidden>
+      <p id="comparison-status" role="status" aria-live="polite"></p>
+      <div class="scroll"><table id="comparison-table"></table></div>
+    </div>
     <div class="charts">
       <figure><figcaption>Validation loss</figcaption><div id="chart-compare-loss" class="chart"></div></figure>
       <figure><figcaption>Top-1 error</figcaption><div id="chart-compare-error" class="chart"></div></figure>

@@ -39,6 +39,13 @@ export interface TrainingServices {
   /** Shows the refusal with a button to the first error. */
   refuse(document: vscode.TextDocument, network: Network): boolean;
   openRunFolder(path: string): Promise<void>;
+  /** The file's init/activation comparison, for the view's compare section. */
+  comparisons: {
+    /** The comparison's curves and table, to post on (re)load; undefined when the file has none. */
+    message(fileKey: string): TrainHostMessage | undefined;
+    /** False when none is running. */
+    cancel(fileKey: string): Promise<boolean>;
+  };
 }
 
 /** The analysed Network of a document from the language server; an Error with the reason otherwise. */
@@ -169,6 +176,10 @@ class TrainPanel implements vscode.Disposable {
         this.relay.dispose();
         this.post({ type: 'run', run: this.services.jobs.get(this.key) ?? null });
         if (this.network) this.post({ type: 'network', fileName: baseName(this.fileUri), network: this.network });
+        {
+          const comparison = this.services.comparisons.message(this.key);
+          if (comparison) this.post(comparison);
+        }
         await this.update();
         await this.postRunner();
         return;
@@ -176,6 +187,9 @@ class TrainPanel implements vscode.Disposable {
         return this.start(message.settings);
       case 'cancel':
         if (!(await this.services.jobs.cancel(this.key))) this.post({ type: 'notice', message: 'Nothing to cancel: the run has already ended' });
+        return;
+      case 'cancelComparison':
+        if (!(await this.services.comparisons.cancel(this.key))) this.post({ type: 'notice', message: 'Nothing to cancel: the comparison has ended' });
         return;
       case 'copyMarkdown':
         if (!this.network) return;
