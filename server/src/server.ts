@@ -58,7 +58,7 @@ function analysisOf(uri: string): Analysis | undefined {
   if (!document) return undefined;
   const cached = analyses.get(uri);
   if (cached && cached.version === document.version) return cached.analysis;
-  const analysis = analyzeText(document.getText(), options());
+  const analysis = analyzeText(document.getText(), options(), cached?.analysis);
   analyses.set(uri, { version: document.version, analysis });
   return analysis;
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { analyzeText } from '../../server/src/language/analyze';
 import { renderTable, TABLE_FORMATS } from '../../server/src/language/table';
-import { assertInside, mutatedExample, tokenSoup } from './generators';
+import { assertInside, examples, mutatedExample, tokenSoup } from './generators';
 
 test('random files of the language\'s words never throw and stay inside the document', () => {
   fc.assert(fc.property(tokenSoup, (text) => {
@@ -32,4 +32,13 @@ test('arbitrary unicode never throws', () => {
   fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (text) => {
     assertInside(text, analyzeText(text));
   }), { numRuns: 300 });
+});
+
+test('re-parsing after an edit, reusing unchanged lines, gives what a fresh parse gives', () => {
+  fc.assert(fc.property(fc.constantFrom(...examples), mutatedExample, (before, after) => {
+    const fresh = analyzeText(after);
+    const reused = analyzeText(after, {}, analyzeText(before));
+    assert.deepEqual(reused.network, fresh.network);
+    assert.deepEqual(reused.diagnostics, fresh.diagnostics);
+  }), { numRuns: 200 });
 });

@@ -17,8 +17,8 @@ export class LspClient {
   private readonly waiters: { uri: string; resolve: (d: PublishedDiagnostics) => void }[] = [];
   readonly latest = new Map<string, PublishedDiagnostics>();
 
-  constructor(serverPath = 'dist/server.js') {
-    this.process = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(serverPath = 'dist/server.js', execArgv: string[] = []) {
+    this.process = spawn(process.execPath, [...execArgv, serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.process.stderr!.on('data', (chunk) => this.stderr.push(String(chunk)));
     this.connection = createMessageConnection(new StreamMessageReader(this.process.stdout!), new StreamMessageWriter(this.process.stdin!));
     this.connection.onNotification('textDocument/publishDiagnostics', (params: PublishedDiagnostics) => {

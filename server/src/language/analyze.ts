@@ -91,8 +91,9 @@ interface LayerDefaults {
   bias: boolean;
 }
 
-export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysis {
-  return analyze(parse(text), options);
+/** `previous`: the analysis of the same document before an edit, whose unchanged lines are reused. */
+export function analyzeText(text: string, options: AnalyzeOptions = {}, previous?: Analysis): Analysis {
+  return analyze(parse(text, previous?.document), options);
 }
 
 export function analyze(document: CnnDocument, options: AnalyzeOptions = {}): Analysis {

@@ -86,9 +86,17 @@ export interface SyntaxDiagnostic {
   message: string;
 }
 
+/** What one line holds; a line that did not change keeps this object across edits. */
+export interface ParsedLine {
+  statement?: Statement;
+  comment?: Comment;
+  diagnostics: SyntaxDiagnostic[];
+}
+
 export interface CnnDocument {
   text: string;
   lines: string[];
+  parsedLines: ParsedLine[];
   statements: Statement[];
   comments: Comment[];
   diagnostics: SyntaxDiagnostic[];
