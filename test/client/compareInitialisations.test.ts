@@ -79,9 +79,10 @@ describe('the variants of a file', () => {
     assert.equal(compareReportPath('/w', '/w/tiny.cnn', when, (p) => taken.has(p)), '/w/.cnn-runs/compare-tiny-2026-11-28T18-38-18-3.md');
   });
 
-  it('a quick look: the train statement\'s seed, and few samples unless the input is tiny', () => {
+  it('a quick look: the train statement\'s seed, 512 samples an epoch, the runner\'s 256 for a large input', () => {
     assert.deepEqual(quickLookSettings(analyzeText(TINY).network), { trainSamples: QUICK_LOOK_SAMPLES, seed: 7 });
     assert.equal(quickLookSettings(analyzeText('input 2x2x1\nsoftmax 2\n').network).seed, 1);
+    assert.equal(quickLookSettings(analyzeText('input 227x227x3\nsoftmax 2\n').network).trainSamples, 256);
   });
 });
 

@@ -16,8 +16,8 @@ export const COMPARE_COMMAND = 'cnn.compareInitialisations';
 
 const INIT_DETAIL: Record<string, string> = {
   gaussian: "AlexNet's fixed std 0.01",
-  xavier: 'Glorot: Var[w] = 1/n',
-  he: 'He et al.: Var[w] = 2/n',
+  xavier: 'Glorot: Var[w] = 2/(n_in + n_out)',
+  he: 'He et al.: Var[w] = 2/((1 + a²)·n)',
 };
 
 export interface ComparisonServices {

@@ -34,7 +34,7 @@ export function combinationName(c: Combination): string {
 }
 
 /**
- * Samples per epoch when the file does not say: six runs of the runner's default epoch would take
+ * Samples per epoch: six runs of the runner's default epoch would take
  * minutes even for a small network; this many show the curves part in seconds each.
  */
 export const QUICK_LOOK_SAMPLES = 512;
