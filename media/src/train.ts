@@ -14,7 +14,7 @@ import type { Network } from '../../server/src/language/network';
 import { tableModel } from './layerTableModel';
 import { Chart, PALETTE } from './trainCharts';
 import { FIELD_LABELS, FIELD_NAMES, datasetField, fieldsFromNetwork, placeholders, settingsFromFields, type FieldName, type FormFields } from './trainForm';
-import { renderLayerTable } from './trainLayerTable';
+import { renderLayerTable } from './layerTableDom';
 import { addStepLoss, type ComparisonView, type RunCurves, type RunView, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from './trainProtocol';
 import { compareData, errorData, lossData, progressLine, resultLine, speedData } from './trainViewModel';
 

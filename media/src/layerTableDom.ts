@@ -1,11 +1,10 @@
 /**
- * The layer table inside the training view: the same TableModel the layer-table panel draws (the
- * seed's spreadsheet with totals), drawn into this page's table. The layer-table script renders at
- * module load into its own page, so it cannot be imported here; this is its renderer's twin.
+ * Draws a TableModel (the seed's spreadsheet with totals) into a page's table: the layer-table
+ * panel and the training view both show the network this way.
  */
 import type { Cell, TableModel } from './layerTableModel';
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+export function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (className) e.className = className;
   if (text !== undefined) e.textContent = text;
@@ -39,13 +38,16 @@ export function renderLayerTable(model: TableModel, at: LayerTableElements): voi
       return li;
     }),
   );
+
   const head = element('tr');
   for (const column of model.columns) {
     const th = cell('th', { text: column.label, numeric: column.numeric, title: column.title });
     th.scope = 'col';
+    if (column.label.length <= 2) th.classList.add('short');
     head.append(th);
   }
   at.head.replaceChildren(head);
+
   at.body.replaceChildren(
     ...model.rows.map((row) => {
       const tr = element('tr', row.severity);
@@ -58,10 +60,19 @@ export function renderLayerTable(model: TableModel, at: LayerTableElements): voi
       return tr;
     }),
   );
+
+  // The totals sit under the neurons and parameters columns, the last three being neurons, filter + 1, params.
+  const span = model.columns.length - 3;
   const total = element('tr');
   const label = element('th', undefined, 'Total');
   label.scope = 'row';
-  label.colSpan = model.columns.length - 3;
-  total.append(label, cell('td', { text: model.totals.neurons, numeric: true }), element('td'), cell('td', { text: model.totals.params, numeric: true }));
-  at.foot.replaceChildren(total);
+  label.colSpan = span;
+  const neurons = cell('td', { text: model.totals.neurons, numeric: true, title: `${model.totals.neuronsConvFc} counting conv and fc layers only, as the AlexNet paper does` });
+  total.append(label, neurons, element('td'), cell('td', { text: model.totals.params, numeric: true }));
+  const convFc = element('tr', 'secondary');
+  const convFcLabel = element('th', undefined, 'Neurons in conv and fc layers (as the AlexNet paper counts)');
+  convFcLabel.scope = 'row';
+  convFcLabel.colSpan = span;
+  convFc.append(convFcLabel, cell('td', { text: model.totals.neuronsConvFc, numeric: true }), element('td'), element('td'));
+  at.foot.replaceChildren(total, convFc);
 }
