@@ -12,8 +12,6 @@ import { COMBINATIONS, InitComparison, combinationName, quickLookSettings, varia
 import type { RunnerProcess } from './runnerProcess';
 import { baseName, requestNetwork, runParentDir, type TrainPanels } from './trainPanel';
 
-export const COMPARE_COMMAND = 'cnn.compareInitialisations';
-
 const INIT_DETAIL: Record<string, string> = {
   gaussian: "AlexNet's fixed std 0.01",
   xavier: 'Glorot: Var[w] = 2/(n_in + n_out)',
@@ -127,7 +125,9 @@ export class InitComparisons implements vscode.Disposable {
     const open = 'Open report';
     const buttons = comparison.report ? [open] : [];
     void vscode.window
-      .showInformationMessage(`Compared ${runs.length} combinations of ${baseName(uri)}: ${finished.length} trained${bestText}.`, ...buttons)
+      .showInformationMessage(runs.some((r) => r.failure === 'cancelled')
+        ? `Comparison of ${baseName(uri)} cancelled: ${finished.length} of ${runs.length} combinations trained${bestText}.`
+        : `Compared ${runs.length} combinations of ${baseName(uri)}: ${finished.length} trained${bestText}.`, ...buttons)
       .then((choice) => {
         if (choice === open && comparison.report) void vscode.window.showTextDocument(vscode.Uri.file(comparison.report));
       });

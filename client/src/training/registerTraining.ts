@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Network } from '../../../server/src/language/network';
 import type { RunView } from '../../../media/src/trainProtocol';
-import { COMPARE_COMMAND, InitComparisons } from './compareCommand';
+import { InitComparisons } from './compareCommand';
 import { RunnerProcess } from './runnerProcess';
 import { TrainCodeLensProvider } from './trainCodeLens';
 import { isRunActive, TrainingJobs } from './trainingJobs';
@@ -175,7 +175,7 @@ export function registerTraining(context: vscode.ExtensionContext, client: Langu
     vscode.commands.registerCommand('cnn.trainModel', trainModel),
     vscode.commands.registerCommand('cnn.cancelTraining', cancelTraining),
     vscode.commands.registerCommand('cnn.showRuns', showRuns),
-    vscode.commands.registerCommand(COMPARE_COMMAND, (arg?: unknown) => comparisons.run(arg)),
+    vscode.commands.registerCommand('cnn.compareInitialisations', (arg?: unknown) => comparisons.run(arg)),
     vscode.commands.registerCommand('cnn.openRunFolder', (path: unknown) => (typeof path === 'string' ? openRunFolder(path) : undefined)),
     vscode.window.registerWebviewPanelSerializer(TRAIN_VIEW_TYPE, panels),
     vscode.languages.registerCodeLensProvider({ language: 'cnn' }, lenses),
