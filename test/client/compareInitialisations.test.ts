@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { analyzeText } from '../../server/src/language/analyze';
 import type { Network } from '../../server/src/language/network';
 import { compareReportPath } from '../../server/src/compareReport';
+import { parseTrainWebviewMessage } from '../../media/src/trainProtocol';
 import { RunnerProcess } from '../../client/src/training/runnerProcess';
 import { COMBINATIONS, InitComparison, QUICK_LOOK_SAMPLES, combinationName, quickLookSettings, variantNetworks, type Combination } from '../../client/src/training/initComparison';
 
@@ -83,6 +84,13 @@ describe('the variants of a file', () => {
     assert.deepEqual(quickLookSettings(analyzeText(TINY).network), { trainSamples: QUICK_LOOK_SAMPLES, seed: 7 });
     assert.equal(quickLookSettings(analyzeText('input 2x2x1\nsoftmax 2\n').network).seed, 1);
     assert.equal(quickLookSettings(analyzeText('input 227x227x3\nsoftmax 2\n').network).trainSamples, 256);
+  });
+});
+
+describe('the view\'s Cancel comparison', () => {
+  it('is a message of its own, with nothing else in it', () => {
+    assert.deepEqual(parseTrainWebviewMessage({ type: 'cancelComparison' }), { type: 'cancelComparison' });
+    assert.equal(parseTrainWebviewMessage({ type: 'cancelComparison', jobId: 'x' }), undefined);
   });
 });
 
