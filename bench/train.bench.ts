@@ -1,12 +1,28 @@
 /**
- * Training throughput (samples/s) of this runner on LeNet-5 (32x32x1) and the coursework network
- * (227x227x3), batch 32, on each available backend; `npm run bench:train`.
- * Kept short for a shared 2-core machine: a warm-up step, then a few timed steps (the loss is read
- * back at the end, so the time includes all device work). BENCH_STEPS_SMALL / BENCH_STEPS_LARGE change the counts;
- * BENCH_BACKENDS=webgpu,reference picks backends.
- * TensorFlow.js is not a dependency; its figures below are the ones quoted in issue 4 (same kind of
- * machine, median of 3), shown as ratios for orientation, not measured by this script.
+ * Training throughput (samples/s) of this runner against TensorFlow.js 4.22, measured on this machine:
+ * LeNet-5 (32x32x1) and the coursework network (227x227x3), batch 32, SGD with momentum 0.9 and
+ * weight decay 0.0005; `npm run bench:train`. Not part of `npm test`.
+ *
+ * Contenders: this runner's `webgpu` backend (and `reference`, plain TypeScript), tfjs-backend-webgpu
+ * on the same Dawn adapter (npm `webgpu`, Vulkan), and tfjs-backend-wasm (SIMD, one thread, with a
+ * Conv2DBackpropFilter kernel patched in: stock 4.22 has none). The tfjs networks are built from the
+ * same plan in bench/tfjsModels.ts and run bundled (esbuild) in a child process each, with a time limit.
+ *
+ * Each measurement: one warm-up step, then 3 timings of N steps, each ending with the loss read back;
+ * the median is reported. Kept short for a shared 2-core machine: about 7 minutes when it is quiet,
+ * 10 under a load average of 8, most of it tfjs-webgpu on the coursework network (a warm-up step of
+ * minutes, shader compilation included, then 1-3 minutes a step), which the time limit cuts short
+ * when the machine is busy. Settings:
+ *   BENCH_STEPS_SMALL (LeNet-5 steps per timing, 20), BENCH_STEPS_LARGE (coursework, 1), BENCH_RUNS (3),
+ *   BENCH_BACKENDS (webgpu,reference,tfjs-wasm,tfjs-webgpu), BENCH_NETS (lenet5,alexnet-coursework),
+ *   BENCH_REFERENCE_LARGE=1 (also time the reference backend on the coursework network: a minute a step),
+ *   BENCH_TIMEOUT_S (limit per tfjs measurement, 300; the timings finished by then are kept and counted).
  */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
 import { DEFAULT_OPTIMIZER, type TrainingModel } from '../runner/src/backend';
 import { initialTensors } from '../runner/src/init';
 import { buildPlan } from '../runner/src/plan';
@@ -15,60 +31,161 @@ import { Rng } from '../runner/src/rng';
 import { openWebGpu } from '../runner/src/webgpu/device';
 import { WebGpuModel } from '../runner/src/webgpu/model';
 import { courseworkNetwork, lenet5 } from '../test/runner/fixtures';
+import { median } from './tfjsModels';
 
-const QUOTED: Record<string, Record<string, number>> = {
-  'lenet5': { 'tfjs-webgpu (lavapipe)': 86, 'tfjs-wasm (patched, 1 thread)': 700 },
-  'alexnet-coursework': { 'tfjs-webgpu (lavapipe)': 0.45, 'tfjs-wasm (patched, 1 thread)': 1.8 },
-};
+const BATCH = 32;
+const LR = 0.001;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
-async function measure(model: TrainingModel, inputSize: number, classes: number, batch: number, steps: number): Promise<number> {
+interface Result {
+  network: string;
+  contender: string;
+  /** Median samples/s, or undefined with the reason. */
+  rate?: number;
+  rates?: number[];
+  steps?: number;
+  detail: string;
+}
+
+const load = () => loadavg().map((v) => v.toFixed(2)).join(', ');
+
+/** Warm-up step, then RUNS timings of `steps` steps; every timing reads the losses back. */
+async function measureRunner(model: TrainingModel, inputSize: number, classes: number, steps: number, runs: number): Promise<number[]> {
   const rng = new Rng(1);
-  const x = Float32Array.from({ length: batch * inputSize }, () => rng.normal());
-  const labels = Int32Array.from({ length: batch }, () => rng.int(classes));
-  model.trainStep(x, labels, batch, 0.001);
+  const x = Float32Array.from({ length: BATCH * inputSize }, () => rng.normal());
+  const labels = Int32Array.from({ length: BATCH }, () => rng.int(classes));
+  model.trainStep(x, labels, BATCH, LR);
   await model.takeLosses();
-  const start = performance.now();
-  for (let s = 0; s < steps; s++) model.trainStep(x, labels, batch, 0.001);
-  const losses = await model.takeLosses();
-  const seconds = (performance.now() - start) / 1000;
-  if (!losses.every(Number.isFinite)) throw new Error('non-finite loss in the benchmark');
-  return (steps * batch) / seconds;
+  const rates: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const start = performance.now();
+    for (let s = 0; s < steps; s++) model.trainStep(x, labels, BATCH, LR);
+    const losses = await model.takeLosses();
+    rates.push((steps * BATCH) / ((performance.now() - start) / 1000));
+    if (!losses.every(Number.isFinite)) throw new Error('non-finite loss in the benchmark');
+  }
+  return rates;
+}
+
+/** Bundles bench/tfjsRun.ts (tfjs-core's Node entry registers no gradients; its ESM build needs bundling). */
+async function bundleTfjs(): Promise<string> {
+  const dir = join('node_modules', '.cache', 'cnn-bench');
+  mkdirSync(dir, { recursive: true });
+  const outfile = join(dir, 'tfjsRun.cjs');
+  await build({
+    entryPoints: ['bench/tfjsRun.ts'], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
+    mainFields: ['module', 'main'], external: ['webgpu'], outfile, logLevel: 'error',
+  });
+  return outfile;
+}
+
+interface ChildLine { label?: string; rate?: number; rates?: number[]; median?: number; steps?: number; check?: number; error?: string }
+
+/** Runs one tfjs measurement in a child process with a time limit; keeps the timings it finished. */
+function runTfjs(bundle: string, backend: string, network: string, steps: number, timeoutS: number): Promise<Omit<Result, 'network' | 'contender'>> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bundle, backend, network, String(steps), String(RUNS)], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODEVICE_SELECT: '1' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d; });
+    child.stderr.on('data', (d: Buffer) => { err += d; });
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutS * 1000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const lines: ChildLine[] = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as ChildLine);
+      const final = lines.find((l) => l.median !== undefined);
+      const failed = lines.find((l) => l.error !== undefined);
+      const label = lines.find((l) => l.label)?.label ?? backend;
+      if (final) {
+        const check = final.check !== undefined ? `; patched kernel agrees with tfjs-backend-cpu to ${final.check.toExponential(1)}` : '';
+        resolve({ rate: final.median, rates: final.rates, steps: final.steps, detail: `${label}${check}` });
+        return;
+      }
+      const partial = lines.filter((l) => l.rate !== undefined).map((l) => l.rate!);
+      const why = failed?.error
+        ?? (timedOut ? `stopped after the ${timeoutS} s limit (BENCH_TIMEOUT_S)` : `exited with ${signal ?? code}: ${err.trim().split('\n').slice(-3).join(' | ')}`);
+      if (partial.length) {
+        resolve({ rate: median(partial), rates: partial, steps, detail: `${label}; only ${partial.length} of ${RUNS} timings: ${why}` });
+      } else {
+        resolve({ detail: `not measured: ${why}` });
+      }
+    });
+  });
+}
+
+function fmt(rate: number | undefined): string {
+  if (rate === undefined) return '-';
+  return rate >= 100 ? rate.toFixed(0) : rate >= 10 ? rate.toFixed(1) : rate.toFixed(2);
 }
 
 async function main(): Promise<void> {
-  const backends = (process.env.BENCH_BACKENDS ?? 'webgpu,reference').split(',');
-  const batch = 32;
+  const backends = (process.env.BENCH_BACKENDS ?? 'webgpu,reference,tfjs-wasm,tfjs-webgpu').split(',');
+  const wantNets = (process.env.BENCH_NETS ?? 'lenet5,alexnet-coursework').split(',');
+  const timeoutS = Number(process.env.BENCH_TIMEOUT_S ?? 300);
   const nets = [
     { network: lenet5(), steps: Number(process.env.BENCH_STEPS_SMALL ?? 20) },
-    { network: courseworkNetwork(), steps: Number(process.env.BENCH_STEPS_LARGE ?? 2) },
-  ];
-  const rows: string[] = [];
+    { network: courseworkNetwork(), steps: Number(process.env.BENCH_STEPS_LARGE ?? 1) },
+  ].filter((n) => wantNets.includes(n.network.network ?? ''));
+  const started = new Date();
+  console.log(`bench:train ${started.toISOString()}, Node ${process.version}, ${cpus().length} CPUs, load average ${load()}`);
+  console.log(`batch ${BATCH}, SGD lr ${LR} momentum ${DEFAULT_OPTIMIZER.momentum} weight decay ${DEFAULT_OPTIMIZER.weightDecay}; `
+    + `1 warm-up step, then median of ${RUNS} timings\n`);
+  const bundle = backends.some((b) => b.startsWith('tfjs-')) ? await bundleTfjs() : '';
+  const results: Result[] = [];
+  const report = (r: Result) => {
+    results.push(r);
+    const how = r.rates ? `median of ${r.rates.map(fmt).join(', ')} (${r.steps} step${r.steps === 1 ? '' : 's'} of ${BATCH} each)` : '';
+    console.log(`${r.network}\t${r.contender}\t${r.rate === undefined ? '-' : `${fmt(r.rate)} samples/s`}\t${how}\t${r.detail}`);
+  };
+
   for (const { network, steps } of nets) {
     const plan = buildPlan(network);
     const { params, state } = initialTensors(plan, 1);
     const options = { optimizer: DEFAULT_OPTIMIZER, seed: 1 };
     for (const backend of backends) {
-      let model: TrainingModel;
-      let adapter = 'TypeScript, one thread';
-      if (backend === 'webgpu') {
-        const opened = await openWebGpu();
-        if (!opened.device) { rows.push(`${plan.name}\twebgpu\tskipped: ${opened.reason}`); continue; }
-        adapter = opened.info.adapter;
-        model = await WebGpuModel.create(opened.device, plan, params, state, options, batch);
-      } else {
-        model = new ReferenceModel(plan, params, state, options);
+      const base = { network: plan.name, contender: backend === 'webgpu' || backend === 'reference' ? `runner ${backend}` : backend };
+      try {
+        if (backend === 'webgpu') {
+          const opened = await openWebGpu();
+          if (!opened.device) { report({ ...base, detail: `not measured: ${opened.reason}` }); continue; }
+          const model = await WebGpuModel.create(opened.device, plan, params, state, options, BATCH);
+          const rates = await measureRunner(model, plan.inputSize, plan.classes, steps, RUNS);
+          model.dispose();
+          report({ ...base, rate: median(rates), rates, steps, detail: opened.info.adapter });
+        } else if (backend === 'reference') {
+          if (plan.inputSize > 100000 && process.env.BENCH_REFERENCE_LARGE !== '1') {
+            report({ ...base, detail: 'not measured: about a minute a step here (BENCH_REFERENCE_LARGE=1 times one step)' });
+            continue;
+          }
+          const model = new ReferenceModel(plan, params, state, options);
+          const big = plan.inputSize > 100000;
+          const rates = await measureRunner(model, plan.inputSize, plan.classes, big ? 1 : steps, big ? 1 : RUNS);
+          model.dispose();
+          report({ ...base, rate: median(rates), rates, steps: big ? 1 : steps, detail: 'TypeScript, one thread' });
+        } else if (backend === 'tfjs-webgpu' || backend === 'tfjs-wasm') {
+          report({ ...base, ...(await runTfjs(bundle, backend.slice(5), plan.name, steps, timeoutS)) });
+        } else {
+          report({ ...base, detail: `not measured: unknown backend (webgpu, reference, tfjs-webgpu, tfjs-wasm)` });
+        }
+      } catch (error) {
+        report({ ...base, detail: `not measured: ${(error as Error).message.split('\n')[0]}` });
       }
-      // The reference backend needs about a minute per coursework step: one timed step there.
-      const n = backend === 'reference' && plan.inputSize > 100000 ? 1 : steps;
-      const rate = await measure(model, plan.inputSize, plan.classes, batch, n);
-      model.dispose();
-      const ratios = Object.entries(QUOTED[plan.name] ?? {}).map(([name, v]) => `${(rate / v).toFixed(2)}x ${name} (${v}, quoted)`).join('; ');
-      const row = `${plan.name}\t${backend}\t${rate.toFixed(2)} samples/s\t(${n} steps of ${batch}; ${adapter})\t${ratios}`;
-      console.log(row);
-      rows.push(row);
     }
   }
-  console.log(`\n${rows.join('\n')}`);
+
+  const minutes = ((Date.now() - started.getTime()) / 60000).toFixed(1);
+  console.log(`\nsamples/s, median of ${RUNS} timings unless said; ${minutes} min; load average at the end ${load()}\n`);
+  console.log('| network | contender | samples/s | runner webgpu / this |');
+  console.log('|---|---|---:|---:|');
+  for (const r of results) {
+    const ours = results.find((o) => o.network === r.network && o.contender === 'runner webgpu')?.rate;
+    const ratio = ours !== undefined && r.rate !== undefined && r.contender !== 'runner webgpu' ? `${(ours / r.rate).toFixed(2)}x` : '';
+    const partial = r.rates && r.rates.length < RUNS ? ` (${r.rates.length} of ${RUNS} timings)` : '';
+    console.log(`| ${r.network} | ${r.contender} | ${r.rate === undefined ? r.detail : fmt(r.rate) + partial} | ${ratio} |`);
+  }
   process.exit(0);
 }
 
