@@ -2,7 +2,9 @@
  * Child process of `npm run bench:train`: times one TensorFlow.js backend on one of the benchmark
  * networks and prints JSON lines: {label, rate} per timing, then {label, check, rates, median, steps}, or {error}. A process per
  * measurement, so that a backend that crashes, hangs or leaks cannot take the others with it.
- * Usage: node --import tsx bench/tfjsRun.ts webgpu|wasm lenet5|alexnet-coursework STEPS RUNS
+ * Runs bundled (bench/train.bench.ts writes node_modules/.cache/cnn-bench/tfjsRun.cjs): under tsx,
+ * tfjs-core loads its CommonJS build, which registers no gradients.
+ * Usage: node node_modules/.cache/cnn-bench/tfjsRun.cjs webgpu|wasm lenet5|alexnet-coursework STEPS RUNS
  */
 import { DEFAULT_OPTIMIZER } from '../runner/src/backend';
 import { buildPlan } from '../runner/src/plan';
