@@ -9,6 +9,8 @@ export interface PageResources {
   /** webview.cspSource: the origin the webview serves local resources from. */
   cspSource: string;
   scriptUri: string;
+  /** media/layerTableCommon.css: the table, shared with the training view. */
+  tableStyleUri: string;
   styleUri: string;
   title: string;
   nonce?: string;
@@ -41,6 +43,7 @@ export function layerTableHtml(resources: PageResources): string {
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(resources.cspSource, nonce))}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link rel="stylesheet" href="${attr(resources.tableStyleUri)}">
   <link rel="stylesheet" href="${attr(resources.styleUri)}">
   <title>${escapeHtml(resources.title)}</title>
 </head>

@@ -188,6 +188,7 @@ export class LayerTablePanels implements vscode.Disposable {
     webview.html = layerTableHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'media', 'layerTable.js')).toString(),
+      tableStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'layerTableCommon.css')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'layerTable.css')).toString(),
       title: baseName(document.uri),
     });

@@ -42,6 +42,9 @@ test('every file package.json refers to is packaged', (t) => {
     'dist/server.js',
     'dist/media/layerTable.js',
     'media/layerTable.css',
+    'media/layerTableCommon.css',
+    'dist/media/train.js',
+    'media/train.css',
   ].map(strip);
   for (const path of referenced) {
     if (path.startsWith('dist/') && !existsSync(join(root, path))) continue; // not built in this checkout yet

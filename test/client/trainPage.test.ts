@@ -9,6 +9,7 @@ const resources = {
   cspSource,
   scriptUri: `${cspSource}/ext/dist/media/train.js`,
   styleUri: `${cspSource}/ext/media/train.css`,
+  tableStyleUri: `${cspSource}/ext/media/layerTableCommon.css`,
   bundleStyleUri: `${cspSource}/ext/dist/media/train.css`,
   title: 'lenet5.cnn',
   fileUri: 'file:///work/examples/lenet5.cnn',
@@ -44,7 +45,7 @@ test('one script, external, with the nonce; both stylesheets from the webview or
   assert.match(scripts[0][1], /src="https:\/\/file\+\.vscode-resource\.vscode-cdn\.net\/ext\/dist\/media\/train\.js"/);
   assert.equal(scripts[0][2].trim(), '');
   const sheets = [...html.matchAll(/<link rel="stylesheet" href="([^"]*)">/g)].map((m) => m[1]);
-  assert.deepEqual(sheets, [resources.bundleStyleUri, resources.styleUri]);
+  assert.deepEqual(sheets, [resources.bundleStyleUri, resources.tableStyleUri, resources.styleUri]);
 });
 
 test('no inline handlers, inline styles or javascript: URLs', () => {

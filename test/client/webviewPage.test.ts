@@ -8,6 +8,7 @@ const cspSource = 'https://file+.vscode-resource.vscode-cdn.net';
 const resources = {
   cspSource,
   scriptUri: `${cspSource}/ext/dist/media/layerTable.js`,
+  tableStyleUri: `${cspSource}/ext/media/layerTableCommon.css`,
   styleUri: `${cspSource}/ext/media/layerTable.css`,
   title: 'alexnet-coursework.cnn',
 };

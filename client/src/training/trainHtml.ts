@@ -11,6 +11,8 @@ export interface TrainPageResources {
   scriptUri: string;
   /** media/train.css: the view's own styles. */
   styleUri: string;
+  /** media/layerTableCommon.css: the layer table, shared with the layer-table panel. */
+  tableStyleUri: string;
   /** dist/media/train.css: what the bundled script imports (uPlot's chart styles). */
   bundleStyleUri: string;
   title: string;
@@ -33,6 +35,7 @@ export function trainHtml(resources: TrainPageResources): string {
   <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(resources.cspSource, nonce))}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <link rel="stylesheet" href="${attr(resources.bundleStyleUri)}">
+  <link rel="stylesheet" href="${attr(resources.tableStyleUri)}">
   <link rel="stylesheet" href="${attr(resources.styleUri)}">
   <title>Train ${escapeHtml(resources.title)}</title>
 </head>
