@@ -359,20 +359,15 @@ class Analyzer {
       return undefined;
     }
 
+    // Every key of the contract, in the spec's order, from the start: the JSON reads in that order
+    // (undefined keys are left out of it) and every layer object has one shape for the engine.
     const layer: NetworkLayer = {
-      name: entry.name,
-      kind: spec.kind,
-      line: statement.span.line + 1,
-      input,
-      output: input,
-      neurons: 0,
-      params: 0,
-      weights: 0,
-      biases: 0,
-      activationParams: 0,
-      macs: 0,
-      receptiveField: this.receptiveField,
-      jump: this.jump,
+      name: entry.name, kind: spec.kind, line: statement.span.line + 1, input, output: input,
+      raw: undefined, kernel: undefined, stride: undefined, pad: undefined, round: undefined, groups: undefined,
+      count: undefined, neurons: 0, filterPlusOne: undefined, params: 0, weights: 0, biases: 0,
+      activationParams: 0, macs: 0, act: undefined, init: undefined, initStd: undefined, bias: undefined,
+      rate: undefined, size: undefined, fanIn: undefined, fanOut: undefined, signal: undefined,
+      receptiveField: this.receptiveField, jump: this.jump,
     };
     let fanIn = 0;
     let fanOut = 0;
@@ -404,7 +399,7 @@ class Analyzer {
         const raw: [number, number] = [0, 0];
         const output: [number, number] = [0, 0];
         for (const axis of [0, 1] as const) {
-          const n = [h, w][axis];
+          const n = axis === 0 ? h : w;
           const span = n + 2 * pad[axis];
           if (kernel[axis] > span) {
             this.report(
@@ -420,7 +415,11 @@ class Analyzer {
         }
         this.reportNonInteger(entry, input as [number, number, number], kernel, stride, pad, raw, output, round);
         layer.output = [output[0], output[1], channels];
-        Object.assign(layer, { raw, kernel, stride, pad, round });
+        layer.raw = raw;
+        layer.kernel = kernel;
+        layer.stride = stride;
+        layer.pad = pad;
+        layer.round = round;
         if (spec.kind === 'conv') {
           fanIn = (kernel[0] * kernel[1] * c) / groups!;
           fanOut = kernel[0] * kernel[1] * count;
@@ -473,7 +472,7 @@ class Analyzer {
     layer.neurons = layer.output.reduce((a, b) => a * b, 1);
     this.receptiveField = layer.receptiveField;
     this.jump = layer.jump;
-    return inContractOrder(layer);
+    return layer;
   }
 
   /** Layers that see the whole map at once: their unit's field covers the whole input image. */
@@ -557,20 +556,6 @@ class Analyzer {
       }
     });
   }
-}
-
-/**
- * The JSON reads in the spec's order (name, kind, line, shapes, sizes, counts). Keys a layer lacks
- * stay undefined, which JSON leaves out, so every layer object has one shape for the engine.
- */
-function inContractOrder(l: NetworkLayer): NetworkLayer {
-  return {
-    name: l.name, kind: l.kind, line: l.line, input: l.input, output: l.output, raw: l.raw, kernel: l.kernel,
-    stride: l.stride, pad: l.pad, round: l.round, groups: l.groups, count: l.count, neurons: l.neurons,
-    filterPlusOne: l.filterPlusOne, params: l.params, weights: l.weights, biases: l.biases,
-    activationParams: l.activationParams, macs: l.macs, act: l.act, init: l.init, initStd: l.initStd, bias: l.bias,
-    rate: l.rate, size: l.size, fanIn: l.fanIn, fanOut: l.fanOut, signal: l.signal, receptiveField: l.receptiveField, jump: l.jump,
-  };
 }
 
 function sum<T>(items: T[], value: (item: T) => number): number {
