@@ -1,8 +1,7 @@
 /** The folder(PATH) dataset: PNG and JPEG decoding, resizing, class folders, validation split, errors. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
@@ -11,6 +10,7 @@ import { loadFolder } from '../../runner/src/data/folder';
 import { train } from '../../runner/src/train';
 import { Rng } from '../../runner/src/rng';
 import { makeNetwork } from './fixtures';
+import { tempDir } from '../tempDir';
 
 function rgba(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): Buffer {
   const data = Buffer.alloc(width * height * 4);
@@ -72,7 +72,7 @@ describe('folder(PATH) dataset', () => {
   });
 
   it('classes are the sorted sub-folders; one image in eight per class is held out', () => {
-    const root = mkdtempSync(join(tmpdir(), 'cnn-folder-'));
+    const root = tempDir('cnn-folder-');
     writeStripes(root, 16, 1);
     const data = loadFolder(root, [12, 12, 1], 10, 1);
     assert.deepEqual(data.classNames, ['horizontal', 'vertical']);
@@ -84,7 +84,7 @@ describe('folder(PATH) dataset', () => {
   });
 
   it('a small network learns stripes from a folder of PNG and JPEG files', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cnn-folder-train-'));
+    const dir = tempDir('cnn-folder-train-');
     writeStripes(join(dir, 'stripes'), 48, 2);
     const net = makeNetwork([16, 16, 1], [
       { kind: 'conv', count: 6, kernel: 3, pad: 1 }, { kind: 'maxpool', kernel: 2 }, { kind: 'fc', count: 16 }, { kind: 'softmax', count: 2 },
@@ -94,7 +94,7 @@ describe('folder(PATH) dataset', () => {
   });
 
   it('a missing folder or a single class is refused with the reason', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cnn-folder-bad-'));
+    const dir = tempDir('cnn-folder-bad-');
     const net = makeNetwork([8, 8, 3], [{ kind: 'conv', count: 2, kernel: 3 }, { kind: 'softmax', count: 2 }]);
     await assert.rejects(train(net, { dataset: { kind: 'folder', path: 'nope' }, dataDir: dir, runDir: dir, backend: 'reference' }),
       (e: any) => e.code === 'invalid-job' && /cannot read the dataset folder .*nope: ENOENT/.test(e.message));

@@ -3,11 +3,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeNetwork } from './fixtures';
 import { startRunner, type RunnerProcess } from './runnerClient';
+import { tempDir } from '../tempDir';
 
 const tiny = () => makeNetwork([12, 12, 1], [
   { kind: 'conv', count: 4, kernel: 3 },
@@ -18,7 +18,7 @@ const tiny = () => makeNetwork([12, 12, 1], [
 
 describe('runner protocol (JSON-RPC over stdio)', () => {
   let runner: RunnerProcess;
-  const runDir = mkdtempSync(join(tmpdir(), 'cnn-runner-test-'));
+  const runDir = tempDir('cnn-runner-test-');
   before(() => { runner = startRunner(); });
   after(async () => { await runner.close(); });
 

@@ -1,12 +1,12 @@
 /** `cnn train`: flags over the network's train statement, JSON lines, exit codes, the run folder beside the file. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parseTrainArgs, trainCommand } from '../../runner/src/trainCommand';
 import { makeNetwork } from './fixtures';
+import { tempDir } from '../tempDir';
 
 function capture() {
   const stdout = new PassThrough(), stderr = new PassThrough();
@@ -24,7 +24,7 @@ const net = () => {
 
 describe('cnn train', () => {
   it('prints JSON lines, flags override the train statement, and the run folder sits beside the file', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'cnn-cmd-')), 'cmd.cnn');
+    const file = join(tempDir('cnn-cmd-'), 'cmd.cnn');
     const c = capture();
     const code = await trainCommand(net(), ['--epochs', '2', '--batch=16', '--samples', '64', '--backend', 'reference', '--json'], file, c.io);
     assert.equal(code, 0, c.err());
@@ -40,7 +40,7 @@ describe('cnn train', () => {
   });
 
   it('plain text on a pipe: one line per epoch with loss and top-1 / top-5 error', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'cnn-cmd-')), 'cmd.cnn');
+    const file = join(tempDir('cnn-cmd-'), 'cmd.cnn');
     const c = capture();
     assert.equal(await trainCommand(net(), ['--epochs', '1', '--samples', '32', '--backend', 'reference'], file, c.io), 0);
     assert.match(c.out(), /epoch 1\/1: train loss \d+\.\d+, val loss \d+\.\d+, top-1 error \d+\.\d%, top-5 error \d+\.\d%/);
@@ -57,7 +57,7 @@ describe('cnn train', () => {
     assert.equal(await trainCommand(net(), ['--epochs', '0', '--backend', 'reference'], 'x.cnn', c.io), 2);
     assert.match(c.err(), /epochs must be a whole number/);
     const d = capture();
-    const file = join(mkdtempSync(join(tmpdir(), 'cnn-cmd-')), 'cmd.cnn');
+    const file = join(tempDir('cnn-cmd-'), 'cmd.cnn');
     assert.equal(await trainCommand(net(), ['--lr', '1e5', '--samples', '64', '--backend', 'reference', '--json'], file, d.io), 1);
     const failed = JSON.parse(d.out().trim().split('\n').at(-1)!);
     assert.equal(failed.type, 'failed');

@@ -4,16 +4,16 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeSafetensors } from '../../runner/src/safetensors';
 import { ShapesDataset } from '../../runner/src/data/shapes';
 import { buildPlan, PlanError } from '../../runner/src/plan';
 import { train } from '../../runner/src/train';
 import { makeNetwork } from './fixtures';
+import { tempDir } from '../tempDir';
 
-const runDir = mkdtempSync(join(tmpdir(), 'cnn-train-test-'));
+const runDir = tempDir('cnn-train-test-');
 
 const small = () => makeNetwork([16, 16, 1], [
   { kind: 'conv', name: 'c1', count: 8, kernel: 3, pad: 1 },
