@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, WAIT_MS, contributedCommandTitles, e2eSuite } from './harness';
+import { FIRST_WEBVIEW_MS, ROOT, WAIT_MS, contributedCommandTitles, e2eSuite } from './harness';
 
 const COMPARE = 'CNN: Compare initialisations and activations';
 /** Two runs of 2 epochs of 512 samples of an 8x8 network take seconds; the runner's adapter probe up to 30 s more. */
@@ -48,7 +48,7 @@ if (!contributedCommandTitles().includes(COMPARE)) {
       await s.quickInputClosed();
 
       const view = s.webview();
-      await view.locator('#compare-view').waitFor({ state: 'visible', timeout: WAIT_MS });
+      await view.locator('#compare-view').waitFor({ state: 'visible', timeout: FIRST_WEBVIEW_MS });
       const table = view.locator('#comparison-table');
       await s.until('a row per picked combination', async () => (await table.locator('tbody tr').count()) === 2);
       assert.equal(await view.locator('#compare-cancel').isVisible(), true, 'Cancel shows while the runs are queued or running');

@@ -29,6 +29,11 @@ export const SHOTS_DIR = join(ROOT, 'test-results', 'e2e');
 export const VSIX = resolve(process.env.CNN_E2E_VSIX ?? join(ROOT, 'dist', 'cnn-spec.vsix'));
 /** Time allowed for one thing to appear (VS Code starting, the language server answering). */
 export const WAIT_MS = Number(process.env.CNN_E2E_WAIT_MS ?? 30_000);
+/**
+ * The first webview of a fresh code-server profile registers its service worker before it shows
+ * anything: about 10 s on a quiet machine, over 30 s on a loaded one (seen in a CI dry run).
+ */
+export const FIRST_WEBVIEW_MS = 3 * WAIT_MS;
 /** Time allowed for a first file to open (the extension host starting, grammars loading) on a busy machine. */
 export const OPEN_MS = 2 * WAIT_MS;
 const mod = process.platform === 'darwin' ? 'Meta' : 'Control';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, WAIT_MS, e2eSuite } from './harness';
+import { FIRST_WEBVIEW_MS, ROOT, WAIT_MS, e2eSuite } from './harness';
 
 /** 1-based line of the first line of examples/FILE that starts with `prefix`. */
 function lineOf(file: string, prefix: string): number {
@@ -95,7 +95,7 @@ e2eSuite('CNN Spec in VS Code (code-server)', (session) => {
       const inWebview = await s.webview().locator('body', { hasText: total }).count().catch(() => 0);
       const inEditor = await s.page.locator('.editor-group-container.active .view-lines', { hasText: total }).count();
       return inWebview + inEditor > 0;
-    });
+    }, FIRST_WEBVIEW_MS);
     const body = await s.webview().locator('body').innerText().catch(() => '');
     if (body) {
       assert.match(body, /conv1/);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, WAIT_MS, contributedCommandTitles, e2eSuite } from './harness';
+import { FIRST_WEBVIEW_MS, ROOT, WAIT_MS, contributedCommandTitles, e2eSuite } from './harness';
 
 const TRAIN = 'CNN: Train model';
 const contributed = contributedCommandTitles().includes(TRAIN);
@@ -47,7 +47,7 @@ if (!contributed) {
       assert.ok(await s.hasCommand(TRAIN), `package.json contributes "${TRAIN}" but the command palette does not list it`);
       await s.runCommand(TRAIN);
       const view = s.webview();
-      await view.locator('#title', { hasText: 'lenet5.cnn' }).waitFor({ timeout: WAIT_MS });
+      await view.locator('#title', { hasText: 'lenet5.cnn' }).waitFor({ timeout: FIRST_WEBVIEW_MS });
       // The form is filled from the file's train statement (epochs=3 batch=32 lr=0.05).
       const epochs = view.locator('#field-epochs');
       await s.until('the form filled from the train statement', async () => (await epochs.evaluate((e) => (e as HTMLInputElement).value)) === '3');
