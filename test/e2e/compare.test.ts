@@ -26,13 +26,16 @@ if (!contributedCommandTitles().includes(COMPARE)) {
       await s.openFile('tiny/tiny.cnn', 'conv 4');
       // The code lens beside "Train model" offers the same command.
       await s.editor().locator('.codelens-decoration a', { hasText: 'Compare inits' }).first().waitFor({ timeout: WAIT_MS });
-      await s.runCommand(COMPARE);
+      await s.startCommand(COMPARE);
 
-      // All six are picked to begin with; keep two.
-      const rows = s.page.locator('.quick-input-list .monaco-list-row');
+      // All six are picked to begin with; keep two. The pick has checkboxes, the palette has none.
+      // The palette may still be in the page, closing, beside it: look only inside the pick.
+      const pick = s.page.locator('.quick-input-widget.show-checkboxes').first();
+      await pick.waitFor({ state: 'visible', timeout: WAIT_MS });
+      const rows = pick.locator('.quick-input-list .monaco-list-row');
       await rows.first().waitFor({ timeout: WAIT_MS });
       assert.equal(await rows.count(), 6);
-      await s.page.locator('.quick-input-widget .quick-input-count', { hasText: '6 Selected' }).waitFor({ timeout: WAIT_MS });
+      await pick.locator('.quick-input-count', { hasText: '6 Selected' }).waitFor({ timeout: WAIT_MS });
       let selected = 6;
       for (const row of await rows.all()) {
         const label = await row.locator('.label-name').first().innerText();
@@ -40,11 +43,11 @@ if (!contributedCommandTitles().includes(COMPARE)) {
         // The checkbox sits at the row's left edge (an <input> or a custom toggle, by VS Code version).
         await row.click({ position: { x: 16, y: 11 } });
         selected--;
-        await s.page.locator('.quick-input-widget .quick-input-count', { hasText: `${selected} Selected` }).waitFor({ timeout: WAIT_MS });
+        await pick.locator('.quick-input-count', { hasText: `${selected} Selected` }).waitFor({ timeout: WAIT_MS });
       }
-      await s.page.locator('.quick-input-widget .quick-input-count', { hasText: '2 Selected' }).waitFor({ timeout: WAIT_MS });
+      await pick.locator('.quick-input-count', { hasText: '2 Selected' }).waitFor({ timeout: WAIT_MS });
       // OK, as Enter with the focus on the list would not accept.
-      await s.page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+      await pick.locator('.monaco-button', { hasText: 'OK' }).first().click();
       await s.quickInputClosed();
 
       const view = s.webview();

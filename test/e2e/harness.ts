@@ -155,12 +155,20 @@ export class Session {
 
   /** Runs a command from the command palette (F1), by its title as shown there. */
   async runCommand(title: string): Promise<void> {
+    await this.startCommand(title);
+    await this.quickInputClosed();
+  }
+
+  /**
+   * Picks a command in the palette without waiting for the palette to close: for a command that
+   * opens a quick pick of its own, which can replace the palette before it is ever hidden.
+   */
+  async startCommand(title: string): Promise<void> {
     const { page } = this;
     await this.quickInput('F1', `>${title}`);
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     await row.waitFor({ timeout: WAIT_MS });
     await row.click();
-    await this.quickInputClosed();
   }
 
   /** Moves the cursor of the active editor to LINE:COLUMN (1-based) through Go to Line (Ctrl+G). */
