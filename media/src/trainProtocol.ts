@@ -4,23 +4,13 @@
  * posts is untrusted (it is a web page), so `parseTrainWebviewMessage` lets through only messages of
  * exactly these shapes, with every value in range.
  */
-import type { Activation, Dataset, Init, Network } from '../../server/src/language/network';
+import type { Activation, Init, Network, TrainSettings } from '../../server/src/language/network';
 import type { BackendInfo } from '../../runner/src/backend';
 import type { EpochMetrics } from '../../runner/src/runFolder';
-import type { ResolvedSettings } from '../../runner/src/settings';
-
-export type BackendChoice = 'auto' | 'webgpu' | 'reference';
+import type { BackendChoice, ResolvedSettings } from '../../runner/src/settings';
 
 /** What the settings form sends: the runner's JobSettings that a user may set, nothing else. */
-export interface FormSettings {
-  dataset?: Dataset;
-  epochs?: number;
-  batch?: number;
-  lr?: number;
-  momentum?: number;
-  weightDecay?: number;
-  optimizer?: 'sgd' | 'adam';
-  seed?: number;
+export interface FormSettings extends TrainSettings {
   backend?: BackendChoice;
   act?: Activation;
   init?: Init;
