@@ -25,6 +25,7 @@ const pairOf = (v: number | [number, number] | undefined, d: [number, number]): 
 
 export function makeNetwork(input: [number, number, number], sketches: LayerSketch[], name = 'test-net'): Network {
   let shape: Shape = input;
+  let previous = 'input';
   const counters = new Map<string, number>();
   const layers: NetworkLayer[] = sketches.map((s, i) => {
     const k = (counters.get(s.kind) ?? 0) + 1;
@@ -32,7 +33,7 @@ export function makeNetwork(input: [number, number, number], sketches: LayerSket
     const inShape = shape;
     let out: Shape = inShape;
     const layer: NetworkLayer = {
-      name: s.name ?? `${s.kind}${k}`, kind: s.kind, line: i + 3, input: inShape, output: inShape, neurons: 0,
+      name: s.name ?? `${s.kind}${k}`, kind: s.kind, line: i + 3, inputs: [previous], input: inShape, output: inShape, neurons: 0,
       params: 0, weights: 0, biases: 0, activationParams: 0, macs: 0, receptiveField: [1, 1], jump: [1, 1],
     };
     if (s.kind === 'conv' || s.kind === 'maxpool' || s.kind === 'avgpool') {
@@ -66,6 +67,7 @@ export function makeNetwork(input: [number, number, number], sketches: LayerSket
     layer.output = out;
     layer.neurons = out.reduce((a, b) => a * b, 1);
     shape = out;
+    previous = layer.name;
     return layer;
   });
   return { network: name, input, layers, totals: { params: 0, neurons: 0, neuronsConvFc: 0, macs: 0 }, diagnostics: [] };

@@ -15,6 +15,7 @@ import type {
   Shape,
   TrainSettings,
 } from './network';
+import { initStd } from './layerMath';
 import { formatReal } from './numbers';
 import { parse } from './parser';
 import { closest } from './suggest';
@@ -67,23 +68,7 @@ export interface Analysis {
   trainStatement?: TrainStatement;
 }
 
-/** He et al.'s PReLU slopes start at 0.25; leaky ReLU's is fixed at 0.01. */
-export function negativeSlope(act: Activation | undefined): number {
-  if (act === 'prelu' || act === 'prelu-shared') return 0.25;
-  if (act === 'leakyrelu') return 0.01;
-  return 0;
-}
-
-export function initStd(init: Init, act: Activation | undefined, fanIn: number, fanOut: number): number {
-  switch (init.kind) {
-    case 'he':
-      return Math.sqrt(2 / ((1 + negativeSlope(act) ** 2) * fanIn));
-    case 'xavier':
-      return Math.sqrt(2 / (fanIn + fanOut));
-    case 'gaussian':
-      return init.std;
-  }
-}
+export { initStd, negativeSlope } from './layerMath';
 
 interface LayerDefaults {
   act: Activation;
@@ -116,6 +101,7 @@ class Analyzer {
   private receptiveField: [number, number] = [1, 1];
   private jump: [number, number] = [1, 1];
   private missingInputReported = false;
+  private lastName?: string;
 
   constructor(
     private readonly document: CnnDocument,
@@ -362,7 +348,7 @@ class Analyzer {
     // Every key of the contract, in the spec's order, from the start: the JSON reads in that order
     // (undefined keys are left out of it) and every layer object has one shape for the engine.
     const layer: NetworkLayer = {
-      name: entry.name, kind: spec.kind, line: statement.span.line + 1, input, output: input,
+      name: entry.name, kind: spec.kind, line: statement.span.line + 1, inputs: [this.lastName ?? 'input'], block: undefined, input, inputShapes: undefined, output: input,
       raw: undefined, kernel: undefined, stride: undefined, pad: undefined, round: undefined, groups: undefined,
       count: undefined, neurons: 0, filterPlusOne: undefined, params: 0, weights: 0, biases: 0,
       activationParams: 0, macs: 0, act: undefined, init: undefined, initStd: undefined, bias: undefined,
@@ -472,6 +458,7 @@ class Analyzer {
     layer.neurons = layer.output.reduce((a, b) => a * b, 1);
     this.receptiveField = layer.receptiveField;
     this.jump = layer.jump;
+    this.lastName = layer.name;
     return layer;
   }
 

@@ -27,7 +27,7 @@ export type KeyName =
 
 export const KEY_ALIASES: Record<string, KeyName> = { f: 'kernel', s: 'stride', p: 'pad' };
 
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'prelu', 'prelu-shared', 'leakyrelu', 'tanh', 'sigmoid', 'none'];
+export const ACTIVATIONS: readonly Activation[] = ['relu', 'prelu', 'prelu-shared', 'leakyrelu', 'relu6', 'tanh', 'sigmoid', 'none'];
 export const ROUNDINGS: readonly Rounding[] = ['floor', 'ceil'];
 /** AlexNet's choice for a bare `gaussian`. */
 export const DEFAULT_GAUSSIAN_STD = 0.01;

@@ -16,9 +16,11 @@ export type LayerKind =
   | 'softmax'
   | 'dropout'
   | 'lrn'
-  | 'batchnorm';
+  | 'batchnorm'
+  | 'add'
+  | 'concat';
 
-export type Activation = 'relu' | 'prelu' | 'prelu-shared' | 'leakyrelu' | 'tanh' | 'sigmoid' | 'none';
+export type Activation = 'relu' | 'prelu' | 'prelu-shared' | 'leakyrelu' | 'relu6' | 'tanh' | 'sigmoid' | 'none';
 
 export type Init = { kind: 'he' } | { kind: 'xavier' } | { kind: 'gaussian'; std: number };
 
@@ -37,11 +39,22 @@ export interface NetworkDiagnostic {
 }
 
 export interface NetworkLayer {
+  /** Full name, PyTorch's module path: `layer1.0.conv1` inside block instances. */
   name: string;
   kind: LayerKind;
-  /** 1-based line of the layer statement. */
+  /** 1-based line of the layer statement (inside a block: the line of its definition). */
   line: number;
+  /**
+   * The full names of the layers this one reads, in order, or `input` for the network's input.
+   * The only wiring there is: consumers follow it and never assume a chain.
+   */
+  inputs: string[];
+  /** Full name of the innermost block instance holding this layer; absent at top level. */
+  block?: string;
+  /** The shape read (a merge's first operand). */
   input: Shape;
+  /** Every operand's shape, for `add` and `concat`. */
+  inputShapes?: Shape[];
   output: Shape;
   /** Unrounded output size per spatial axis, (n + 2p - f)/s + 1; conv and pooling only. */
   raw?: [number, number];
@@ -115,10 +128,32 @@ export interface TrainSettings {
   seed?: number;
 }
 
+/** One use of a block: `layer1` (with `repeat`, it holds `layer1.0`, `layer1.1`, ...). */
+export interface NetworkInstance {
+  /** Full name. */
+  name: string;
+  /** The block it instantiates (absent for the group a `repeat` makes). */
+  blockName?: string;
+  /** 1-based line of the use. */
+  line: number;
+  /** Full name of the instance holding this one; absent at top level. */
+  block?: string;
+  inputs: string[];
+  output: Shape;
+  /** Full name of the layer whose output is the instance's output. */
+  outputLayer: string;
+  params: number;
+  macs: number;
+  /** Expanded layers inside, at every depth. */
+  layers: number;
+}
+
 export interface Network {
   network?: string;
   input?: Shape;
   layers: NetworkLayer[];
+  /** Block instances, outermost first, in the order they are used; absent when the file uses none. */
+  instances?: NetworkInstance[];
   totals: NetworkTotals;
   train?: TrainSettings;
   diagnostics: NetworkDiagnostic[];
