@@ -4,6 +4,7 @@
  * gives an answer. One pass in file order: a block is registered where it is defined (with the
  * defaults in force there) and expanded where it is used, so a use can only see what is above it.
  */
+import { severityOf, type Code } from './diagnosticCodes';
 import { evaluate } from './expressions';
 import { canonicalKey, DEFAULTS_KEYS, KEYS, KEY_ALIASES, TRAIN_KEYS, type KeyName } from './keys';
 import { kindSpec, KIND_WORDS, type KindSpec } from './layerKinds';
@@ -195,7 +196,7 @@ class Analyzer {
   }
 
   run(): Analysis {
-    for (const d of this.document.diagnostics) this.report(d.span, 'error', d.code, d.message);
+    for (const d of this.document.diagnostics) this.report(d.span, d.code as Code, d.message);
     for (const st of this.document.statements) {
       if (st.type === 'block' && st.name && !this.blockLines.has(st.name)) this.blockLines.set(st.name, st.span.line);
     }
@@ -203,10 +204,10 @@ class Analyzer {
     this.document.statements.forEach((statement, index) => {
       if (open && statement.type !== 'layer' && statement.type !== 'defaults' && statement.type !== 'end') {
         if (statement.type === 'block') {
-          this.report(statement.keywordSpan, 'error', 'nested-block', `A block cannot be defined inside another: end '${open.name}' first (blocks may use blocks defined above them)`);
+          this.report(statement.keywordSpan, 'nested-block', `A block cannot be defined inside another: end '${open.name}' first (blocks may use blocks defined above them)`);
           this.closeBlock(open, undefined);
         } else {
-          this.report(statement.keywordSpan, 'error', 'statement-order', `'${statement.type}' cannot be inside block '${open.name}' (line ${open.statement.span.line + 1}); end the block first`);
+          this.report(statement.keywordSpan, 'statement-order', `'${statement.type}' cannot be inside block '${open.name}' (line ${open.statement.span.line + 1}); end the block first`);
           return;
         }
         open = undefined;
@@ -228,7 +229,7 @@ class Analyzer {
             this.entryFor(statement, open);
           } else {
             if (this.trainStatement) {
-              this.report(statement.keywordSpan, 'error', 'statement-order', `Layers must come before 'train' (line ${this.trainStatement.span.line + 1})`);
+              this.report(statement.keywordSpan, 'statement-order', `Layers must come before 'train' (line ${this.trainStatement.span.line + 1})`);
             }
             this.statementIn(this.top, statement);
           }
@@ -241,18 +242,18 @@ class Analyzer {
           break;
         case 'end':
           if (open) this.closeBlock(open, statement.keywordSpan);
-          else this.report(statement.keywordSpan, 'error', 'unmatched-end', "'end' closes a block, but no block is open here");
+          else this.report(statement.keywordSpan, 'unmatched-end', "'end' closes a block, but no block is open here");
           open = undefined;
           break;
       }
     });
     if (open) {
-      this.report(open.statement.keywordSpan, 'error', 'unclosed-block', `Block '${open.name}' has no 'end': close it with a line that says end`);
+      this.report(open.statement.keywordSpan, 'unclosed-block', `Block '${open.name}' has no 'end': close it with a line that says end`);
       this.closeBlock(open, undefined);
     }
     for (const block of this.blockList) {
       if (block.instances.length === 0 && block.statement.nameSpan) {
-        this.report(block.statement.nameSpan, 'hint', 'unused-block', `Block '${block.name}' is never used, so its layers are not checked`);
+        this.report(block.statement.nameSpan, 'unused-block', `Block '${block.name}' is never used, so its layers are not checked`);
       }
     }
     if (this.overflow) {
@@ -262,12 +263,12 @@ class Analyzer {
     this.checkUnread();
     for (const p of signalAnalysis(this.networkLayers, this.inputIndices)) {
       const statement = this.layerStatements[this.networkLayers.indexOf(p.layer)];
-      this.report(statement.keywordSpan, 'warning', p.code, p.message);
+      this.report(statement.keywordSpan, p.code, p.message);
     }
     if (!this.inputStatement && !this.missingInputReported) {
       const first = this.document.statements[0];
       const span = first ? first.keywordSpan : { line: 0, start: 0, end: 0 };
-      this.report(span, 'error', 'missing-input', 'The network needs an input statement, e.g. `input 227x227x3`');
+      this.report(span, 'missing-input', 'The network needs an input statement, e.g. `input 227x227x3`');
     }
     this.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     const analysed = this.networkLayers;
@@ -305,7 +306,9 @@ class Analyzer {
    * Inside an instance the message names it, once: the same mistake in every instance of a block
    * is one diagnostic on the definition's line, not one per instance.
    */
-  private report(span: Span, severity: Severity, code: string, message: string, suggestion?: string, scope?: Scope): void {
+  /** Severity comes from the code's row in DIAGNOSTIC_CODES, unless the user's settings change it. */
+  private report(span: Span, code: Code, message: string, suggestion?: string, scope?: Scope): void {
+    const severity = severityOf(code);
     const override = this.options.severity?.[code];
     if (override === 'off') return;
     const key = `${span.line}:${span.start}:${span.end}:${code}:${message}`;
@@ -319,36 +322,36 @@ class Analyzer {
 
   private networkLine(statement: NetworkStatement, index: number): void {
     if (this.networkStatement) {
-      this.report(statement.keywordSpan, 'error', 'duplicate-statement', `'network' may appear once; it is already on line ${this.networkStatement.span.line + 1}`);
+      this.report(statement.keywordSpan, 'duplicate-statement', `'network' may appear once; it is already on line ${this.networkStatement.span.line + 1}`);
       return;
     }
     this.networkStatement = statement;
-    if (index > 0) this.report(statement.keywordSpan, 'error', 'statement-order', "'network' must be the first statement");
-    if (!statement.name) this.report(statement.keywordSpan, 'error', 'missing-name', "'network' needs a name, e.g. `network alexnet`");
+    if (index > 0) this.report(statement.keywordSpan, 'statement-order', "'network' must be the first statement");
+    if (!statement.name) this.report(statement.keywordSpan, 'missing-name', "'network' needs a name, e.g. `network alexnet`");
   }
 
   private inputLine(statement: InputStatement): void {
     if (this.inputStatement) {
-      this.report(statement.keywordSpan, 'error', 'duplicate-statement', `'input' may appear once; it is already on line ${this.inputStatement.span.line + 1}`);
+      this.report(statement.keywordSpan, 'duplicate-statement', `'input' may appear once; it is already on line ${this.inputStatement.span.line + 1}`);
       return;
     }
     this.inputStatement = statement;
     const layersBefore = this.layerList.some((l) => !l.definedIn);
     if (layersBefore) {
-      this.report(statement.keywordSpan, 'error', 'statement-order', "'input' must come before the first layer");
+      this.report(statement.keywordSpan, 'statement-order', "'input' must come before the first layer");
     }
     const size = statement.size;
     if (!size) {
-      this.report(statement.keywordSpan, 'error', 'invalid-input', "'input' needs a size HxWxC, e.g. `input 227x227x3` (a grey image is 28x28x1)");
+      this.report(statement.keywordSpan, 'invalid-input', "'input' needs a size HxWxC, e.g. `input 227x227x3` (a grey image is 28x28x1)");
       return;
     }
     if (size.type !== 'size' || size.parts.length !== 3) {
       const hint = size.type === 'size' && size.parts.length === 2 ? ` (add the channels: ${size.parts.join('x')}x3 for colour, x1 for grey)` : '';
-      this.report(size.span, 'error', 'invalid-input', `'input' needs a size HxWxC, e.g. 227x227x3${hint}`);
+      this.report(size.span, 'invalid-input', `'input' needs a size HxWxC, e.g. 227x227x3${hint}`);
       return;
     }
     if (size.parts.some((n) => !Number.isSafeInteger(n) || n < 1)) {
-      this.report(size.span, 'error', 'invalid-input', `Every side of the input must be at least 1, found ${size.parts.join('x')}`);
+      this.report(size.span, 'invalid-input', `Every side of the input must be at least 1, found ${size.parts.join('x')}`);
       return;
     }
     if (layersBefore) return;
@@ -377,18 +380,18 @@ class Analyzer {
     if (!statement.name) return block;
     const nameSpan = statement.nameSpan!;
     if (kindSpec(name)) {
-      this.report(nameSpan, 'error', 'invalid-name', `'${name}' is a layer kind; give the block another name`);
+      this.report(nameSpan, 'invalid-name', `'${name}' is a layer kind; give the block another name`);
     } else if (this.blocks.has(name)) {
-      this.report(nameSpan, 'error', 'duplicate-name', `A block named '${name}' is already defined on line ${this.blocks.get(name)!.statement.span.line + 1}`);
+      this.report(nameSpan, 'duplicate-name', `A block named '${name}' is already defined on line ${this.blocks.get(name)!.statement.span.line + 1}`);
     } else {
       this.blocks.set(name, block);
       this.blockList.push(block);
     }
     const seen = new Set<string>();
     for (const param of statement.params) {
-      if (seen.has(param.name)) this.report(param.span, 'error', 'duplicate-name', `Parameter '${param.name}' is listed twice`);
+      if (seen.has(param.name)) this.report(param.span, 'duplicate-name', `Parameter '${param.name}' is listed twice`);
       if (param.name === 'in' || param.name === 'from' || param.name === 'repeat') {
-        this.report(param.span, 'error', 'invalid-name', `'${param.name}' cannot name a parameter: it has a meaning of its own on a use line`);
+        this.report(param.span, 'invalid-name', `'${param.name}' cannot name a parameter: it has a meaning of its own on a use line`);
       }
       seen.add(param.name);
     }
@@ -433,18 +436,18 @@ class Analyzer {
     const earlier = scope.names.get(name);
     if (earlier || name === scope.entryWord) {
       const what = name === scope.entryWord ? `'${name}' names the ${scope.entryWord === 'in' ? "block's input" : "network's input"}` : `A layer named '${name}' already exists on line ${earlier!.line! + 1}`;
-      this.report(statement.labelSpan ?? statement.keywordSpan, 'error', 'duplicate-name', what, undefined, scope);
+      this.report(statement.labelSpan ?? statement.keywordSpan, 'duplicate-name', what, undefined, scope);
       done(unknown);
       return;
     }
     if (this.fullNames.has(full)) {
-      this.report(statement.labelSpan ?? statement.keywordSpan, 'error', 'duplicate-name', `The full name '${full}' is already taken by a layer of a block instance`, undefined, scope);
+      this.report(statement.labelSpan ?? statement.keywordSpan, 'duplicate-name', `The full name '${full}' is already taken by a layer of a block instance`, undefined, scope);
       done(unknown);
       return;
     }
     const below = this.blockLines.get(statement.kind);
     if (!spec && !block && below !== undefined && below > statement.span.line) {
-      this.report(statement.keywordSpan, 'error', 'unknown-block', `Block '${statement.kind}' is defined below, on line ${below + 1}: define a block before its first use`, undefined, scope);
+      this.report(statement.keywordSpan, 'unknown-block', `Block '${statement.kind}' is defined below, on line ${below + 1}: define a block before its first use`, undefined, scope);
       done(unknown);
       return;
     }
@@ -460,25 +463,25 @@ class Analyzer {
     if (block) {
       entry.uses = block;
       if (block.statement.span.line > statement.span.line) {
-        this.report(statement.keywordSpan, 'error', 'unknown-block', `Block '${block.name}' is defined below, on line ${block.statement.span.line + 1}: define a block before its first use`, undefined, scope);
+        this.report(statement.keywordSpan, 'unknown-block', `Block '${block.name}' is defined below, on line ${block.statement.span.line + 1}: define a block before its first use`, undefined, scope);
         done(unknown);
         return;
       }
       if (scope.stack.includes(block) || entry.definedIn === block) {
-        this.report(statement.keywordSpan, 'error', 'recursive-block', `Block '${block.name}' cannot use itself`, undefined, scope);
+        this.report(statement.keywordSpan, 'recursive-block', `Block '${block.name}' cannot use itself`, undefined, scope);
         done(unknown);
         return;
       }
       const before = this.expanded;
       done(this.useBlock(scope, statement, entry, block, full));
       if (this.overflow && scope.stack.length === 0) {
-        this.report(statement.keywordSpan, 'error', 'too-large', `This use expands to more than ${MAX_EXPANDED_LAYERS.toLocaleString('en-US')} layers (${(this.expanded - before).toLocaleString('en-US')} made before stopping); nothing after it is computed`);
+        this.report(statement.keywordSpan, 'too-large', `This use expands to more than ${MAX_EXPANDED_LAYERS.toLocaleString('en-US')} layers (${(this.expanded - before).toLocaleString('en-US')} made before stopping); nothing after it is computed`);
       }
       return;
     }
     if (!this.inputStatement && !this.missingInputReported) {
       this.missingInputReported = true;
-      this.report(statement.keywordSpan, 'error', 'missing-input', 'An input statement must come before the first layer, e.g. `input 227x227x3`');
+      this.report(statement.keywordSpan, 'missing-input', 'An input statement must come before the first layer, e.g. `input 227x227x3`');
     }
     if (++this.expanded > MAX_EXPANDED_LAYERS) {
       this.overflow = true;
@@ -508,10 +511,7 @@ class Analyzer {
     const guess = guesses[0];
     const isBlockGuess = guess !== undefined && blockNames.includes(guess) && !KIND_WORDS.includes(guess);
     const kinds = `kinds: ${KIND_WORDS.join(', ')}${blockNames.length ? `; blocks: ${blockNames.join(', ')}` : ''}`;
-    this.report(
-      statement.keywordSpan,
-      'error',
-      isBlockGuess || (statement.args.length > 1 && !guess) ? 'unknown-block' : 'unknown-kind',
+    this.report(statement.keywordSpan, isBlockGuess || (statement.args.length > 1 && !guess) ? 'unknown-block' : 'unknown-kind',
       `Unknown layer kind or block '${clip(statement.kind)}'${guess ? `: did you mean '${guess}'?` : ''} (${kinds})`,
       guess,
       scope,
@@ -537,7 +537,7 @@ class Analyzer {
         const guess = result.name ? closest(result.name, names)[0] : undefined;
         const where = scope.stack.length ? ` (parameters here: ${names.join(', ') || 'none'})` : ' (outside a block there are no parameters)';
         const message = result.code === 'unknown-parameter' ? `${result.message}${guess ? `: did you mean '${guess}'?` : ''}${where}` : result.message;
-        this.report(value.span, 'error', result.code, message, guess, scope);
+        this.report(value.span, result.code, message, guess, scope);
         return undefined;
       }
       return partsValue(result.parts, value.span);
@@ -550,7 +550,7 @@ class Analyzer {
     const guesses = closest(pair.key, words);
     const list = allowed.length ? `it takes ${allowed.join(', ')}` : 'it takes no keys';
     const message = why ?? `Unknown key '${clip(pair.key)}'${guesses.length ? `: did you mean '${guesses[0]}'?` : ''} (${list})`;
-    this.report(pair.keySpan, 'error', 'unknown-key', message, why ? undefined : guesses[0], scope);
+    this.report(pair.keySpan, 'unknown-key', message, why ? undefined : guesses[0], scope);
   }
 
   /** The value, read and checked; undefined (with a diagnostic) when it cannot be used. */
@@ -563,7 +563,7 @@ class Analyzer {
       const written = value.type === 'name' ? value.name : undefined;
       const guess = written && KEYS[key].values ? closest(written, KEYS[key].values!)[0] : undefined;
       const message = `Invalid ${key}: ${read.message}${guess ? `; did you mean '${guess}'?` : ''}`;
-      this.report(value.span, 'error', 'invalid-value', message, guess, scope);
+      this.report(value.span, 'invalid-value', message, guess, scope);
       return undefined;
     }
     return read.value;
@@ -585,7 +585,7 @@ class Analyzer {
     if (ref.name === 'input' && scope.entryWord === 'in') why = "; inside a block, its input is 'in' (a block cannot see the network's layers)";
     else if (ref.name === 'in' && scope.entryWord === 'input') why = "; 'in' is a block's input, the network's is 'input'";
     else if (guess) why = `: did you mean '${guess}'?`;
-    this.report(ref.span, 'error', 'unknown-layer', `No layer named '${clip(ref.name)}' above this line${why} (a layer reads only layers defined above it)`, guess, scope);
+    this.report(ref.span, 'unknown-layer', `No layer named '${clip(ref.name)}' above this line${why} (a layer reads only layers defined above it)`, guess, scope);
     return undefined;
   }
 
@@ -593,7 +593,7 @@ class Analyzer {
   private inputsOf(scope: Scope, statement: LayerStatement, from: KeyValue | undefined, merge: boolean): Output[] | undefined {
     if (!from) {
       if (merge) {
-        this.report(statement.keywordSpan, 'error', 'missing-from', `'${statement.kind}' needs two or more layers to read, e.g. \`${statement.kind} from=a,b\``, undefined, scope);
+        this.report(statement.keywordSpan, 'missing-from', `'${statement.kind}' needs two or more layers to read, e.g. \`${statement.kind} from=a,b\``, undefined, scope);
         return undefined;
       }
       return [scope.last];
@@ -601,15 +601,15 @@ class Analyzer {
     if (!from.value) return undefined;
     const refs = from.value.type === 'names' ? from.value.names : from.value.type === 'name' ? [{ name: from.value.name, span: from.value.span }] : undefined;
     if (!refs) {
-      this.report(from.value.span, 'error', 'invalid-value', 'Invalid from: expected a layer name, or names separated by commas (from=a,b)', undefined, scope);
+      this.report(from.value.span, 'invalid-value', 'Invalid from: expected a layer name, or names separated by commas (from=a,b)', undefined, scope);
       return undefined;
     }
     if (merge && refs.length < 2) {
-      this.report(from.value.span, 'error', 'missing-from', `'${statement.kind}' needs two or more layers in from=, e.g. from=a,b`, undefined, scope);
+      this.report(from.value.span, 'missing-from', `'${statement.kind}' needs two or more layers in from=, e.g. from=a,b`, undefined, scope);
       return undefined;
     }
     if (!merge && refs.length > 1) {
-      this.report(from.value.span, 'error', 'invalid-value', `'${statement.kind}' reads one layer; only add and concat take several in from=`, undefined, scope);
+      this.report(from.value.span, 'invalid-value', `'${statement.kind}' reads one layer; only add and concat take several in from=`, undefined, scope);
       return undefined;
     }
     const seen = new Set<string>();
@@ -617,7 +617,7 @@ class Analyzer {
     let ok = true;
     for (const ref of refs) {
       if (seen.has(ref.name)) {
-        this.report(ref.span, 'error', 'duplicate-name', `'${ref.name}' is listed twice in from=`, undefined, scope);
+        this.report(ref.span, 'duplicate-name', `'${ref.name}' is listed twice in from=`, undefined, scope);
         ok = false;
         continue;
       }
@@ -647,7 +647,7 @@ class Analyzer {
       }
       const binding = toBinding(substituted);
       if (!binding) {
-        this.report(value.span, 'error', 'block-arguments', `Argument '${name}' of '${block.name}' must be a number, a size or a word, found '${clip(describeValue(value))}'`, undefined, scope);
+        this.report(value.span, 'block-arguments', `Argument '${name}' of '${block.name}' must be a number, a size or a word, found '${clip(describeValue(value))}'`, undefined, scope);
         ok = false;
         return;
       }
@@ -656,7 +656,7 @@ class Analyzer {
     };
     statement.args.forEach((arg, i) => {
       if (i >= params.length) {
-        this.report(arg.span, 'error', 'block-arguments', `'${block.name}' takes ${params.length} argument${params.length === 1 ? '' : 's'}${params.length ? ` (${params.map((p) => p.name).join(', ')})` : ''}; this is one too many`, undefined, scope);
+        this.report(arg.span, 'block-arguments', `'${block.name}' takes ${params.length} argument${params.length === 1 ? '' : 's'}${params.length ? ` (${params.map((p) => p.name).join(', ')})` : ''}; this is one too many`, undefined, scope);
         ok = false;
         return;
       }
@@ -672,7 +672,7 @@ class Analyzer {
         const value = this.substitute(pair.value, scope);
         if (value?.type === 'number' && Number.isInteger(value.value) && value.value >= 1) repeat = value.value;
         else {
-          if (value) this.report(pair.value.span, 'error', 'invalid-value', `Invalid repeat: expected a whole number of at least 1, found '${clip(describeValue(value))}'`, undefined, scope);
+          if (value) this.report(pair.value.span, 'invalid-value', `Invalid repeat: expected a whole number of at least 1, found '${clip(describeValue(value))}'`, undefined, scope);
           ok = false;
         }
         continue;
@@ -680,12 +680,12 @@ class Analyzer {
       const param = params.find((p) => p.name === pair.key);
       if (!param) {
         const guess = closest(pair.key, params.map((p) => p.name))[0];
-        this.report(pair.keySpan, 'error', 'block-arguments', `'${block.name}' has no parameter '${clip(pair.key)}'${guess ? `: did you mean '${guess}'?` : ''} (it takes ${params.map((p) => p.name).join(', ') || 'none'}; and from, repeat)`, guess, scope);
+        this.report(pair.keySpan, 'block-arguments', `'${block.name}' has no parameter '${clip(pair.key)}'${guess ? `: did you mean '${guess}'?` : ''} (it takes ${params.map((p) => p.name).join(', ') || 'none'}; and from, repeat)`, guess, scope);
         ok = false;
         continue;
       }
       if (given.has(param.name)) {
-        this.report(pair.keySpan, 'error', 'block-arguments', `'${param.name}' is already given${given.get(param.name)!.start < pair.keySpan.start ? ' as a positional argument' : ''}`, undefined, scope);
+        this.report(pair.keySpan, 'block-arguments', `'${param.name}' is already given${given.get(param.name)!.start < pair.keySpan.start ? ' as a positional argument' : ''}`, undefined, scope);
         ok = false;
         continue;
       }
@@ -699,7 +699,7 @@ class Analyzer {
         const result = evaluate(param.default.text, numberBindings({ bindings } as Scope));
         if (result.ok) bindings.set(param.name, partsBinding(result.parts));
         else {
-          this.report(param.default.span, 'error', result.code, `Default of '${param.name}': ${result.message}`);
+          this.report(param.default.span, result.code, `Default of '${param.name}': ${result.message}`);
           ok = false;
         }
         continue;
@@ -708,7 +708,7 @@ class Analyzer {
     }
     if (missing.length) {
       const example = `${block.name} ${params.map((p) => (p.default ? '' : p.name.toUpperCase())).filter(Boolean).join(' ')}`;
-      this.report(statement.keywordSpan, 'error', 'block-arguments', `'${block.name}' needs ${missing.map((m) => `'${m}'`).join(', ')}: e.g. \`${example}\``, undefined, scope);
+      this.report(statement.keywordSpan, 'block-arguments', `'${block.name}' needs ${missing.map((m) => `'${m}'`).join(', ')}: e.g. \`${example}\``, undefined, scope);
       ok = false;
     }
     const inputs = this.inputsOf(scope, statement, from, false);
@@ -781,7 +781,7 @@ class Analyzer {
     let from: KeyValue | undefined;
     for (const pair of statement.pairs) {
       if (pair.key === 'from') {
-        if (from) this.report(pair.keySpan, 'error', 'duplicate-key', "'from' is already set on this line", undefined, scope);
+        if (from) this.report(pair.keySpan, 'duplicate-key', "'from' is already set on this line", undefined, scope);
         else from = pair;
         continue;
       }
@@ -792,7 +792,7 @@ class Analyzer {
         continue;
       }
       if (pairs[key]) {
-        this.report(pair.keySpan, 'error', 'duplicate-key', `'${key}' is already set on this line${pair.key !== key ? ` (${pair.key} is ${key})` : ''}`, undefined, scope);
+        this.report(pair.keySpan, 'duplicate-key', `'${key}' is already set on this line${pair.key !== key ? ` (${pair.key} is ${key})` : ''}`, undefined, scope);
         continue;
       }
       pairs[key] = pair;
@@ -809,7 +809,7 @@ class Analyzer {
     if (count === null) computable = false;
     for (const required of spec.required) {
       if (!pairs[required]) {
-        this.report(statement.keywordSpan, 'error', `missing-${required}`, `'${statement.kind}' needs a ${required}, e.g. \`${statement.kind}${statement.count ? ` ${statement.count}` : ''} ${required}=3\``, undefined, scope);
+        this.report(statement.keywordSpan, `missing-${required}` as Code, `'${statement.kind}' needs a ${required}, e.g. \`${statement.kind}${statement.count ? ` ${statement.count}` : ''} ${required}=3\``, undefined, scope);
         computable = false;
       }
     }
@@ -825,26 +825,26 @@ class Analyzer {
     // A bare word after the kind that is no parameter here is a key missing its '='.
     for (const arg of args) {
       if (arg.type === 'name' && !scope.bindings.has(arg.name) && !/[-x]/.test(arg.name.slice(1))) {
-        this.report(arg.span, 'error', 'expected-equals', `Expected '=' after '${clip(arg.name)}' (write ${clip(arg.name)}=VALUE)`, undefined, scope);
+        this.report(arg.span, 'expected-equals', `Expected '=' after '${clip(arg.name)}' (write ${clip(arg.name)}=VALUE)`, undefined, scope);
       }
     }
     if (!spec.count) {
-      if (args.length) this.report(args[0].span, 'error', 'unexpected-count', `'${statement.kind}' takes no count`, undefined, scope);
+      if (args.length) this.report(args[0].span, 'unexpected-count', `'${statement.kind}' takes no count`, undefined, scope);
       return undefined;
     }
     const first = args.find((a) => !(a.type === 'name' && !scope.bindings.has(a.name) && !/[-x]/.test(a.name.slice(1))));
     if (!first) {
       const example = spec.kind === 'conv' ? 'conv 96 f=11 s=4' : `${statement.kind} 1000`;
-      this.report(statement.keywordSpan, 'error', 'missing-count', `'${statement.kind}' needs its number of ${spec.count} after the kind, e.g. \`${example}\``, undefined, scope);
+      this.report(statement.keywordSpan, 'missing-count', `'${statement.kind}' needs its number of ${spec.count} after the kind, e.g. \`${example}\``, undefined, scope);
       return null;
     }
     for (const extra of args.slice(args.indexOf(first) + 1)) {
-      if (extra.type !== 'name') this.report(extra.span, 'error', 'unexpected-count', `'${statement.kind}' takes one count`, undefined, scope);
+      if (extra.type !== 'name') this.report(extra.span, 'unexpected-count', `'${statement.kind}' takes one count`, undefined, scope);
     }
     const value = this.substitute(first, scope);
     if (!value) return null;
     if (value.type === 'number' && Number.isSafeInteger(value.value) && value.value > 0) return value.value;
-    this.report(first.span, 'error', 'invalid-count', `The count after '${statement.kind}' must be a whole number of at least 1, found '${clip(describeValue(value))}'`, undefined, scope);
+    this.report(first.span, 'invalid-count', `The count after '${statement.kind}' must be a whole number of at least 1, found '${clip(describeValue(value))}'`, undefined, scope);
     return null;
   }
 
@@ -871,7 +871,7 @@ class Analyzer {
 
     if (spec.image && input.length !== 3) {
       const before = source.name === 'input' ? 'the input is' : `'${source.name}' outputs`;
-      this.report(statement.keywordSpan, 'error', 'needs-image-input', `'${statement.kind}' needs an H×W×C input, but ${before} a flat vector of ${input[0]}`, undefined, scope);
+      this.report(statement.keywordSpan, 'needs-image-input', `'${statement.kind}' needs an H×W×C input, but ${before} a flat vector of ${input[0]}`, undefined, scope);
       return undefined;
     }
 
@@ -899,17 +899,17 @@ class Analyzer {
         const channels = spec.kind === 'conv' ? count : c;
         if (groups !== undefined && (c % groups !== 0 || count % groups !== 0)) {
           const span = pairs.groups?.value?.span ?? statement.keywordSpan;
-          this.report(span, 'error', 'groups-mismatch', `groups=${groups} must divide both the input channels (${c}) and the filters (${count})`, undefined, scope);
+          this.report(span, 'groups-mismatch', `groups=${groups} must divide both the input channels (${c}) and the filters (${count})`, undefined, scope);
           return undefined;
         }
         if (spec.kind !== 'conv' && (pad[0] > kernel[0] / 2 || pad[1] > kernel[1] / 2)) {
           const span = pairs.pad?.value?.span ?? statement.keywordSpan;
-          this.report(span, 'error', 'pool-pad-too-large', `Pooling padding ${pad.join('x')} is more than half the kernel ${kernel.join('x')}; PyTorch refuses it (pad ≤ ${Math.floor(Math.min(...kernel) / 2)})`, undefined, scope);
+          this.report(span, 'pool-pad-too-large', `Pooling padding ${pad.join('x')} is more than half the kernel ${kernel.join('x')}; PyTorch refuses it (pad ≤ ${Math.floor(Math.min(...kernel) / 2)})`, undefined, scope);
           return undefined;
         }
         if (spec.kind === 'conv' && (pad[0] >= kernel[0] || pad[1] >= kernel[1])) {
           const span = pairs.pad?.value?.span ?? statement.keywordSpan;
-          this.report(span, 'warning', 'pad-too-large', `Padding ${pad.join('x')} is not smaller than the kernel ${kernel.join('x')}: the outermost outputs see only zeros`, undefined, scope);
+          this.report(span, 'pad-too-large', `Padding ${pad.join('x')} is not smaller than the kernel ${kernel.join('x')}: the outermost outputs see only zeros`, undefined, scope);
         }
         const raw: [number, number] = [0, 0];
         const output: [number, number] = [0, 0];
@@ -917,10 +917,7 @@ class Analyzer {
           const n = axis === 0 ? h : w;
           const span = n + 2 * pad[axis];
           if (kernel[axis] > span) {
-            this.report(
-              pairs.kernel?.value?.span ?? statement.keywordSpan,
-              'error',
-              'output-too-small',
+            this.report(pairs.kernel?.value?.span ?? statement.keywordSpan, 'output-too-small',
               `The ${kernel[axis]}-wide window does not fit in the ${n} + 2·${pad[axis]} = ${span} ${axis === 0 ? 'rows' : 'columns'} of the input: (${n} + 2·${pad[axis]} − ${kernel[axis]})/${stride[axis]} + 1 = ${formatReal((span - kernel[axis]) / stride[axis] + 1)} < 1`,
               undefined,
               scope,
@@ -1017,10 +1014,7 @@ class Analyzer {
       for (let i = 1; i < inputs.length; i++) {
         const other = inputs[i];
         if (!sameShape(first.shape!, other.shape!)) {
-          this.report(
-            spanOf(i),
-            'error',
-            'shape-mismatch',
+          this.report(spanOf(i), 'shape-mismatch',
             `add needs equal shapes, but '${shortName(other.name, scope)}' is ${formatShape(other.shape!)} and '${shortName(first.name, scope)}' is ${formatShape(first.shape!)}`,
             undefined,
             scope,
@@ -1037,7 +1031,7 @@ class Analyzer {
       const base = first.shape!;
       if (shape.length !== 3 || base.length !== 3 || shape[0] !== base[0] || shape[1] !== base[1]) {
         const what = shape.length !== 3 || base.length !== 3 ? 'maps and flat vectors cannot be joined' : 'they must agree in height and width';
-        this.report(spanOf(i === 0 ? 1 : i), 'error', 'concat-mismatch', `concat: '${shortName(inputs[i === 0 ? 1 : i].name, scope)}' is ${formatShape(inputs[i === 0 ? 1 : i].shape!)} and '${shortName(first.name, scope)}' is ${formatShape(base)}; ${what}`, undefined, scope);
+        this.report(spanOf(i === 0 ? 1 : i), 'concat-mismatch', `concat: '${shortName(inputs[i === 0 ? 1 : i].name, scope)}' is ${formatShape(inputs[i === 0 ? 1 : i].shape!)} and '${shortName(first.name, scope)}' is ${formatShape(base)}; ${what}`, undefined, scope);
         return undefined;
       }
     }
@@ -1084,12 +1078,12 @@ class Analyzer {
       }
       return `${formula}; round=ceil makes it ${output[a]}, so the last window runs ${edge} past the padded edge`;
     });
-    this.report(statement.keywordSpan, 'warning', 'non-integer-output', parts.join('. '), undefined, scope);
+    this.report(statement.keywordSpan, 'non-integer-output', parts.join('. '), undefined, scope);
   }
 
   private trainLine(statement: TrainStatement): void {
     if (this.trainStatement) {
-      this.report(statement.keywordSpan, 'error', 'duplicate-statement', `'train' may appear once; it is already on line ${this.trainStatement.span.line + 1}`);
+      this.report(statement.keywordSpan, 'duplicate-statement', `'train' may appear once; it is already on line ${this.trainStatement.span.line + 1}`);
       return;
     }
     this.trainStatement = statement;
@@ -1102,7 +1096,7 @@ class Analyzer {
         continue;
       }
       if (seen.has(key)) {
-        this.report(pair.keySpan, 'error', 'duplicate-key', `'${key}' is already set on this line`);
+        this.report(pair.keySpan, 'duplicate-key', `'${key}' is already set on this line`);
         continue;
       }
       seen.add(key);
@@ -1118,14 +1112,14 @@ class Analyzer {
     const layers = this.networkLayers;
     layers.forEach((l, i) => {
       if (l.kind === 'softmax' && i < layers.length - 1) {
-        this.report(this.layerStatements[i].keywordSpan, 'error', 'softmax-not-last', `softmax must be the last layer, but '${layers[i + 1].name}' follows it`);
+        this.report(this.layerStatements[i].keywordSpan, 'softmax-not-last', `softmax must be the last layer, but '${layers[i + 1].name}' follows it`);
       }
     });
     // A chain whose last statement could not be computed: the softmax is not last either.
     const known = this.layerList.filter((l) => l.spec && !l.definedIn);
     known.forEach((l, i) => {
       if (l.spec!.kind === 'softmax' && i < known.length - 1 && !l.layer) {
-        this.report(l.statement.keywordSpan, 'error', 'softmax-not-last', `softmax must be the last layer, but '${known[i + 1].name}' follows it`);
+        this.report(l.statement.keywordSpan, 'softmax-not-last', `softmax must be the last layer, but '${known[i + 1].name}' follows it`);
       }
     });
   }
@@ -1140,7 +1134,7 @@ class Analyzer {
     layers.forEach((l, i) => {
       if (i === layers.length - 1 || this.isRead[i]) return;
       const statement = this.layerStatements[i];
-      this.report(statement.labelSpan ?? statement.keywordSpan, 'warning', 'unused-output', `No layer reads '${l.name}': its output is computed and thrown away (name it in a later from=, or remove it)`);
+      this.report(statement.labelSpan ?? statement.keywordSpan, 'unused-output', `No layer reads '${l.name}': its output is computed and thrown away (name it in a later from=, or remove it)`);
     });
   }
 }
