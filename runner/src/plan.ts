@@ -10,7 +10,10 @@ import type { Activation, Init, Network, NetworkLayer, Shape } from '../../serve
 export class PlanError extends Error {}
 
 export interface ParamSpec {
-  /** Name in the weights file: `<layer>.weight`, `.bias`, `.slope`, `.gamma`, `.beta`. */
+  /**
+   * Name in the weights file: `<layer>.weight`, `.bias`, `.slope`; batchnorm's scale and shift are
+   * `.weight` and `.bias` too, as torchvision's state dicts name them.
+   */
   name: string;
   shape: number[];
   size: number;
@@ -295,8 +298,8 @@ function stepsFor(layer: NetworkLayer, inShapes: Shape[], overrides: PlanOverrid
     case 'batchnorm': {
       const c = channelsOf(layer.input);
       const step: BatchNormStep = { ...base, kind: 'batchnorm', channels: c };
-      step.params.push({ name: `${name}.gamma`, shape: [c], size: c, init: { kind: 'constant', value: 1 }, decay: false });
-      step.params.push({ name: `${name}.beta`, shape: [c], size: c, init: { kind: 'constant', value: 0 }, decay: false });
+      step.params.push({ name: `${name}.weight`, shape: [c], size: c, init: { kind: 'constant', value: 1 }, decay: false });
+      step.params.push({ name: `${name}.bias`, shape: [c], size: c, init: { kind: 'constant', value: 0 }, decay: false });
       step.state.push({ name: `${name}.running_mean`, size: c, value: 0 }, { name: `${name}.running_var`, size: c, value: 1 });
       return withAct(step, mergeAct(layer, overrides), layer.output);
     }
