@@ -33,6 +33,12 @@ export interface Wiring {
   gradientSlot: number[];
   /** Per gradient buffer: the values per sample it must hold (the largest gradient placed in it). */
   gradientSlotSizes: number[];
+  /**
+   * Per operand position: the values per sample of the largest gradient an `add` write at that
+   * position makes, 0 where there is none. A backend that cannot add in place writes such a
+   * gradient there and then adds it; a merge writes several at once, so one per position.
+   */
+  scratchSizes: number[];
 }
 
 export function wire(plan: Pick<Plan, 'steps'>): Wiring {
@@ -83,5 +89,11 @@ export function wire(plan: Pick<Plan, 'steps'>): Wiring {
     gradientSlot[step] = slot;
     gradientSlotSizes[slot] = Math.max(gradientSlotSizes[slot], steps[step].outSize);
   }
-  return { sources, readers, backward, gradient, gradientSlot, gradientSlotSizes };
+  const scratchSizes: number[] = [];
+  gradient.forEach((writes, i) => writes.forEach((w, k) => {
+    while (scratchSizes.length <= k) scratchSizes.push(0);
+    if (w === 'add') scratchSizes[k] = Math.max(scratchSizes[k], steps[sources[i][k]].outSize);
+  }));
+  while (scratchSizes.length && scratchSizes[scratchSizes.length - 1] === 0) scratchSizes.pop();
+  return { sources, readers, backward, gradient, gradientSlot, gradientSlotSizes, scratchSizes };
 }

@@ -170,6 +170,8 @@ describe('wiring', () => {
     assert.deepEqual(w.readers[0], [1, 2, 3]);
     // Backward runs out, sum, b, a, trunk: sum writes trunk's gradient first.
     assert.deepEqual(w.gradient, [['skip'], ['add'], ['add'], ['assign', 'assign', 'assign'], ['assign']]);
+    // a and b each add trunk's 4x4x3 gradient, as their first operand.
+    assert.deepEqual(w.scratchSizes, [48]);
     assert.ok(w.backward.every(Boolean));
   });
 
@@ -182,6 +184,7 @@ describe('wiring', () => {
     ]));
     // Along a chain a step reads one gradient and writes the next: two buffers in turn.
     assert.equal(wire(chain).gradientSlotSizes.length, 2);
+    assert.deepEqual(wire(chain).scratchSizes, []);
     for (const plan of [chain, buildPlan(makeNetwork([8, 8, 3], residual))]) {
       const w = wire(plan);
       const life = lifetimes(plan);

@@ -74,17 +74,13 @@ export class WebGpuModel implements TrainingModel {
     this.stepInfo = stepInfoBuffer(device);
     this.input = storage(device, 'input batch', batch * plan.inputSize);
     this.labelScratch = new Float32Array(batch);
-    const { sources, gradient, gradientSlot, gradientSlotSizes, backward } = wire(plan);
+    const { sources, gradient, gradientSlot, gradientSlotSizes, scratchSizes, backward } = wire(plan);
     this.backward = backward;
     const outputs = plan.steps.map((s) => storage(device, `${s.name} ${s.kind} output`, batch * s.outSize));
     const gradients = gradientSlotSizes.map((n, j) => storage(device, `gradient buffer ${j}`, batch * n));
-    // A later reader of an output writes its gradient to scratch (one per operand position, as a
-    // merge writes several at once), and a kernel adds it to the gradient the first reader wrote.
-    const scratchSizes: number[] = [];
-    gradient.forEach((writes, i) => writes.forEach((w, k) => {
-      if (w === 'add') scratchSizes[k] = Math.max(scratchSizes[k] ?? 0, plan.steps[sources[i][k]].outSize);
-    }));
-    const scratch = Array.from(scratchSizes, (n, k) => storage(device, `gradient scratch ${k}`, batch * (n ?? 1)));
+    // A later reader of an output writes its gradient to scratch, and a kernel adds it to the
+    // gradient the first reader wrote (kernels assign their input gradients; none adds in place).
+    const scratch = scratchSizes.map((n, k) => storage(device, `gradient scratch ${k}`, batch * n));
     const gradientOf = (i: number) => gradients[gradientSlot[i]];
     let p = 0, q = 0;
     this.gradientSums = [];
