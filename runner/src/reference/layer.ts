@@ -14,8 +14,8 @@ export interface ReferenceLayer {
   readonly state: Float32Array[];
   forward(x: Float32Array, batch: number, training: boolean): Float32Array;
   /**
-   * Needs the forward of the same batch just before. With needInputGrad false (the first layer:
-   * nothing needs the gradient of the image) a layer may skip computing it and return dy.
+   * Needs the forward of the same batch just before. With needInputGrad false (it reads the network
+   * input: nothing needs the gradient of the image) a layer may skip computing it and return dy.
    */
   backward(dy: Float32Array, batch: number, needInputGrad?: boolean): Float32Array;
 }
