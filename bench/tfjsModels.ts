@@ -184,7 +184,11 @@ export function buildTfjsModel(tf: TF, plan: Plan, batch: number, lr: number, op
 
   type Layer = (x: Tf.Tensor) => Tf.Tensor;
   const layers: Layer[] = [];
+  let previous = 'input';
   for (const step of plan.steps) {
+    // The benchmark's networks are chains; this builder applies the steps in order and nothing else.
+    if (step.inputs.length !== 1 || step.inputs[0] !== previous) unsupported(step, `reading ${step.inputs.join(', ')} (not the step before it)`);
+    previous = step.name;
     const weight = step.params.find((p) => p.name.endsWith('.weight'));
     const bias = step.params.find((p) => p.name.endsWith('.bias'));
     switch (step.kind) {

@@ -6,12 +6,6 @@
 import type { Plan } from './plan';
 import { Rng, mixSeed } from './rng';
 
-/** PReLU slopes start at 0.25 (He et al. 2015), which the He std accounts for. */
-export const PRELU_INITIAL_SLOPE = 0.25;
-
-/** One formula for the whole tool: the analysis's, which the hover and the table show. */
-export { initStd as initStdFor } from '../../server/src/language/analyze';
-
 export interface NamedTensor {
   name: string;
   shape: number[];

@@ -5,6 +5,7 @@
 import { totalmem } from 'node:os';
 import type { Plan } from './plan';
 import { TrainingError } from './trainingError';
+import { wire } from './wiring';
 
 export interface MemoryNeeds {
   /** Largest single buffer, in bytes (WebGPU limits each storage binding). */
@@ -19,9 +20,10 @@ export function memoryNeeds(plan: Plan, batch: number): MemoryNeeds {
   let largestBufferName = 'input batch';
   let total = largestBuffer;
   for (const step of plan.steps) {
+    // Every output is kept for the backward pass.
     const activation = batch * step.outSize * 4;
     if (activation > largestBuffer) { largestBuffer = activation; largestBufferName = `${step.layer} ${step.kind} output`; }
-    total += 2 * activation;
+    total += activation;
     for (const p of step.params) {
       const bytes = p.size * 4;
       if (bytes > largestBuffer) { largestBuffer = bytes; largestBufferName = p.name; }
@@ -29,6 +31,10 @@ export function memoryNeeds(plan: Plan, batch: number): MemoryNeeds {
       total += 4 * bytes;
     }
   }
+  // Gradients share the wiring's buffers (none larger than the output it holds), plus a scratch
+  // buffer per operand position where gradients are summed.
+  const { gradientSlotSizes, scratchSizes } = wire(plan);
+  for (const n of [...gradientSlotSizes, ...scratchSizes]) total += batch * n * 4;
   return { largestBuffer, largestBufferName, total };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Hand-built Network objects for the runner's tests, so they do not depend on the parser. The shape
- * arithmetic is the spec's, written out again independently (floor or ceil of (n + 2p - f)/s + 1).
+ * arithmetic is the spec's, written out again independently (floor or ceil of (n + 2p - f)/s + 1;
+ * add keeps its operands' shape; concat sums their channels, or their lengths when flat).
  */
 import type { Activation, Init, Network, NetworkLayer, Rounding, Shape } from '../../server/src/language/network';
 
@@ -18,25 +19,40 @@ export interface LayerSketch {
   bias?: boolean;
   rate?: number;
   size?: number;
+  /** What the layer reads: a name above it or `input`; two or more for add and concat. Default: the layer above. */
+  from?: string | string[];
 }
 
 const pairOf = (v: number | [number, number] | undefined, d: [number, number]): [number, number] =>
   v === undefined ? d : typeof v === 'number' ? [v, v] : v;
 
 export function makeNetwork(input: [number, number, number], sketches: LayerSketch[], name = 'test-net'): Network {
-  let shape: Shape = input;
+  const shapes = new Map<string, Shape>([['input', input]]);
   let previous = 'input';
   const counters = new Map<string, number>();
   const layers: NetworkLayer[] = sketches.map((s, i) => {
     const k = (counters.get(s.kind) ?? 0) + 1;
     counters.set(s.kind, k);
-    const inShape = shape;
+    const inputs = s.from === undefined ? [previous] : typeof s.from === 'string' ? [s.from] : [...s.from];
+    const inShapes = inputs.map((n) => {
+      const found = shapes.get(n);
+      if (!found) throw new Error(`fixture: ${s.name ?? s.kind} reads ${n}, not defined above`);
+      return found;
+    });
+    const inShape = inShapes[0];
     let out: Shape = inShape;
     const layer: NetworkLayer = {
-      name: s.name ?? `${s.kind}${k}`, kind: s.kind, line: i + 3, inputs: [previous], input: inShape, output: inShape, neurons: 0,
+      name: s.name ?? `${s.kind}${k}`, kind: s.kind, line: i + 3, inputs, input: inShape, output: inShape, neurons: 0,
       params: 0, weights: 0, biases: 0, activationParams: 0, macs: 0, receptiveField: [1, 1], jump: [1, 1],
     };
-    if (s.kind === 'conv' || s.kind === 'maxpool' || s.kind === 'avgpool') {
+    if (s.kind === 'add' || s.kind === 'concat') {
+      layer.inputShapes = inShapes;
+      if (s.act) layer.act = s.act;
+      if (s.kind === 'concat') {
+        const channels = inShapes.reduce((n, sh) => n + sh[sh.length - 1], 0);
+        out = inShape.length === 1 ? [channels] : [inShape[0], inShape[1]!, channels];
+      }
+    } else if (s.kind === 'conv' || s.kind === 'maxpool' || s.kind === 'avgpool') {
       const [H, W, C] = inShape as [number, number, number];
       const kernel = pairOf(s.kernel, [1, 1]);
       const stride = pairOf(s.stride, s.kind === 'conv' ? [1, 1] : kernel);
@@ -50,7 +66,7 @@ export function makeNetwork(input: [number, number, number], sketches: LayerSket
       if (s.kind === 'conv') {
         const groups = s.groups ?? 1;
         Object.assign(layer, { groups, count: s.count, act: s.act ?? 'relu', init: s.init ?? { kind: 'he' }, bias: s.bias ?? true,
-          fanIn: kernel[0] * kernel[1] * C / groups, fanOut: kernel[0] * kernel[1] * s.count! / groups });
+          fanIn: kernel[0] * kernel[1] * C / groups, fanOut: kernel[0] * kernel[1] * s.count! });
       }
     } else if (s.kind === 'globalavgpool') {
       out = [1, 1, (inShape as number[])[2]];
@@ -63,10 +79,12 @@ export function makeNetwork(input: [number, number, number], sketches: LayerSket
       layer.rate = s.rate ?? 0.5;
     } else if (s.kind === 'lrn') {
       layer.size = s.size ?? 5;
+    } else if (s.kind === 'batchnorm' && s.act) {
+      layer.act = s.act;
     }
     layer.output = out;
     layer.neurons = out.reduce((a, b) => a * b, 1);
-    shape = out;
+    shapes.set(layer.name, out);
     previous = layer.name;
     return layer;
   });

@@ -22,6 +22,7 @@ describe('initial weights', () => {
     { kind: 'conv', name: 'hePrelu', count: 64, kernel: 3, pad: 1, act: 'prelu', init: { kind: 'he' } },
     { kind: 'conv', name: 'grouped', count: 64, kernel: 3, pad: 1, groups: 4, act: 'relu', init: { kind: 'he' } },
     { kind: 'conv', name: 'xav', count: 32, kernel: 3, act: 'tanh', init: { kind: 'xavier' } },
+    { kind: 'conv', name: 'xavGrouped', count: 64, kernel: 3, pad: 1, groups: 8, act: 'tanh', init: { kind: 'xavier' } },
     { kind: 'fc', name: 'gauss', count: 300, act: 'relu', init: { kind: 'gaussian', std: 0.01 } },
     { kind: 'softmax', name: 'out', count: 10 },
   ]);
@@ -41,6 +42,8 @@ describe('initial weights', () => {
   it('he with prelu: sqrt(2 / ((1 + 0.25^2) n))', () => expectStd('hePrelu', Math.sqrt(2 / (1.0625 * 3 * 3 * 64))));
   it('he with groups: n counts the channels of one group', () => expectStd('grouped', Math.sqrt(2 / (3 * 3 * 16))));
   it('xavier: sqrt(2 / (fan_in + fan_out))', () => expectStd('xav', Math.sqrt(2 / (3 * 3 * 64 + 3 * 3 * 32))));
+  // PyTorch's _calculate_fan_in_and_fan_out: fan-in is one group's channels, fan-out all the filters.
+  it('xavier with groups: fan_in = kh kw Cin/groups, fan_out = kh kw filters', () => expectStd('xavGrouped', Math.sqrt(2 / (3 * 3 * 32 / 8 + 3 * 3 * 64))));
   it('gaussian(0.01)', () => expectStd('gauss', 0.01));
 
   it('biases start at 0 and PReLU slopes at 0.25', () => {

@@ -1,7 +1,7 @@
 /**
  * Every WebGPU kernel against the reference backend: each layer kind's forward, input gradient and
  * parameter gradients on the same inputs, then whole models (softmax loss, SGD and Adam, batchnorm
- * running statistics, dropout masks) over a few training steps. Without a WebGPU adapter these
+ * running statistics, dropout masks, residual and concat graphs) over a few training steps. Without a WebGPU adapter these
  * tests are skipped with the reason, except in CI (CI=true), where a missing adapter is a failure.
  */
 import { after, before, describe, it } from 'node:test';
@@ -157,4 +157,28 @@ describe('WebGPU kernels against the reference backend', () => {
   ];
   modelCase('a whole model, SGD with momentum and weight decay, 4 steps', DEFAULT_OPTIMIZER, net);
   modelCase('a whole model, Adam, 4 steps', { ...DEFAULT_OPTIMIZER, kind: 'adam' }, net);
+
+  // Graphs: the backends share the wiring but not its kernels (fan-out sums, merges, their backward).
+  modelCase('a residual network with a projection shortcut, SGD, 4 steps', DEFAULT_OPTIMIZER, [
+    { kind: 'conv', name: 'stem', count: 4, kernel: 3, pad: 1, act: 'relu' },
+    { kind: 'conv', name: 'layer1.0.conv1', count: 8, kernel: 3, stride: 2, pad: 1, act: 'none', bias: false },
+    { kind: 'batchnorm', name: 'layer1.0.bn1', act: 'relu' },
+    { kind: 'conv', name: 'layer1.0.conv2', count: 8, kernel: 3, pad: 1, act: 'none', bias: false },
+    { kind: 'batchnorm', name: 'layer1.0.bn2' },
+    { kind: 'conv', name: 'layer1.0.downsample.0', count: 8, kernel: 1, stride: 2, act: 'none', bias: false, from: 'stem' },
+    { kind: 'batchnorm', name: 'layer1.0.downsample.1' },
+    { kind: 'add', name: 'layer1.0.out', from: ['layer1.0.bn2', 'layer1.0.downsample.1'], act: 'relu' },
+    { kind: 'globalavgpool', name: 'pool' },
+    { kind: 'softmax', name: 'fc', count: 5 },
+  ]);
+  modelCase('a concat network (three branches, relu6 after the concat), Adam, 4 steps', { ...DEFAULT_OPTIMIZER, kind: 'adam' }, [
+    { kind: 'conv', name: 'stem', count: 4, kernel: 1, act: 'relu' },
+    { kind: 'conv', name: 'b1', count: 2, kernel: 1, from: 'stem' },
+    { kind: 'conv', name: 'b2', count: 3, kernel: 3, pad: 1, from: 'stem' },
+    { kind: 'maxpool', name: 'b3', kernel: 3, stride: 1, pad: 1, from: 'stem' },
+    { kind: 'concat', name: 'cat', from: ['b1', 'b2', 'b3'], act: 'relu6' },
+    { kind: 'maxpool', kernel: 2 },
+    { kind: 'fc', count: 6, act: 'tanh' },
+    { kind: 'softmax', count: 5 },
+  ]);
 });

@@ -2,6 +2,8 @@ import type { ActivationStep } from '../plan';
 import { sized, type ReferenceLayer } from './layer';
 
 export const LEAKY_RELU_SLOPE = 0.01;
+/** ReLU6's ceiling (MobileNetV2): min(max(x, 0), 6). */
+export const RELU6_CEILING = 6;
 
 /**
  * Element-wise activations. PReLU (He et al. 2015) learns a slope per channel (the last axis) or
@@ -27,6 +29,9 @@ export class ReferenceActivation implements ReferenceLayer {
     switch (this.step.act) {
       case 'relu':
         for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
+        break;
+      case 'relu6':
+        for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? (x[i] < RELU6_CEILING ? x[i] : RELU6_CEILING) : 0;
         break;
       case 'leakyrelu':
         for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : LEAKY_RELU_SLOPE * x[i];
@@ -58,6 +63,10 @@ export class ReferenceActivation implements ReferenceLayer {
     switch (this.step.act) {
       case 'relu':
         for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
+        break;
+      case 'relu6':
+        // Flat on both sides: no gradient where the output is clamped at 0 or at 6.
+        for (let i = 0; i < n; i++) dx[i] = x[i] > 0 && x[i] < RELU6_CEILING ? dy[i] : 0;
         break;
       case 'leakyrelu':
         for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : LEAKY_RELU_SLOPE * dy[i];

@@ -1,4 +1,4 @@
-import type { Step } from '../plan';
+import type { AddStep, ConcatStep, Step } from '../plan';
 
 /**
  * A step of the plan on the reference backend. Tensors are batch-first, each sample laid out
@@ -14,8 +14,8 @@ export interface ReferenceLayer {
   readonly state: Float32Array[];
   forward(x: Float32Array, batch: number, training: boolean): Float32Array;
   /**
-   * Needs the forward of the same batch just before. With needInputGrad false (the first layer:
-   * nothing needs the gradient of the image) a layer may skip computing it and return dy.
+   * Needs the forward of the same batch just before. With needInputGrad false (it reads the network
+   * input: nothing needs the gradient of the image) a layer may skip computing it and return dy.
    */
   backward(dy: Float32Array, batch: number, needInputGrad?: boolean): Float32Array;
 }
@@ -23,4 +23,18 @@ export interface ReferenceLayer {
 /** Reuses a layer's buffer while the batch size stays the same (it changes only on a last, short batch). */
 export function sized(buffer: Float32Array | undefined, size: number): Float32Array {
   return buffer && buffer.length === size ? buffer : new Float32Array(size);
+}
+
+/** A step with several operands (add, concat): no parameters, one gradient per operand. */
+export interface ReferenceMerge {
+  readonly step: AddStep | ConcatStep;
+  readonly params: Float32Array[];
+  readonly grads: Float32Array[];
+  readonly state: Float32Array[];
+  forward(xs: Float32Array[], batch: number): Float32Array;
+  /**
+   * The gradient of each operand; one may be dy itself, so callers read them and never write.
+   * Where needInputGrads[k] is false the k-th may be skipped (left stale).
+   */
+  backward(dy: Float32Array, batch: number, needInputGrads?: boolean[]): Float32Array[];
 }

@@ -1,13 +1,16 @@
 import type { ModelOptions, TrainingModel } from '../backend';
 import type { NamedTensor } from '../init';
-import type { Plan, Step } from '../plan';
+import type { AddStep, ConcatStep, Plan, Step } from '../plan';
 import { mixSeed } from '../rng';
+import { INPUT_SOURCE, wire, type Wiring } from '../wiring';
 import { ReferenceActivation } from './activation';
+import { ReferenceAdd } from './add';
 import { ReferenceBatchNorm } from './batchnorm';
+import { ReferenceConcat } from './concat';
 import { ReferenceConv } from './conv';
 import { ReferenceDropout } from './dropout';
 import { ReferenceFc } from './fc';
-import type { ReferenceLayer } from './layer';
+import { sized, type ReferenceLayer, type ReferenceMerge } from './layer';
 import { ReferenceLrn } from './lrn';
 import { ReferenceOptimizer } from './optimizer';
 import { ReferenceGlobalAvgPool, ReferencePool } from './pool';
@@ -23,51 +26,81 @@ export function referenceLayer(step: Step, params: Float32Array[], state: Float3
     case 'dropout': return new ReferenceDropout(step, seed);
     case 'lrn': return new ReferenceLrn(step);
     case 'batchnorm': return new ReferenceBatchNorm(step, params, state);
+    case 'add': case 'concat': throw new Error(`step ${step.name}: a ${step.kind} has several operands; build it with referenceMerge`);
   }
 }
+
+export function referenceMerge(step: AddStep | ConcatStep): ReferenceMerge {
+  return step.kind === 'add' ? new ReferenceAdd(step) : new ReferenceConcat(step);
+}
+
+const isMerge = (layer: ReferenceLayer | ReferenceMerge): layer is ReferenceMerge => layer.step.kind === 'add' || layer.step.kind === 'concat';
 
 /** The whole network on Float32Arrays: the oracle the WebGPU backend is tested against, and the CPU fallback. */
 export class ReferenceModel implements TrainingModel {
   readonly backend = 'reference' as const;
-  readonly layers: ReferenceLayer[];
+  readonly layers: (ReferenceLayer | ReferenceMerge)[];
+  readonly wiring: Wiring;
   private readonly optimizer: ReferenceOptimizer;
   private readonly names: string[] = [];
   private readonly shapes: number[][] = [];
   private losses: number[] = [];
   private steps = 0;
   private probs: Float32Array | undefined;
-  private dlogits: Float32Array | undefined;
+  /** The wiring's gradient buffers, batch x slot size each. */
+  private gradients: Float32Array[] = [];
 
   constructor(readonly plan: Plan, params: NamedTensor[], state: NamedTensor[], private readonly options: ModelOptions) {
     let p = 0, s = 0;
     this.layers = plan.steps.map((step, i) => {
       const mine = params.slice(p, (p += step.params.length)).map((t) => Float32Array.from(t.data));
       const myState = state.slice(s, (s += step.state.length)).map((t) => Float32Array.from(t.data));
-      return referenceLayer(step, mine, myState, mixSeed(options.seed, 0xd0, i));
+      return step.kind === 'add' || step.kind === 'concat' ? referenceMerge(step) : referenceLayer(step, mine, myState, mixSeed(options.seed, 0xd0, i));
     });
+    this.wiring = wire(plan);
     for (const t of [...params, ...state]) { this.names.push(t.name); this.shapes.push(t.shape); }
     const decays = plan.steps.flatMap((step) => step.params.map((q) => q.decay));
     this.optimizer = new ReferenceOptimizer(options.optimizer, this.layers.flatMap((l) => l.params), decays);
   }
 
-  /** Logits for a batch. */
+  /** Logits for a batch. Each step reads the outputs the wiring names; every output is kept for backward. */
   forward(x: Float32Array, batch: number, training: boolean): Float32Array {
-    let h = x;
-    for (const layer of this.layers) {
+    const outputs: Float32Array[] = [];
+    this.layers.forEach((layer, i) => {
+      const xs = this.wiring.sources[i].map((s) => (s === INPUT_SOURCE ? x : outputs[s]));
       if (layer instanceof ReferenceDropout) layer.draw = this.steps;
-      h = layer.forward(h, batch, training);
-    }
-    return h;
+      outputs.push(isMerge(layer) ? layer.forward(xs, batch) : layer.forward(xs[0], batch, training));
+    });
+    return outputs[outputs.length - 1];
   }
 
-  /** Forward, loss and backward: leaves the gradients in each layer's grads; returns the loss. */
+  /**
+   * Forward, loss and backward: leaves the gradients in each layer's grads; returns the loss. Each
+   * output's gradient is gathered in its wiring buffer: the first reader's gradient is copied in,
+   * the others' added (an output read by several steps gets the sum).
+   */
   lossAndGradients(x: Float32Array, labels: Int32Array, batch: number): number {
     const C = this.plan.classes;
+    const { sources, gradient, gradientSlot, gradientSlotSizes, backward } = this.wiring;
+    const steps = this.plan.steps;
     const logits = this.forward(x, batch, true);
-    if (!this.probs || this.probs.length !== batch * C) { this.probs = new Float32Array(batch * C); this.dlogits = new Float32Array(batch * C); }
-    const loss = softmaxCrossEntropy(logits, labels, batch, C, this.probs, this.dlogits);
-    let g: Float32Array = this.dlogits!;
-    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g, batch, i > 0);
+    if (!this.probs || this.probs.length !== batch * C) this.probs = new Float32Array(batch * C);
+    this.gradients = gradientSlotSizes.map((n, j) => sized(this.gradients[j], batch * n));
+    const gradientOf = (i: number) => this.gradients[gradientSlot[i]].subarray(0, batch * steps[i].outSize);
+    const loss = softmaxCrossEntropy(logits, labels, batch, C, this.probs, gradientOf(steps.length - 1));
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      if (!backward[i]) continue;
+      const layer = this.layers[i], dy = gradientOf(i), writes = gradient[i];
+      const dxs = isMerge(layer)
+        ? layer.backward(dy, batch, writes.map((w) => w !== 'skip'))
+        : [layer.backward(dy, batch, writes[0] !== 'skip')];
+      writes.forEach((write, k) => {
+        if (write === 'skip') return;
+        const target = gradientOf(sources[i][k]), dx = dxs[k];
+        if (write === 'assign') target.set(dx.subarray(0, target.length));
+        else for (let j = 0; j < target.length; j++) target[j] += dx[j];
+      });
+    }
     return loss;
   }
 

@@ -1,5 +1,5 @@
 /** Element-wise activations on WebGPU; PReLU's slope gradient is one reduction per slope. */
-import { LEAKY_RELU_SLOPE } from '../reference/activation';
+import { LEAKY_RELU_SLOPE, RELU6_CEILING } from '../reference/activation';
 import type { ActivationStep } from '../plan';
 import { encode, f32c, makeKernel, storage, type Kernel } from './gpu';
 import type { GpuLayer, LayerBuffers } from './layer';
@@ -20,6 +20,7 @@ export class GpuActivation implements GpuLayer {
     const slope = step.act === 'prelu' ? `b2[i % ${C}u]` : step.act === 'prelu-shared' ? 'b2[0]' : f32c(LEAKY_RELU_SLOPE);
     const fwd: Record<string, string> = {
       relu: 'b1[i] = max(b0[i], 0.0);',
+      relu6: `b1[i] = clamp(b0[i], 0.0, ${f32c(RELU6_CEILING)});`,
       leakyrelu: `b1[i] = select(${slope} * b0[i], b0[i], b0[i] > 0.0);`,
       prelu: `b1[i] = select(${slope} * b0[i], b0[i], b0[i] > 0.0);`,
       'prelu-shared': `b1[i] = select(${slope} * b0[i], b0[i], b0[i] > 0.0);`,
@@ -46,6 +47,7 @@ export class GpuActivation implements GpuLayer {
       // b0 = dy, b1 = x (or y for tanh and sigmoid), b2 = dx, b3 = slopes.
       const bwd: Record<string, string> = {
         relu: 'b2[i] = select(0.0, b0[i], b1[i] > 0.0);',
+        relu6: `b2[i] = select(0.0, b0[i], b1[i] > 0.0 && b1[i] < ${f32c(RELU6_CEILING)});`,
         leakyrelu: `b2[i] = select(${slope.replace('b2', 'b3')} * b0[i], b0[i], b1[i] > 0.0);`,
         prelu: `b2[i] = select(${slope.replace('b2', 'b3')} * b0[i], b0[i], b1[i] > 0.0);`,
         'prelu-shared': `b2[i] = select(${slope.replace('b2', 'b3')} * b0[i], b0[i], b1[i] > 0.0);`,

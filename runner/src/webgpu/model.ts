@@ -9,8 +9,11 @@ import type { NamedTensor } from '../init';
 import type { Plan, Step } from '../plan';
 import { mixSeed } from '../rng';
 import { TrainingError } from '../trainingError';
+import { INPUT_SOURCE, wire } from '../wiring';
 import { GpuActivation } from './activation';
+import { accumulateKernel, GpuAdd } from './add';
 import { GpuBatchNorm } from './batchnorm';
+import { GpuConcat } from './concat';
 import { GpuConv } from './conv';
 import { GpuDropout } from './dropout';
 import { readBuffer, storage, type Kernel } from './gpu';
@@ -32,6 +35,8 @@ export function gpuLayer(device: GPUDevice, step: Step, params: Float32Array[], 
     case 'dropout': return new GpuDropout(device, step, io, batch, seed);
     case 'lrn': return new GpuLrn(device, step, io, batch);
     case 'batchnorm': return new GpuBatchNorm(device, step, params, state, io, batch);
+    case 'add': return new GpuAdd(device, step, io, batch);
+    case 'concat': return new GpuConcat(device, step, io, batch);
   }
 }
 
@@ -50,6 +55,10 @@ export class WebGpuModel implements TrainingModel {
   readonly backend = 'webgpu' as const;
   private readonly input: GPUBuffer;
   private readonly layers: GpuLayer[];
+  /** Per step: whether it has a backward (its output reaches the loss). */
+  private readonly backward: boolean[];
+  /** Per step: the kernels after its backward that add the gradients it wrote to scratch (fan-out). */
+  private readonly gradientSums: Kernel[][];
   private readonly loss: GpuSoftmaxLoss;
   private readonly optimizer: Kernel[];
   private readonly stepInfo: GPUBuffer;
@@ -65,19 +74,32 @@ export class WebGpuModel implements TrainingModel {
     this.stepInfo = stepInfoBuffer(device);
     this.input = storage(device, 'input batch', batch * plan.inputSize);
     this.labelScratch = new Float32Array(batch);
-    const outputs = plan.steps.map((s) => storage(device, `${s.layer} ${s.kind} output`, batch * s.outSize));
-    const outputGrads = plan.steps.map((s) => storage(device, `${s.layer} ${s.kind} output gradient`, batch * s.outSize));
+    const { sources, gradient, gradientSlot, gradientSlotSizes, scratchSizes, backward } = wire(plan);
+    this.backward = backward;
+    const outputs = plan.steps.map((s) => storage(device, `${s.name} ${s.kind} output`, batch * s.outSize));
+    const gradients = gradientSlotSizes.map((n, j) => storage(device, `gradient buffer ${j}`, batch * n));
+    // A later reader of an output writes its gradient to scratch, and a kernel adds it to the
+    // gradient the first reader wrote (kernels assign their input gradients; none adds in place).
+    const scratch = scratchSizes.map((n, k) => storage(device, `gradient scratch ${k}`, batch * n));
+    const gradientOf = (i: number) => gradients[gradientSlot[i]];
     let p = 0, q = 0;
+    this.gradientSums = [];
     this.layers = plan.steps.map((step, i) => {
       const mine = params.slice(p, (p += step.params.length)).map((t) => t.data);
       const myState = state.slice(q, (q += step.state.length)).map((t) => t.data);
+      const inputs = sources[i].map((s) => (s === INPUT_SOURCE ? this.input : outputs[s]));
+      const inputGrads = gradient[i].map((w, k) => (w === 'skip' ? undefined : w === 'assign' ? gradientOf(sources[i][k]) : scratch[k]));
+      this.gradientSums.push(gradient[i].flatMap((w, k) => w === 'add'
+        ? [accumulateKernel(device, 'gradient sum', scratch[k], gradientOf(sources[i][k]), batch * plan.steps[sources[i][k]].outSize)]
+        : []));
+      // A step without backward never reads its output gradient, but its kernels are built with one.
+      const outputGrad = backward[i] ? gradientOf(i) : storage(device, `${step.name} unused gradient`, batch * step.outSize);
       const io: LayerBuffers = {
-        input: i === 0 ? this.input : outputs[i - 1], output: outputs[i], outputGrad: outputGrads[i],
-        inputGrad: i === 0 ? undefined : outputGrads[i - 1], stepInfo: this.stepInfo,
+        input: inputs[0], output: outputs[i], outputGrad, inputGrad: inputGrads[0], inputs, inputGrads, stepInfo: this.stepInfo,
       };
       return gpuLayer(device, step, mine, myState, io, batch, mixSeed(options.seed, 0xd0, i));
     });
-    this.loss = new GpuSoftmaxLoss(device, outputs.at(-1)!, outputGrads.at(-1)!, this.stepInfo, batch, plan.classes);
+    this.loss = new GpuSoftmaxLoss(device, outputs.at(-1)!, gradientOf(plan.steps.length - 1), this.stepInfo, batch, plan.classes);
     const decays = plan.steps.flatMap((s) => s.params.map((x) => x.decay));
     const sizes = plan.steps.flatMap((s) => s.params.map((x) => x.size));
     this.optimizer = optimizerKernels(device, options.optimizer, this.layers.flatMap((l) => l.params), this.layers.flatMap((l) => l.grads), sizes, decays, this.stepInfo);
@@ -115,14 +137,53 @@ export class WebGpuModel implements TrainingModel {
     writeStepInfo(this.device, this.stepInfo, this.steps, this.pendingLosses, lr, this.steps + 1);
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    for (const layer of this.layers) layer.encodeForward(pass, true);
-    this.loss.encodeTrain(pass);
-    for (let i = this.layers.length - 1; i >= 0; i--) this.layers[i].encodeBackward(pass);
+    this.encodeLossAndGradients(pass);
     for (const k of this.optimizer) encode(pass, k);
     pass.end();
     this.device.queue.submit([encoder.finish()]);
     this.pendingLosses++;
     this.steps++;
+  }
+
+  /** Forward, loss into the log slot of the step info, backward in reverse step order. */
+  private encodeLossAndGradients(pass: GPUComputePassEncoder): void {
+    for (const layer of this.layers) layer.encodeForward(pass, true);
+    this.loss.encodeTrain(pass);
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      if (!this.backward[i]) continue;
+      this.layers[i].encodeBackward(pass);
+      for (const k of this.gradientSums[i]) encode(pass, k);
+    }
+  }
+
+  /**
+   * The loss of a batch and every parameter's gradient (plan order), without an optimiser step or
+   * advancing the step count: what the gradient checks compare with finite differences.
+   */
+  async lossAndGradients(x: Float32Array, labels: Int32Array, batch: number): Promise<{ loss: number; grads: Float32Array[] }> {
+    this.check();
+    if (batch !== this.batch) throw new Error(`the WebGPU model works on full batches of ${this.batch}, got ${batch}`);
+    if (this.pendingLosses >= LOSS_LOG_SLOTS) throw new Error('read the losses back at least every 4096 steps');
+    this.upload(x, labels, batch);
+    writeStepInfo(this.device, this.stepInfo, this.steps, this.pendingLosses, 0, this.steps + 1);
+    const encoder = this.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    this.encodeLossAndGradients(pass);
+    pass.end();
+    this.device.queue.submit([encoder.finish()]);
+    const [loss] = await readBuffer(this.device, this.loss.lossLog, 1, this.pendingLosses);
+    const grads: Float32Array[] = [];
+    for (const layer of this.layers) {
+      for (let j = 0; j < layer.grads.length; j++) grads.push(await readBuffer(this.device, layer.grads[j], layer.step.params[j].size));
+    }
+    this.check();
+    return { loss, grads };
+  }
+
+  /** Overwrites parameter `index` (plan order) with `data`. */
+  writeParameter(index: number, data: Float32Array): void {
+    const buffer = this.layers.flatMap((l) => l.params)[index];
+    this.device.queue.writeBuffer(buffer, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
   }
 
   async takeLosses(): Promise<number[]> {
