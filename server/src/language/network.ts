@@ -84,7 +84,7 @@ export interface NetworkLayer {
   /** PReLU slopes. */
   activationParams: number;
   macs: number;
-  /** Fan-in n = kh·kw·Cin/groups (conv) or inputs (fc); fan-out = kh·kw·filters/groups or units. */
+  /** Fan-in n = kh·kw·Cin/groups (conv) or inputs (fc); fan-out = kh·kw·filters (groups do not divide it, as in PyTorch) or units. */
   fanIn?: number;
   fanOut?: number;
   /**
