@@ -21,7 +21,8 @@ function pairText(line: string, pair: KeyValue): string {
 }
 
 function layerColumns(line: string, statement: LayerStatement, comment?: string): LayerColumns {
-  const kind = statement.count !== undefined ? `${statement.kind} ${line.slice(statement.countSpan!.start, statement.countSpan!.end)}` : statement.kind;
+  const args = statement.args;
+  const kind = args.length ? `${statement.kind} ${line.slice(args[0].span.start, args[args.length - 1].span.end)}` : statement.kind;
   return {
     line: statement.span.line,
     label: statement.label ? `${statement.label}:` : '',
@@ -41,6 +42,10 @@ function otherStatement(line: string, statement: Exclude<Statement, LayerStateme
     case 'defaults':
     case 'train':
       return [statement.type, ...statement.pairs.map((p) => pairText(line, p))].join(' ');
+    case 'block':
+      return line.slice(statement.span.start, statement.span.end);
+    case 'end':
+      return 'end';
   }
 }
 
@@ -94,8 +99,19 @@ export function format(analysis: Analysis): TextEdit[] {
     if (block.length) alignBlock(block, formatted);
     block = [];
   };
+  // A block's body is indented two spaces, from its `block` line to its `end`.
+  const indent = new Set<number>();
+  let open: number | undefined;
+  for (const statement of statements) {
+    if (statement.type === 'block') open = statement.span.line;
+    else if (statement.type === 'end' && open !== undefined) {
+      for (let l = open + 1; l < statement.span.line; l++) indent.add(l);
+      open = undefined;
+    }
+  }
   lines.forEach((line, index) => {
     const statement = statementAt.get(index);
+    if (statement?.type === 'block' || statement?.type === 'end' || indent.has(index - 1) !== indent.has(index)) flush();
     if (unreadable.has(index)) {
       flush();
       formatted.set(index, line.trimEnd());
@@ -119,7 +135,8 @@ export function format(analysis: Analysis): TextEdit[] {
   flush();
   const edits: TextEdit[] = [];
   lines.forEach((line, index) => {
-    const text = formatted.get(index) ?? line;
+    let text = formatted.get(index) ?? line;
+    if (indent.has(index) && text !== "" && !unreadable.has(index)) text = `  ${text}`;
     if (text !== line) edits.push({ range: { start: { line: index, character: 0 }, end: { line: index, character: line.length } }, newText: text });
   });
   return edits;

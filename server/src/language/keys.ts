@@ -57,6 +57,10 @@ function describe(value: Value): string {
       return value.name;
     case 'call':
       return `${value.name}(${value.arg})`;
+    case 'names':
+      return value.names.map((n) => n.name).join(',');
+    case 'expr':
+      return value.text;
   }
 }
 

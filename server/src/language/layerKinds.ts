@@ -13,7 +13,11 @@ export type ShapeRule =
   /** A flat vector of `count` units; a 3-D input is flattened first. */
   | 'dense'
   /** The input shape, unchanged. */
-  | 'same';
+  | 'same'
+  /** Two or more equal shapes, summed element by element. */
+  | 'sum'
+  /** Two or more H x W x C maps (or flat vectors) joined along the channels, in order. */
+  | 'concat';
 
 export type ParamRule = 'weights' | 'batchnorm' | 'none';
 
@@ -31,6 +35,8 @@ export interface KindSpec {
   neuronsConvFc: boolean;
   /** Needs an H x W x C input. */
   image: boolean;
+  /** Reads two or more layers, named in `from`. */
+  merge?: boolean;
   doc: string;
 }
 
@@ -79,9 +85,19 @@ export const KINDS: readonly KindSpec[] = [
     doc: 'Local response normalisation across `size` neighbouring channels (AlexNet).',
   },
   {
-    kind: 'batchnorm', words: ['batchnorm'], keys: [], required: [],
+    kind: 'batchnorm', words: ['batchnorm'], keys: ['act'], required: [],
     shape: 'same', params: 'batchnorm', neurons: false, neuronsConvFc: false, image: false,
-    doc: 'Batch normalisation: 2 x C trainable (scale, shift) and 2 x C running statistics.',
+    doc: 'Batch normalisation: 2 x C trainable (scale, shift) and 2 x C running statistics; `act` (none by default) follows it.',
+  },
+  {
+    kind: 'add', words: ['add'], keys: ['act'], required: [],
+    shape: 'sum', params: 'none', neurons: false, neuronsConvFc: false, image: false, merge: true,
+    doc: 'Element-wise sum of the layers named in `from` (equal shapes), then `act` (none by default): a residual connection.',
+  },
+  {
+    kind: 'concat', words: ['concat'], keys: ['act'], required: [],
+    shape: 'concat', params: 'none', neurons: false, neuronsConvFc: false, image: false, merge: true,
+    doc: 'The layers named in `from` joined along the channels, in the order listed (equal H and W), then `act` (none by default).',
   },
 ];
 

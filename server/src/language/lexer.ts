@@ -3,7 +3,7 @@
  * line by line and a bad line cannot disturb the next one.
  */
 
-export type TokenType = 'word' | 'number' | 'size' | 'equals' | 'colon' | 'paren' | 'comment' | 'unknown';
+export type TokenType = 'word' | 'number' | 'size' | 'equals' | 'colon' | 'comma' | 'op' | 'paren' | 'comment' | 'unknown';
 
 export interface Token {
   type: TokenType;
@@ -41,8 +41,14 @@ export function lexLine(line: string): Token[] {
       tokens.push({ type: 'comment', text: line.slice(at), start: at, end: line.length });
       break;
     }
-    if (c === '=' || c === ':') {
-      tokens.push({ type: c === '=' ? 'equals' : 'colon', text: c, start: at, end: at + 1 });
+    if (c === '=' || c === ':' || c === ',') {
+      tokens.push({ type: c === '=' ? 'equals' : c === ':' ? 'colon' : 'comma', text: c, start: at, end: at + 1 });
+      at += 1;
+      continue;
+    }
+    // Block arithmetic (`width*4`); a `-` between letters stays part of a word (`prelu-shared`).
+    if (c === '+' || c === '-' || c === '*' || c === '/') {
+      tokens.push({ type: 'op', text: c, start: at, end: at + 1 });
       at += 1;
       continue;
     }

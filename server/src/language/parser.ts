@@ -4,9 +4,11 @@
  */
 import { lexLine, type Token } from './lexer';
 import type {
+  BlockParam,
   CnnDocument,
   Comment,
   KeyValue,
+  LayerStatement,
   ParsedLine,
   Span,
   Statement,
@@ -14,7 +16,7 @@ import type {
   Value,
 } from './syntax';
 
-export const STATEMENT_KEYWORDS = ['network', 'input', 'defaults', 'train'] as const;
+export const STATEMENT_KEYWORDS = ['network', 'input', 'defaults', 'train', 'block', 'end'] as const;
 
 export function splitLines(text: string): string[] {
   return text.split(/\r\n|\r|\n/);
@@ -41,6 +43,7 @@ export function parse(text: string, previous?: CnnDocument): CnnDocument {
 }
 
 const EMPTY: readonly SyntaxDiagnostic[] = [];
+const VALUE_START = new Set<Token['type']>(['number', 'size', 'word', 'paren']);
 
 function parseLine(line: string, index: number): ParsedLine {
   const tokens = lexLine(line);
@@ -52,7 +55,7 @@ function parseLine(line: string, index: number): ParsedLine {
   }
   if (tokens.length === 0) return { comment, diagnostics: EMPTY as SyntaxDiagnostic[] };
   const diagnostics: SyntaxDiagnostic[] = [];
-  const statement = new LineParser(index, tokens, diagnostics).statement();
+  const statement = new LineParser(index, line, tokens, diagnostics).statement();
   return { statement, comment, diagnostics };
 }
 
@@ -61,6 +64,7 @@ class LineParser {
 
   constructor(
     private readonly line: number,
+    private readonly text: string,
     private readonly tokens: Token[],
     private readonly diagnostics: SyntaxDiagnostic[],
   ) {}
@@ -92,6 +96,12 @@ class LineParser {
           this.at = 1;
           return { type: first.text, pairs: this.pairs(), keywordSpan, span: this.whole() };
         }
+        case 'block':
+          return this.block(keywordSpan);
+        case 'end':
+          this.at = 1;
+          this.rest();
+          return { type: 'end', keywordSpan, span: this.whole() };
       }
     }
     return this.layer();
@@ -109,30 +119,33 @@ class LineParser {
       this.error(where, 'missing-kind', label ? `Expected a layer kind after '${label.text}:' (conv, maxpool, fc, ...)` : 'Expected a layer kind');
       return undefined;
     }
-    let count: Token | undefined;
-    const next = this.tokens[this.at];
-    if (next && (next.type === 'number' || next.type === 'size') && this.tokens[this.at + 1]?.type !== 'equals') {
-      count = next;
-      this.at++;
-      if (count.type === 'number' && this.digitSeparator(count)) return undefined;
-    }
-    const statement: Statement = {
+    const statement: LayerStatement = {
       type: 'layer',
       label: label?.text,
       labelSpan: label && this.span(label),
       kind: kind.text,
       keywordSpan: this.span(kind),
+      args: [],
       pairs: [],
       span: this.whole(),
     };
-    if (count) {
-      const value = Number(count.text);
-      if (count.type === 'number' && Number.isInteger(value) && value > 0) {
-        statement.count = value;
-        statement.countSpan = this.span(count);
-      } else {
-        this.error(count, 'invalid-count', `The count after '${kind.text}' must be a whole number of at least 1, found '${count.text}'`);
+    // Arguments run up to the first KEY=VALUE; a bare word there is left to analysis, which knows
+    // whether it names a block parameter or is a key missing its '='.
+    while (this.at < this.tokens.length && !(this.tokens[this.at].type === 'word' && this.tokens[this.at + 1]?.type === 'equals')) {
+      const token = this.tokens[this.at];
+      if (token.type === 'number' && this.digitSeparator(token, true)) return undefined;
+      const value = this.value();
+      if (!value) {
+        this.unexpected(token);
+        this.at++;
+        continue;
       }
+      statement.args.push(value);
+    }
+    const first = statement.args[0];
+    if (first?.type === 'number') {
+      statement.count = first.value;
+      statement.countSpan = first.span;
     }
     statement.pairs = this.pairs();
     return statement;
@@ -164,47 +177,112 @@ class LineParser {
     return pairs;
   }
 
+  /**
+   * One value: the run of tokens that touch each other or are joined by an operator or a comma
+   * (`227x227x3`, `gaussian(0.01)`, `a,b`, `width * 4`).
+   */
   private value(): Value | undefined {
     const token = this.tokens[this.at];
-    if (!token) return undefined;
+    if (!token || !VALUE_START.has(token.type)) return undefined;
+    if (token.type === 'number' && this.digitSeparator(token)) return { type: 'number', value: Number(token.text), text: token.text, span: this.span(token) };
+    let end = this.at + 1;
+    while (end < this.tokens.length) {
+      const previous = this.tokens[end - 1];
+      const next = this.tokens[end];
+      if (next.type === 'equals' || next.type === 'colon' || next.type === 'comment' || next.type === 'unknown') break;
+      const joined = next.start === previous.end || next.type === 'op' || previous.type === 'op' || next.type === 'comma' || previous.type === 'comma';
+      // `a b=1`: the word before '=' is the next key, not part of this value.
+      if (!joined || (next.type === 'word' && this.tokens[end + 1]?.type === 'equals' && next.start !== previous.end && previous.type !== 'op' && previous.type !== 'comma')) break;
+      end++;
+    }
+    const run = this.tokens.slice(this.at, end);
+    this.at = end;
+    const span: Span = { line: this.line, start: run[0].start, end: run[run.length - 1].end };
+    if (run.length === 1) return this.single(token);
+    if (run.length === 2 && token.type === 'word' && run[1].type === 'paren' && run[1].start === token.end) return this.call(token, run[1]);
+    if (run.every((t) => t.type === 'word' || t.type === 'comma')) {
+      const names = run.filter((t) => t.type === 'word').map((t) => ({ name: t.text, span: this.span(t) }));
+      const wellFormed = run.every((t, i) => (i % 2 === 0 ? t.type === 'word' : t.type === 'comma'));
+      if (wellFormed) return { type: 'names', names, span };
+      this.diagnostics.push({ span, code: 'syntax-error', message: `Expected names separated by commas, e.g. from=a,b; found '${this.text.slice(span.start, span.end)}'` });
+      return { type: 'names', names, span };
+    }
+    return { type: 'expr', text: this.text.slice(span.start, span.end), span };
+  }
+
+  private single(token: Token): Value | undefined {
     switch (token.type) {
       case 'number':
-        this.at++;
-        this.digitSeparator(token);
         return { type: 'number', value: Number(token.text), text: token.text, span: this.span(token) };
       case 'size':
-        this.at++;
         return { type: 'size', parts: token.parts!, span: this.span(token) };
-      case 'word': {
-        this.at++;
-        const paren = this.tokens[this.at];
-        if (paren?.type === 'paren' && paren.start === token.end) {
-          this.at++;
-          if (!paren.closed) this.error(paren, 'syntax-error', `Missing ')' after '${token.text}${paren.text}'`);
-          const inner = paren.text.slice(1, paren.closed ? -1 : undefined);
-          const lead = inner.length - inner.trimStart().length;
-          return {
-            type: 'call',
-            name: token.text,
-            arg: inner.trim(),
-            argSpan: { line: this.line, start: paren.start + 1 + lead, end: paren.start + 1 + lead + inner.trim().length },
-            span: { line: this.line, start: token.start, end: paren.end },
-          };
-        }
+      case 'word':
         return { type: 'name', name: token.text, span: this.span(token) };
-      }
+      case 'paren':
+        if (!token.closed) this.error(token, 'syntax-error', `Missing ')' in '${token.text}'`);
+        return { type: 'expr', text: token.text, span: this.span(token) };
       default:
         return undefined;
     }
   }
 
+  private call(token: Token, paren: Token): Value {
+    if (!paren.closed) this.error(paren, 'syntax-error', `Missing ')' after '${token.text}${paren.text}'`);
+    const inner = paren.text.slice(1, paren.closed ? -1 : undefined);
+    const lead = inner.length - inner.trimStart().length;
+    return {
+      type: 'call',
+      name: token.text,
+      arg: inner.trim(),
+      argSpan: { line: this.line, start: paren.start + 1 + lead, end: paren.start + 1 + lead + inner.trim().length },
+      span: { line: this.line, start: token.start, end: paren.end },
+    };
+  }
+
+  /** `block NAME(PARAM[=DEFAULT], ...)`. */
+  private block(keywordSpan: Span): Statement {
+    this.at = 1;
+    const name = this.take('word');
+    const params: BlockParam[] = [];
+    const paren = this.tokens[this.at];
+    if (name && paren?.type === 'paren') {
+      this.at++;
+      if (!paren.closed) this.error(paren, 'syntax-error', `Missing ')' after 'block ${name.text}${paren.text}'`);
+      const inner = paren.text.slice(1, paren.closed ? -1 : undefined);
+      let offset = paren.start + 1;
+      for (const part of inner.split(',')) {
+        const start = offset + (part.length - part.trimStart().length);
+        offset += part.length + 1;
+        const text = part.trim();
+        if (!text && inner.trim() === '') break;
+        const match = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*(.+))?$/.exec(text);
+        const span: Span = { line: this.line, start, end: start + text.length };
+        if (!match) {
+          this.diagnostics.push({ span, code: 'syntax-error', message: `Expected a parameter NAME or NAME=DEFAULT, found '${text}'` });
+          continue;
+        }
+        const param: BlockParam = { name: match[1], span: { line: this.line, start, end: start + match[1].length } };
+        if (match[2] !== undefined) {
+          const defaultStart = start + text.lastIndexOf(match[2]);
+          param.default = { text: match[2], span: { line: this.line, start: defaultStart, end: defaultStart + match[2].length } };
+        }
+        params.push(param);
+      }
+    } else if (!name) {
+      const where = this.tokens[this.at] ?? this.tokens[0];
+      this.error(where, 'missing-name', "'block' needs a name, e.g. `block basic(width, stride=1)`");
+    }
+    this.rest();
+    return { type: 'block', name: name?.text, nameSpan: name && this.span(name), params, keywordSpan, span: this.whole() };
+  }
+
   /** `1_600` lexes as `1` and `_600`: say what is wrong instead of "unexpected '_600'". */
-  private digitSeparator(number: Token): boolean {
-    const next = this.tokens[this.at];
+  private digitSeparator(number: Token, before = false): boolean {
+    const next = this.tokens[before ? this.at + 1 : this.at];
     if (next?.type === 'word' && next.start === number.end && next.text.startsWith('_')) {
       const written = number.text + next.text;
       this.error({ ...next, start: number.start }, 'syntax-error', `Digit separators are not allowed: write ${written.replace(/_/g, '')} instead of ${written}`);
-      this.at++;
+      this.at += before ? 2 : 1;
       return true;
     }
     return false;

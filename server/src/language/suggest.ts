@@ -17,7 +17,12 @@ export function editDistance(a: string, b: string): number {
 /** The nearest candidates, closest first; only those close enough to be a plausible typo. */
 export function closest(word: string, candidates: readonly string[], most = 3): string[] {
   const limit = Math.max(1, Math.floor(word.length / 3));
+  // A token longer than any candidate by more than the limit cannot be a typo of it: skip the
+  // quadratic distance (a 1 MB token would otherwise cost seconds per candidate).
+  const lower = word.toLowerCase();
+  if (lower.length > 64) return [];
   return candidates
+    .filter((candidate) => Math.abs(candidate.length - lower.length) <= limit || candidate.startsWith(lower))
     .map((candidate) => ({ candidate, distance: editDistance(word.toLowerCase(), candidate) }))
     .filter((c) => c.distance <= limit || c.candidate.startsWith(word.toLowerCase()))
     .sort((a, b) => a.distance - b.distance)

@@ -24,7 +24,16 @@ export type Value =
   | { type: 'number'; value: number; text: string; span: Span }
   | { type: 'size'; parts: number[]; span: Span }
   | { type: 'name'; name: string; span: Span }
-  | { type: 'call'; name: string; arg: string; argSpan: Span; span: Span };
+  | { type: 'call'; name: string; arg: string; argSpan: Span; span: Span }
+  /** `from=a,b`: names separated by commas. */
+  | { type: 'names'; names: NameRef[]; span: Span }
+  /** Arithmetic over block parameters (`width*4`, `(n+1)/2`, `1xk`), read when the block is used. */
+  | { type: 'expr'; text: string; span: Span };
+
+export interface NameRef {
+  name: string;
+  span: Span;
+}
 
 export interface KeyValue {
   key: string;
@@ -37,7 +46,7 @@ export interface KeyValue {
 interface StatementBase {
   /** The whole statement, comment excluded. */
   span: Span;
-  /** The leading keyword (network, input, defaults, train) or the layer kind. */
+  /** The leading keyword (network, input, defaults, train, block, end) or the layer kind. */
   keywordSpan: Span;
 }
 
@@ -61,11 +70,33 @@ export interface LayerStatement extends StatementBase {
   type: 'layer';
   label?: string;
   labelSpan?: Span;
-  /** As written (`dense`, `conv`, or a typo). */
+  /** As written (`dense`, `conv`, a block's name, or a typo). */
   kind: string;
+  /** What follows the kind before the first KEY=VALUE: a layer's count, a block's arguments. */
+  args: Value[];
+  /** The first argument when it is a plain number (the count as written); checked by analysis. */
   count?: number;
   countSpan?: Span;
   pairs: KeyValue[];
+}
+
+export interface BlockParam {
+  name: string;
+  span: Span;
+  /** The default as written, an integer expression read when the block is used. */
+  default?: { text: string; span: Span };
+}
+
+/** `block NAME(PARAM[=DEFAULT], ...)`: the start of a definition that runs to `end`. */
+export interface BlockStatement extends StatementBase {
+  type: 'block';
+  name?: string;
+  nameSpan?: Span;
+  params: BlockParam[];
+}
+
+export interface EndStatement extends StatementBase {
+  type: 'end';
 }
 
 export interface TrainStatement extends StatementBase {
@@ -73,7 +104,14 @@ export interface TrainStatement extends StatementBase {
   pairs: KeyValue[];
 }
 
-export type Statement = NetworkStatement | InputStatement | DefaultsStatement | LayerStatement | TrainStatement;
+export type Statement =
+  | NetworkStatement
+  | InputStatement
+  | DefaultsStatement
+  | LayerStatement
+  | TrainStatement
+  | BlockStatement
+  | EndStatement;
 
 export interface Comment {
   span: Span;

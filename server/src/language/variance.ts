@@ -40,36 +40,66 @@ export interface SignalProblem {
 
 /**
  * Fills each weighted layer's `signal` and says where the forward or backward product first
- * leaves SIGNAL_BAND.
+ * leaves SIGNAL_BAND. The products follow `inputs`: an `add` sums its operands' forward products
+ * (independent terms: a plain residual network's variance grows with depth), a `concat` takes their
+ * channel-weighted mean, a `batchnorm` resets the product to 1 (backward, it divides the gradient by
+ * the standard deviation it divided the signal by); other layers without weights pass it through.
+ * Backward, an output read by several layers receives the sum of their gradients' variances.
  */
 export function signalAnalysis(layers: NetworkLayer[]): SignalProblem[] {
-  const weighted = layers.flatMap((layer) => {
-    const gains = layerGains(layer);
-    return gains ? [{ layer, gains }] : [];
-  });
   const problems: SignalProblem[] = [];
-  let forward = 1;
+  const forwardOf = new Map<string, number>([['input', 1]]);
+  const inputProduct = (layer: NetworkLayer): number => {
+    const products = layer.inputs.map((name) => forwardOf.get(name) ?? 1);
+    if (layer.kind === 'add') return products.reduce((a, b) => a + b, 0);
+    if (layer.kind === 'concat') {
+      const channels = (layer.inputShapes ?? []).map((s) => s[s.length - 1]);
+      const total = channels.reduce((a, b) => a + b, 0);
+      return total ? products.reduce((a, p, i) => a + p * channels[i], 0) / total : products[0];
+    }
+    return products[0];
+  };
+  const gains = layers.map(layerGains);
   let reported = false;
-  for (const { layer, gains } of weighted) {
-    forward *= gains.forward;
-    layer.signal = { forward: gains.forward, backward: gains.backward, forwardProduct: forward, backwardProduct: 1 };
-    if (!reported && (forward < SIGNAL_BAND[0] || forward > SIGNAL_BAND[1])) {
+  layers.forEach((layer, i) => {
+    const g = gains[i];
+    let product = inputProduct(layer);
+    if (layer.kind === 'batchnorm') product = 1;
+    if (g) product *= g.forward;
+    else if (layer.act && layer.act !== 'none') product *= activationFactor(layer.act);
+    forwardOf.set(layer.name, product);
+    if (!g) return;
+    layer.signal = { forward: g.forward, backward: g.backward, forwardProduct: product, backwardProduct: 1 };
+    if (!reported && (product < SIGNAL_BAND[0] || product > SIGNAL_BAND[1])) {
       reported = true;
-      problems.push(problem(layer, forward, 'forward', 'from the input up to'));
+      problems.push(problem(layer, product, 'forward', 'from the input up to'));
     }
-  }
-  let backward = 1;
+  });
+
+  // Backward: the variance arriving at each output, from the loss (1 at the last layer) down.
+  const arriving = new Map<string, number>();
+  if (layers.length) arriving.set(layers[layers.length - 1].name, 1);
+  const firstWeighted = gains.findIndex((g) => g !== undefined);
   reported = false;
-  for (let i = weighted.length - 1; i >= 1; i--) {
-    const { layer, gains } = weighted[i];
-    backward *= gains.backward;
-    layer.signal!.backwardProduct = backward;
-    if (!reported && (backward < SIGNAL_BAND[0] || backward > SIGNAL_BAND[1])) {
-      reported = true;
-      problems.push(problem(layer, backward, 'backward', 'from the loss down to'));
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i];
+    const g = gains[i];
+    const atOutput = arriving.get(layer.name) ?? 0;
+    let passed = atOutput;
+    if (g) {
+      // He et al. leave out the first layer's factor: nothing needs the gradient of the image.
+      passed = i === firstWeighted ? atOutput : atOutput * g.backward;
+      layer.signal!.backwardProduct = passed;
+      if (i !== firstWeighted && !reported && (passed < SIGNAL_BAND[0] || passed > SIGNAL_BAND[1])) {
+        reported = true;
+        problems.push(problem(layer, passed, 'backward', 'from the loss down to'));
+      }
+    } else if (layer.kind === 'batchnorm') {
+      const into = forwardOf.get(layer.inputs[0]) ?? 1;
+      passed = into > 0 ? atOutput / into : atOutput;
     }
+    for (const name of layer.inputs) arriving.set(name, (arriving.get(name) ?? 0) + passed);
   }
-  if (weighted.length) weighted[0].layer.signal!.backwardProduct = backward;
   return problems;
 }
 
