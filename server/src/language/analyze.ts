@@ -128,6 +128,8 @@ interface Output {
   jump: [number, number];
   /** 0-based line of the statement that made it. */
   line?: number;
+  /** Its layer's place in the network's layers; -1 for the input. */
+  index?: number;
 }
 
 /** A block parameter's value: a number, a size, or a word passed through (`act=relu`). */
@@ -165,7 +167,10 @@ class Analyzer {
   private readonly instances: NetworkInstance[] = [];
   /** Every full name given out, so a top-level `layer1.0` cannot collide with an instance's. */
   private readonly fullNames = new Map<string, Output>();
-  private readonly statementOf = new Map<NetworkLayer, LayerStatement>();
+  /** Parallel to networkLayers: the statement of each, the layers each reads (by index), whether any layer reads it. */
+  private readonly layerStatements: LayerStatement[] = [];
+  private readonly inputIndices: number[][] = [];
+  private readonly isRead: boolean[] = [];
   private readonly top: Scope;
   private networkStatement?: NetworkStatement;
   private inputStatement?: InputStatement;
@@ -174,13 +179,15 @@ class Analyzer {
   private input?: Shape;
   private missingInputReported = false;
   private expanded = 0;
+  /** The layers the layer being computed reads, by index (set by layer(), read by statementIn). */
+  private readIndices: number[] = [];
   private overflow = false;
 
   constructor(
     private readonly document: CnnDocument,
     private readonly options: AnalyzeOptions,
   ) {
-    const entry: Output = { name: 'input', shape: undefined, receptiveField: [1, 1], jump: [1, 1] };
+    const entry: Output = { name: 'input', shape: undefined, receptiveField: [1, 1], jump: [1, 1], index: -1 };
     this.top = {
       prefix: '', bindings: new Map(), defaults: { act: 'relu', init: { kind: 'he' }, bias: true }, names: new Map(), counts: new Map(),
       last: entry, entry, entryWord: 'input', stack: [],
@@ -253,8 +260,8 @@ class Analyzer {
     }
     this.checkSoftmaxLast();
     this.checkUnread();
-    for (const p of signalAnalysis(this.networkLayers)) {
-      const statement = this.statementOf.get(p.layer)!;
+    for (const p of signalAnalysis(this.networkLayers, this.inputIndices)) {
+      const statement = this.layerStatements[this.networkLayers.indexOf(p.layer)];
       this.report(statement.keywordSpan, 'warning', p.code, p.message);
     }
     if (!this.inputStatement && !this.missingInputReported) {
@@ -414,9 +421,10 @@ class Analyzer {
     const name = statement.label ?? `${counter}${count}`;
     if (!entry.name) entry.name = name;
     const full = scope.prefix + name;
-    const unknown: Output = { name: full, shape: undefined, receptiveField: UNKNOWN_FIELD, jump: UNKNOWN_FIELD };
+    const line = statement.span.line;
+    const unknown: Output = { name: full, shape: undefined, receptiveField: UNKNOWN_FIELD, jump: UNKNOWN_FIELD, line };
     const done = (output: Output) => {
-      output = { ...output, line: statement.span.line };
+      if (output.line !== line) output = { ...output, line };
       scope.last = output;
       if (!scope.names.has(name)) scope.names.set(name, output);
       if (!this.fullNames.has(full)) this.fullNames.set(full, output);
@@ -482,11 +490,16 @@ class Analyzer {
       done(unknown);
       return;
     }
+    const index = this.networkLayers.length;
     this.networkLayers.push(layer);
-    this.statementOf.set(layer, statement);
+    this.layerStatements.push(statement);
+    this.isRead.push(false);
+    const reads = this.readIndices;
+    this.inputIndices.push(reads);
+    for (const i of reads) if (i >= 0) this.isRead[i] = true;
     if (entry.definedIn) entry.instances.push(layer);
     if (!entry.layer) entry.layer = layer;
-    done({ name: full, shape: layer.output, receptiveField: layer.receptiveField, jump: layer.jump });
+    done({ name: full, shape: layer.output, receptiveField: layer.receptiveField, jump: layer.jump, line, index });
   }
 
   private unknownKind(statement: LayerStatement, scope: Scope): void {
@@ -802,6 +815,7 @@ class Analyzer {
     }
     const inputs = this.inputsOf(scope, statement, from, spec.merge === true);
     if (!computable || !inputs || inputs.some((i) => !i.shape)) return undefined;
+    this.readIndices = inputs.map((i) => i.index ?? -1);
     return this.compute(scope, statement, entry, spec, full, values, pairs, count ?? 0, inputs);
   }
 
@@ -929,8 +943,9 @@ class Analyzer {
           layer.groups = groups;
           layer.macs = output[0] * output[1] * count * fanIn;
         }
-        layer.receptiveField = [0, 1].map((a) => source.receptiveField[a] + (kernel[a] - 1) * source.jump[a]) as [number, number];
-        layer.jump = [0, 1].map((a) => source.jump[a] * stride[a]) as [number, number];
+        const [rf, jump] = [source.receptiveField, source.jump];
+        layer.receptiveField = [rf[0] + (kernel[0] - 1) * jump[0], rf[1] + (kernel[1] - 1) * jump[1]];
+        layer.jump = [jump[0] * stride[0], jump[1] * stride[1]];
         break;
       }
       case 'global': {
@@ -1103,7 +1118,7 @@ class Analyzer {
     const layers = this.networkLayers;
     layers.forEach((l, i) => {
       if (l.kind === 'softmax' && i < layers.length - 1) {
-        this.report(this.statementOf.get(l)!.keywordSpan, 'error', 'softmax-not-last', `softmax must be the last layer, but '${layers[i + 1].name}' follows it`);
+        this.report(this.layerStatements[i].keywordSpan, 'error', 'softmax-not-last', `softmax must be the last layer, but '${layers[i + 1].name}' follows it`);
       }
     });
     // A chain whose last statement could not be computed: the softmax is not last either.
@@ -1118,21 +1133,22 @@ class Analyzer {
   /** A layer nobody reads, other than the last, is work whose result is thrown away. */
   private checkUnread(): void {
     const layers = this.networkLayers;
-    if (layers.length === 0) return;
-    const read = new Set<string>();
-    for (const l of layers) for (const i of l.inputs) read.add(i);
-    for (const instance of this.instances) read.add(instance.outputLayer);
+    for (const instance of this.instances) {
+      const output = this.fullNames.get(instance.outputLayer);
+      if (output?.index !== undefined) this.isRead[output.index] = true;
+    }
     layers.forEach((l, i) => {
-      if (i === layers.length - 1 || read.has(l.name)) return;
-      const statement = this.statementOf.get(l)!;
+      if (i === layers.length - 1 || this.isRead[i]) return;
+      const statement = this.layerStatements[i];
       this.report(statement.labelSpan ?? statement.keywordSpan, 'warning', 'unused-output', `No layer reads '${l.name}': its output is computed and thrown away (name it in a later from=, or remove it)`);
     });
   }
 }
 
 function coverWhole(layer: NetworkLayer, source: Output, size: [number, number]): void {
-  layer.receptiveField = [0, 1].map((a) => source.receptiveField[a] + (size[a] - 1) * source.jump[a]) as [number, number];
-  layer.jump = [0, 1].map((a) => source.jump[a] * size[a]) as [number, number];
+  const [rf, jump] = [source.receptiveField, source.jump];
+  layer.receptiveField = [rf[0] + (size[0] - 1) * jump[0], rf[1] + (size[1] - 1) * jump[1]];
+  layer.jump = [jump[0] * size[0], jump[1] * size[1]];
 }
 
 function cloneDefaults(d: LayerDefaults): LayerDefaults {

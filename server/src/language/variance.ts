@@ -46,45 +46,45 @@ export interface SignalProblem {
  * the standard deviation it divided the signal by); other layers without weights pass it through.
  * Backward, an output read by several layers receives the sum of their gradients' variances.
  */
-export function signalAnalysis(layers: NetworkLayer[]): SignalProblem[] {
+export function signalAnalysis(layers: NetworkLayer[], inputIndices = indicesOf(layers)): SignalProblem[] {
   const problems: SignalProblem[] = [];
-  const forwardOf = new Map<string, number>([['input', 1]]);
-  const inputProduct = (layer: NetworkLayer): number => {
-    const products = layer.inputs.map((name) => forwardOf.get(name) ?? 1);
-    if (layer.kind === 'add') return products.reduce((a, b) => a + b, 0);
+  const forward = new Float64Array(layers.length);
+  const product = (i: number) => (i < 0 ? 1 : forward[i]);
+  const inputProduct = (layer: NetworkLayer, inputs: number[]): number => {
+    if (layer.kind === 'add') return inputs.reduce((a, i) => a + product(i), 0);
     if (layer.kind === 'concat') {
       const channels = (layer.inputShapes ?? []).map((s) => s[s.length - 1]);
       const total = channels.reduce((a, b) => a + b, 0);
-      return total ? products.reduce((a, p, i) => a + p * channels[i], 0) / total : products[0];
+      return total ? inputs.reduce((a, i, k) => a + product(i) * channels[k], 0) / total : product(inputs[0]);
     }
-    return products[0];
+    return product(inputs[0]);
   };
   const gains = layers.map(layerGains);
   let reported = false;
   layers.forEach((layer, i) => {
     const g = gains[i];
-    let product = inputProduct(layer);
-    if (layer.kind === 'batchnorm') product = 1;
-    if (g) product *= g.forward;
-    else if (layer.act && layer.act !== 'none') product *= activationFactor(layer.act);
-    forwardOf.set(layer.name, product);
+    let p = inputProduct(layer, inputIndices[i]);
+    if (layer.kind === 'batchnorm') p = 1;
+    if (g) p *= g.forward;
+    else if (layer.act && layer.act !== 'none') p *= activationFactor(layer.act);
+    forward[i] = p;
     if (!g) return;
-    layer.signal = { forward: g.forward, backward: g.backward, forwardProduct: product, backwardProduct: 1 };
-    if (!reported && (product < SIGNAL_BAND[0] || product > SIGNAL_BAND[1])) {
+    layer.signal = { forward: g.forward, backward: g.backward, forwardProduct: p, backwardProduct: 1 };
+    if (!reported && (p < SIGNAL_BAND[0] || p > SIGNAL_BAND[1])) {
       reported = true;
-      problems.push(problem(layer, product, 'forward', 'from the input up to'));
+      problems.push(problem(layer, p, 'forward', 'from the input up to'));
     }
   });
 
   // Backward: the variance arriving at each output, from the loss (1 at the last layer) down.
-  const arriving = new Map<string, number>();
-  if (layers.length) arriving.set(layers[layers.length - 1].name, 1);
+  const arriving = new Float64Array(layers.length);
+  if (layers.length) arriving[layers.length - 1] = 1;
   const firstWeighted = gains.findIndex((g) => g !== undefined);
   reported = false;
   for (let i = layers.length - 1; i >= 0; i--) {
     const layer = layers[i];
     const g = gains[i];
-    const atOutput = arriving.get(layer.name) ?? 0;
+    const atOutput = arriving[i];
     let passed = atOutput;
     if (g) {
       // He et al. leave out the first layer's factor: nothing needs the gradient of the image.
@@ -95,12 +95,18 @@ export function signalAnalysis(layers: NetworkLayer[]): SignalProblem[] {
         problems.push(problem(layer, passed, 'backward', 'from the loss down to'));
       }
     } else if (layer.kind === 'batchnorm') {
-      const into = forwardOf.get(layer.inputs[0]) ?? 1;
+      const into = product(inputIndices[i][0]);
       passed = into > 0 ? atOutput / into : atOutput;
     }
-    for (const name of layer.inputs) arriving.set(name, (arriving.get(name) ?? 0) + passed);
+    for (const k of inputIndices[i]) if (k >= 0) arriving[k] += passed;
   }
   return problems;
+}
+
+/** Each layer's inputs as indices into `layers` (-1: the network's input). */
+function indicesOf(layers: NetworkLayer[]): number[][] {
+  const at = new Map<string, number>(layers.map((l, i) => [l.name, i]));
+  return layers.map((l) => l.inputs.map((name) => at.get(name) ?? -1));
 }
 
 function problem(layer: NetworkLayer, product: number, direction: 'forward' | 'backward', span: string): SignalProblem {
