@@ -7,7 +7,7 @@ import { analyzeText, type Analysis } from './language/analyze';
 import { renderTable, TABLE_FORMATS, type TableFormat } from './language/table';
 import { formatCheckLine } from './language/checkReport';
 import { trainCommand } from '../../runner/src/trainCommand';
-import { compareCommand } from './compare';
+import { compareCommand, compareVariantsCommand } from './compare';
 
 const USAGE = `Usage:
   cnn table FILE [--format text|markdown|csv|json]   the layer table (the seed's spreadsheet) with totals
@@ -16,6 +16,8 @@ const USAGE = `Usage:
                                                    train the network on the file's dataset (see cnn train --help)
   cnn compare FILE [--inits gaussian,xavier,he --acts relu,prelu --epochs N --samples N ...]
                                                    train it with each init and activation, as He et al. 2015 compare them
+  cnn compare --variants A.cnn,B.cnn[,...] [--epochs N --samples N ...]
+                                                   train each file with the same seed and settings (plain20 against resnet20)
   cnn --help | --version
 
 Exit codes: 0 no error, 1 a file has an error, 2 usage or I/O error.`;
@@ -118,6 +120,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'train':
         return await train(args, io);
       case 'compare': {
+        const variants = args.indexOf('--variants');
+        if (variants >= 0) {
+          const positional = args.find((a, i) => !a.startsWith('--') && i !== variants + 1 && !args[i - 1]?.startsWith('--'));
+          if (positional) throw new UsageError(`cnn compare --variants takes its files in the list, not ${positional}: cnn compare --variants A.cnn,B.cnn`);
+          const list = args[variants + 1] ?? '';
+          // Says "cannot read" the same way as the other commands; a missing list is compare's usage error.
+          if (!list.startsWith('--')) for (const file of list.split(',').map((f) => f.trim()).filter(Boolean)) analyseFile(file, io);
+          return await compareVariantsCommand(args, io);
+        }
         const [file, ...rest] = args;
         if (!file || file.startsWith('--')) throw new UsageError('cnn compare needs a FILE first: cnn compare FILE [options]');
         analyseFile(file, io); // says "cannot read" the same way as the other commands

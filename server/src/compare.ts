@@ -2,10 +2,12 @@
  * `cnn compare FILE`: He et al. 2015's comparison on the user's own network. The same network,
  * data and seed, trained with each initialisation (AlexNet's gaussian(0.01), Xavier, He) and each
  * activation (ReLU, PReLU); a table of final errors and each run's error curve side by side.
+ * `cnn compare --variants A.cnn,B.cnn`: whole files (a plain network and its residual twin, He et
+ * al. 2016) trained with the same data, seed and settings, one row each.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { COMPARE_INITS, compareReport, compareReportPath, compareTable, type CompareRun } from './compareReport';
+import { basename, dirname, resolve } from 'node:path';
+import { COMPARE_INITS, compareReport, compareReportPath, compareTable, variantsReport, type CompareRun } from './compareReport';
 import { analyzeText } from './language/analyze';
 import { formatCheckLine } from './language/checkReport';
 import { variantText } from './language/variants';
@@ -16,7 +18,9 @@ import type { BackendChoice, JobSettings } from '../../runner/src/settings';
 export { compareTable, sparkline, type CompareRun } from './compareReport';
 
 export const COMPARE_USAGE = `usage: cnn compare FILE [--inits gaussian,xavier,he] [--acts relu,prelu] [--epochs N] [--samples N]
-                        [--batch N] [--lr X] [--seed N] [--backend auto|webgpu|reference] [--json]`;
+                        [--batch N] [--lr X] [--seed N] [--backend auto|webgpu|reference] [--json]
+       cnn compare --variants A.cnn,B.cnn[,...] [--epochs N] [--samples N] [--batch N] [--lr X] [--seed N]
+                        [--backend auto|webgpu|reference] [--json]`;
 
 const INITS = COMPARE_INITS;
 const ACTS = ['relu', 'prelu', 'prelu-shared', 'leakyrelu', 'tanh', 'sigmoid'];
@@ -30,6 +34,8 @@ interface Io {
 export interface CompareOptions {
   inits: string[];
   acts: string[];
+  /** `--variants`: the files to compare, in the order given; the grid of inits and acts is then unused. */
+  variants?: string[];
   json: boolean;
   job: JobSettings;
 }
@@ -55,14 +61,24 @@ function seed(value: string | undefined): number {
   return n;
 }
 
+function files(value: string | undefined): string[] {
+  const items = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length < 2) throw new Error(`--variants takes two or more .cnn files separated by commas, got ${JSON.stringify(value ?? '')}`);
+  const twice = items.find((f, i) => items.findIndex((g) => resolve(g) === resolve(f)) !== i);
+  if (twice) throw new Error(`--variants lists ${twice} twice`);
+  return items;
+}
+
 export function parseCompareArgs(args: string[]): CompareOptions {
   const options: CompareOptions = { inits: ['gaussian', 'xavier', 'he'], acts: ['relu', 'prelu'], json: false, job: {} };
+  const grid: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const flag = args[i];
     const value = () => args[++i];
     switch (flag) {
-      case '--inits': options.inits = list(value(), Object.keys(INITS), flag); break;
-      case '--acts': options.acts = list(value(), ACTS, flag); break;
+      case '--inits': options.inits = list(value(), Object.keys(INITS), flag); grid.push(flag); break;
+      case '--acts': options.acts = list(value(), ACTS, flag); grid.push(flag); break;
+      case '--variants': options.variants = files(value()); break;
       case '--epochs': options.job.epochs = positive(value(), flag, true); break;
       case '--samples': options.job.trainSamples = positive(value(), flag, true); break;
       case '--batch': options.job.batch = positive(value(), flag, true); break;
@@ -78,59 +94,124 @@ export function parseCompareArgs(args: string[]): CompareOptions {
       default: throw new Error(`unknown option ${JSON.stringify(flag)}`);
     }
   }
+  if (options.variants && grid.length) {
+    throw new Error(`--variants compares whole files as they are written; ${grid.join(' and ')} belong to \`cnn compare FILE\`, which varies one file`);
+  }
   return options;
 }
 
 const percent = (v: number | undefined) => (v === undefined ? '—' : `${(100 * v).toFixed(1)}%`);
 
+/** One run to train: what the JSON lines and the progress line call it, and the analysed network. */
+interface Planned {
+  run: CompareRun;
+  /** The run's own fields in every JSON line: `{ init, act }`, or `{ variant }`. */
+  label: Record<string, string>;
+  network: Network;
+}
+
+/** Trains each planned run in turn with the same job settings, writes the report, prints the table. */
+async function trainAll(planned: Planned[], options: CompareOptions, dir: string, report: { name: string; markdown: (runs: CompareRun[]) => string }, io: Io): Promise<number> {
+  const line = (o: object) => io.stdout.write(JSON.stringify(o) + '\n');
+  const runs = planned.map((p) => p.run);
+  for (const { run, label, network } of planned) {
+    const started = performance.now();
+    if (!options.json) io.stdout.write(`${Object.entries(label).map(([k, v]) => (k === 'variant' ? v : `${k}=${v}`)).join(' ')}: `);
+    try {
+      const result = await train(network, { ...options.job, runDir: dir, dataDir: dir }, {
+        onEpoch: (e) => {
+          run.epochs.push(e);
+          if (options.json) line({ type: 'epoch', ...label, ...e });
+          else io.stdout.write(`${e.epoch}:${percent(e.top1Error)} `);
+        },
+      });
+      run.runDir = result.runDir;
+    } catch (error) {
+      if (!isTrainingError(error)) throw error;
+      run.failure = error.message;
+    }
+    run.seconds = (performance.now() - started) / 1000;
+    if (options.json) line({ type: 'run', ...label, runDir: run.runDir, failure: run.failure, seconds: run.seconds });
+    else io.stdout.write(run.failure ? `stopped: ${run.failure}\n` : `(${run.seconds.toFixed(0)} s)\n`);
+  }
+  const table = compareTable(runs);
+  const path = compareReportPath(dir, report.name);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, report.markdown(runs));
+  if (options.json) line({ type: 'summary', report: path, runs: runs.map(({ epochs, ...r }) => ({ ...r, final: epochs[epochs.length - 1] })) });
+  else io.stdout.write(`\n${table}\nreport: ${path}\n`);
+  return runs.every((r) => r.failure === undefined) ? 0 : 1;
+}
+
+function refuseErrors(file: string, analysis: ReturnType<typeof analyzeText>, io: Io): boolean {
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (!errors.length) return false;
+  for (const d of errors) io.stderr.write(formatCheckLine(file, d) + '\n');
+  io.stderr.write(`cnn compare: not training ${file}: fix the errors above first\n`);
+  return true;
+}
+
 export async function compareCommand(file: string, args: string[], io: Io): Promise<number> {
   let options: CompareOptions;
   try {
     options = parseCompareArgs(args);
+    if (options.variants) throw new Error('--variants names the files to compare: cnn compare --variants A.cnn,B.cnn, without a FILE before it');
   } catch (error) {
     io.stderr.write(`cnn compare: ${(error as Error).message}\n${COMPARE_USAGE}\n`);
     return 2;
   }
   const text = io.readFile(file);
-  const runDir = dirname(resolve(file));
-  const runs: CompareRun[] = [];
-  const line = (o: object) => io.stdout.write(JSON.stringify(o) + '\n');
+  const planned: Planned[] = [];
   for (const act of options.acts) {
     for (const init of options.inits) {
       const analysis = analyzeText(variantText(text, { init: INITS[init], act }));
-      const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-      if (errors.length) {
-        for (const d of errors) io.stderr.write(formatCheckLine(file, d) + '\n');
-        io.stderr.write(`cnn compare: not training ${file}: fix the errors above first\n`);
-        return 1;
-      }
-      const run: CompareRun = { init, act, epochs: [], seconds: 0 };
-      runs.push(run);
-      const started = performance.now();
-      if (!options.json) io.stdout.write(`init=${init} act=${act}: `);
-      try {
-        const result = await train(analysis.network as Network, { ...options.job, runDir, dataDir: runDir }, {
-          onEpoch: (e) => {
-            run.epochs.push(e);
-            if (options.json) line({ type: 'epoch', init, act, ...e });
-            else io.stdout.write(`${e.epoch}:${percent(e.top1Error)} `);
-          },
-        });
-        run.runDir = result.runDir;
-      } catch (error) {
-        if (!isTrainingError(error)) throw error;
-        run.failure = error.message;
-      }
-      run.seconds = (performance.now() - started) / 1000;
-      if (options.json) line({ type: 'run', init, act, runDir: run.runDir, failure: run.failure, seconds: run.seconds });
-      else io.stdout.write(run.failure ? `stopped: ${run.failure}\n` : `(${run.seconds.toFixed(0)} s)\n`);
+      if (refuseErrors(file, analysis, io)) return 1;
+      planned.push({ run: { init, act, epochs: [], seconds: 0 }, label: { init, act }, network: analysis.network as Network });
     }
   }
-  const table = compareTable(runs);
-  const report = compareReportPath(runDir, file);
-  mkdirSync(dirname(report), { recursive: true });
-  writeFileSync(report, compareReport(file, runs));
-  if (options.json) line({ type: 'summary', report, runs: runs.map(({ epochs, ...r }) => ({ ...r, final: epochs[epochs.length - 1] })) });
-  else io.stdout.write(`\n${table}\nreport: ${report}\n`);
-  return runs.every((r) => r.failure === undefined) ? 0 : 1;
+  return trainAll(planned, options, dirname(resolve(file)), { name: file, markdown: (runs) => compareReport(file, runs) }, io);
+}
+
+/**
+ * The name of each file in the table: its name without `.cnn`, or the path as given where two
+ * files in different folders share a name.
+ */
+export function variantNames(files: string[]): string[] {
+  const names = files.map((f) => basename(f, '.cnn'));
+  return names.map((n, i) => (names.indexOf(n) === names.lastIndexOf(n) ? n : files[i]));
+}
+
+/**
+ * `cnn compare --variants A.cnn,B.cnn[,...]`: each file trained with the same seed and settings:
+ * the first file's `train` statement, overridden by the flags, for every file (a note on stderr
+ * names any file whose own `train` statement differs). Every file is checked before any training.
+ * Run folders and the report go beside the first file; a `folder(PATH)` dataset is relative to it.
+ */
+export async function compareVariantsCommand(args: string[], io: Io): Promise<number> {
+  let options: CompareOptions;
+  try {
+    options = parseCompareArgs(args);
+    if (!options.variants) throw new Error('--variants A.cnn,B.cnn is missing');
+  } catch (error) {
+    io.stderr.write(`cnn compare: ${(error as Error).message}\n${COMPARE_USAGE}\n`);
+    return 2;
+  }
+  const files = options.variants;
+  const names = variantNames(files);
+  const analyses = files.map((f) => analyzeText(io.readFile(f)));
+  let refused = false;
+  analyses.forEach((a, i) => (refused = refuseErrors(files[i], a, io) || refused));
+  if (refused) return 1;
+  const settings = analyses[0].network.train;
+  analyses.forEach((a, i) => {
+    if (i > 0 && JSON.stringify(a.network.train ?? {}) !== JSON.stringify(settings ?? {})) {
+      io.stderr.write(`cnn compare: ${files[i]}'s train statement differs from ${files[0]}'s; every variant trains with ${files[0]}'s settings and the flags\n`);
+    }
+  });
+  const planned: Planned[] = analyses.map((a, i) => {
+    const network = { ...(a.network as Network), train: settings };
+    return { run: { variant: names[i], epochs: [], seconds: 0 }, label: { variant: names[i] }, network };
+  });
+  const reportName = `${names.map((n) => basename(n, '.cnn')).join('-vs-')}.cnn`;
+  return trainAll(planned, options, dirname(resolve(files[0])), { name: reportName, markdown: (runs) => variantsReport(files, runs) }, io);
 }

@@ -1,7 +1,8 @@
 /**
- * The table and Markdown report of an init/activation comparison, shared by `cnn compare` and the
- * extension's "CNN: Compare initialisations and activations". Free of the runner and of VS Code, so
- * the extension host bundles it without the training code.
+ * The table and Markdown report of a comparison, shared by `cnn compare` and the extension's "CNN:
+ * Compare initialisations and activations": one file trained with each init and activation, or
+ * (`cnn compare --variants`) whole files trained alike. Free of the runner and of VS Code, so the
+ * extension host bundles it without the training code.
  */
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -11,8 +12,11 @@ import type { EpochMetrics } from '../../runner/src/runFolder';
 export const COMPARE_INITS: Record<string, string> = { gaussian: 'gaussian(0.01)', xavier: 'xavier', he: 'he' };
 
 export interface CompareRun {
-  init: string;
-  act: string;
+  /** The grid's combination (`cnn compare FILE`); absent for a variant. */
+  init?: string;
+  act?: string;
+  /** `cnn compare --variants`: the file the run trained, by name (without `.cnn`). */
+  variant?: string;
   epochs: EpochMetrics[];
   runDir?: string;
   /** Why the run stopped early, e.g. a loss that became NaN. */
@@ -28,15 +32,26 @@ export function sparkline(values: number[]): string {
   return values.map((v) => BARS[Math.max(0, Math.min(BARS.length - 1, Math.round(v * (BARS.length - 1))))]).join('');
 }
 
-export const COMPARE_HEADER = ['init', 'activation', 'train loss', 'val loss', 'top-1 error', 'top-5 error', 'best top-1', 'time', 'top-1 error by epoch'];
+const RESULT_HEADER = ['train loss', 'val loss', 'top-1 error', 'top-5 error', 'best top-1', 'time', 'top-1 error by epoch'];
+export const COMPARE_HEADER = ['init', 'activation', ...RESULT_HEADER];
+/** The header of a `--variants` comparison: the file's name where the grid has init and activation. */
+export const VARIANTS_HEADER = ['network', ...RESULT_HEADER];
 
-/** One row of cells per run, in COMPARE_HEADER's order: what the table prints and the view shows. */
+const isVariants = (runs: CompareRun[]) => runs.length > 0 && runs.every((r) => r.variant !== undefined);
+
+/** COMPARE_HEADER, or VARIANTS_HEADER when every run is a variant. */
+export function compareHeader(runs: CompareRun[]): string[] {
+  return isVariants(runs) ? VARIANTS_HEADER : COMPARE_HEADER;
+}
+
+/** One row of cells per run, in compareHeader's order: what the table prints and the view shows. */
 export function compareRows(runs: CompareRun[]): string[][] {
+  const variants = isVariants(runs);
   return runs.map((r) => {
     const last = r.epochs[r.epochs.length - 1];
     const best = r.epochs.length ? Math.min(...r.epochs.map((e) => e.top1Error)) : undefined;
     return [
-      r.init, r.act, last ? last.trainLoss.toFixed(4) : '—', last ? last.valLoss.toFixed(4) : '—',
+      ...(variants ? [r.variant!] : [r.init ?? '—', r.act ?? '—']), last ? last.trainLoss.toFixed(4) : '—', last ? last.valLoss.toFixed(4) : '—',
       percent(last?.top1Error), percent(last?.top5Error), percent(best), `${r.seconds.toFixed(0)} s`,
       r.failure ? `stopped: ${r.failure}` : sparkline(r.epochs.map((e) => e.top1Error)),
     ];
@@ -44,7 +59,8 @@ export function compareRows(runs: CompareRun[]): string[][] {
 }
 
 export function compareTable(runs: CompareRun[]): string {
-  const lines = [COMPARE_HEADER, COMPARE_HEADER.map(() => '---'), ...compareRows(runs)].map((cells) => `| ${cells.join(' | ')} |`);
+  const header = compareHeader(runs);
+  const lines = [header, header.map(() => '---'), ...compareRows(runs)].map((cells) => `| ${cells.join(' | ')} |`);
   return lines.join('\n') + '\n';
 }
 
@@ -62,5 +78,11 @@ export function compareReportPath(dir: string, file: string, when = new Date(), 
 
 /** The report's Markdown: the table and where each run's folder is. */
 export function compareReport(file: string, runs: CompareRun[]): string {
-  return `# ${basename(file)}: initialisations and activations compared\n\n${compareTable(runs)}\nRun folders:\n${runs.map((r) => `- init=${r.init} act=${r.act}: ${r.runDir ?? 'none'}`).join('\n')}\n`;
+  const label = (r: CompareRun) => (r.variant !== undefined ? r.variant : `init=${r.init} act=${r.act}`);
+  return `# ${basename(file)}: initialisations and activations compared\n\n${compareTable(runs)}\nRun folders:\n${runs.map((r) => `- ${label(r)}: ${r.runDir ?? 'none'}`).join('\n')}\n`;
+}
+
+/** The report of a `--variants` comparison: the files, the table, the run folders. */
+export function variantsReport(files: string[], runs: CompareRun[]): string {
+  return `# ${files.map((f) => basename(f)).join(', ')}: networks compared\n\nEach trained with the same seed and settings.\n\n${compareTable(runs)}\nRun folders:\n${runs.map((r) => `- ${r.variant}: ${r.runDir ?? 'none'}`).join('\n')}\n`;
 }

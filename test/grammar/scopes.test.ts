@@ -138,3 +138,24 @@ test('a keyword inside a name or after a label is not a keyword', async () => {
   assert.ok(!scopes.some((s) => s.startsWith('keyword.')), JSON.stringify(scopes));
   has(await scopesOf('train: conv 8 f=3\n', 0, 'train'), 'entity.name.function.layer.cnn');
 });
+
+test('version 2: blocks, their parameters and uses, from= references, add and concat', async () => {
+  const source = 'block down(width, stride=2)\n  conv1: conv width*4 f=1 s=stride\n  out: add from=in,conv1 act=relu6\nend\nlayer2.0: down 128 repeat=2 from=stem\n';
+  has(await scopesOf(source, 0, 'block'), 'keyword.other.block.cnn');
+  has(await scopesOf(source, 0, 'down'), 'entity.name.type.block.cnn');
+  has(await scopesOf(source, 0, 'width'), 'variable.parameter.block.cnn');
+  has(await scopesOf(source, 1, 'width'), 'variable.parameter.block.cnn');
+  has(await scopesOf(source, 1, '*'), 'keyword.operator.arithmetic.cnn');
+  has(await scopesOf(source, 1, 'stride', 0), 'variable.parameter.block.cnn');
+  has(await scopesOf(source, 2, 'add', 0), 'support.type.layer.cnn');
+  has(await scopesOf(source, 2, 'from'), 'variable.parameter.key.cnn');
+  has(await scopesOf(source, 2, 'in'), 'variable.language.input.cnn');
+  has(await scopesOf(source, 2, 'conv1'), 'variable.other.reference.layer.cnn');
+  has(await scopesOf(source, 2, 'relu6'), 'constant.language.cnn');
+  has(await scopesOf(source, 3, 'end'), 'keyword.other.end.cnn');
+  has(await scopesOf(source, 4, 'layer2.0'), 'entity.name.function.layer.cnn');
+  has(await scopesOf(source, 4, 'down'), 'entity.name.type.block.cnn');
+  has(await scopesOf(source, 4, 'repeat'), 'variable.parameter.key.cnn');
+  has(await scopesOf(source, 4, 'stem'), 'variable.other.reference.layer.cnn');
+  has(await scopesOf('concat from=a,b\n', 0, 'concat'), 'support.type.layer.cnn');
+});
