@@ -94,9 +94,13 @@ export function signalAnalysis(layers: NetworkLayer[], inputIndices = indicesOf(
         reported = true;
         problems.push(problem(layer, passed, 'backward', 'from the loss down to'));
       }
-    } else if (layer.kind === 'batchnorm') {
-      const into = product(inputIndices[i][0]);
-      passed = into > 0 ? atOutput / into : atOutput;
+    } else {
+      // A rectifier on batchnorm or a merge passes its share of the gradient's variance, as it does forward.
+      if (layer.act && layer.act !== 'none') passed *= activationFactor(layer.act);
+      if (layer.kind === 'batchnorm') {
+        const into = product(inputIndices[i][0]);
+        if (into > 0) passed /= into;
+      }
     }
     for (const k of inputIndices[i]) if (k >= 0) arriving[k] += passed;
   }
