@@ -67,3 +67,13 @@ export function severityOf(code: string): Severity {
 
 /** The codes a user can re-grade in the settings, and the setting that does it. */
 export const SEVERITY_SETTINGS: Record<string, Code> = { nonIntegerOutput: 'non-integer-output' };
+
+/** docs/language.md's table of codes, generated from this registry (`npm run docs`). */
+export function diagnosticCodesMarkdown(): string {
+  const rows = Object.entries(DIAGNOSTIC_CODES as Record<string, DiagnosticCode>).map(([code, d]) => {
+    const setting = Object.entries(SEVERITY_SETTINGS).find(([, c]) => c === code)?.[0];
+    const when = `${d.summary}${setting ? ` Severity set by \`cnn.diagnostics.${setting}\`.` : ''}`;
+    return `| \`${code}\` | ${d.severity} | ${when} | ${d.fix ?? ''} |`;
+  });
+  return ['| code | severity | when | quick fix |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
