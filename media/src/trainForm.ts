@@ -6,6 +6,7 @@
  */
 import type { Dataset, Network } from '../../server/src/language/network';
 import { defaultTrainSamples } from '../../runner/src/settings';
+import { describeRange as rangeText, NUMBER_SETTINGS, type NumberSettingName } from '../../server/src/language/trainSchema';
 import { checkFormSettings, type FormSettings } from './trainProtocol';
 
 export const FIELD_NAMES = [
@@ -109,14 +110,5 @@ export function settingsFromFields(fields: Partial<FormFields>): { settings: For
 }
 
 function describeRange(name: FieldName, value: string): string {
-  switch (name) {
-    case 'epochs': return `"${value}" must be a whole number from 1 to 100000`;
-    case 'batch': return `"${value}" must be a whole number from 1 to 65536`;
-    case 'seed': return `"${value}" must be a whole number from 0 to 4294967295`;
-    case 'trainSamples': return `"${value}" must be a whole number from 1 to 10000000`;
-    case 'lr': return `"${value}" must be a number from 0 to 1000000`;
-    case 'momentum':
-    case 'weightDecay': return `"${value}" must be a number from 0 to 1`;
-    default: return `"${value}" is not one of the choices`;
-  }
+  return name in NUMBER_SETTINGS ? `"${value}" must be ${rangeText(name as NumberSettingName)}` : `"${value}" is not one of the choices`;
 }

@@ -4,7 +4,9 @@
  * posts is untrusted (it is a web page), so `parseTrainWebviewMessage` lets through only messages of
  * exactly these shapes, with every value in range.
  */
+import { ACTIVATIONS } from '../../server/src/language/keys';
 import type { Activation, Init, Network, TrainSettings } from '../../server/src/language/network';
+import { inRange, OPTIMIZERS, type NumberSettingName } from '../../server/src/language/trainSchema';
 import type { BackendInfo } from '../../runner/src/backend';
 import type { EpochMetrics } from '../../runner/src/runFolder';
 import type { BackendChoice, ResolvedSettings } from '../../runner/src/settings';
@@ -119,14 +121,13 @@ export type TrainWebviewMessage =
   /** 1-based, as the Network's lines are. */
   | { type: 'reveal'; line: number };
 
-const ACTIVATIONS: readonly Activation[] = ['relu', 'prelu', 'prelu-shared', 'leakyrelu', 'tanh', 'sigmoid', 'none'];
 const BACKENDS: readonly BackendChoice[] = ['auto', 'webgpu', 'reference'];
 
 type Check = (value: unknown) => boolean;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const wholeNumber = (min: number, max: number): Check => (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
-const realNumber = (min: number, max: number): Check => (v) => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
+const setting = (name: NumberSettingName): Check => (v) => inRange(name, v);
 const oneOf = (values: readonly unknown[]): Check => (v) => values.includes(v);
 const hasOnly = (o: Record<string, unknown>, keys: string[]): boolean => Object.keys(o).every((k) => keys.includes(k));
 
@@ -143,22 +144,23 @@ function isInit(v: unknown): boolean {
 }
 
 /**
- * The same bounds the runner enforces (runner/src/settings.ts), so a value the form lets through is
- * one the runner accepts; the runner still checks, and its message reaches the panel if it refuses.
+ * The ranges are the language's and the runner's (server/src/language/trainSchema.ts), so a value
+ * the form lets through is one the runner accepts; the runner still checks, and its message reaches
+ * the panel if it refuses.
  */
 const SETTING_CHECKS: Record<keyof FormSettings, Check> = {
   dataset: isDataset,
-  epochs: wholeNumber(1, 100000),
-  batch: wholeNumber(1, 65536),
-  lr: realNumber(0, 1e6),
-  momentum: realNumber(0, 1),
-  weightDecay: realNumber(0, 1),
-  optimizer: oneOf(['sgd', 'adam']),
-  seed: wholeNumber(0, 0xffffffff),
+  epochs: setting('epochs'),
+  batch: setting('batch'),
+  lr: setting('lr'),
+  momentum: setting('momentum'),
+  weightDecay: setting('weightDecay'),
+  optimizer: oneOf(OPTIMIZERS),
+  seed: setting('seed'),
   backend: oneOf(BACKENDS),
   act: oneOf(ACTIVATIONS),
   init: isInit,
-  trainSamples: wholeNumber(1, 1e7),
+  trainSamples: setting('trainSamples'),
 };
 
 /** The settings if every key is known and every value in range (absent keys are fine), else a reason. */

@@ -3,7 +3,9 @@
  * by the job (the CLI's flags, the extension's form). Anything malformed is refused here with a
  * message naming the key, before any work starts.
  */
+import { ACTIVATIONS } from '../../server/src/language/keys';
 import type { Activation, Dataset, Init, Network, TrainSettings } from '../../server/src/language/network';
+import { ADAM_DEFAULT_LR, describeRange, inRange, NUMBER_SETTINGS, type NumberSettingName } from '../../server/src/language/trainSchema';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'reference';
 
@@ -44,24 +46,19 @@ export interface ResolvedSettings {
 
 export class SettingsError extends Error {}
 
-const ACTIVATIONS: Activation[] = ['relu', 'prelu', 'prelu-shared', 'leakyrelu', 'tanh', 'sigmoid', 'none'];
-
 /** Synthetic epochs sized so one epoch of a small network takes seconds and of a 227x227 one minutes. */
 export function defaultTrainSamples(inputSize: number): number {
   return Math.max(256, Math.min(8192, Math.round(8e6 / inputSize / 32) * 32));
 }
 
-function positiveInt(value: unknown, key: string, max = 1e9): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new SettingsError(`${key} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function finiteNumber(value: unknown, key: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new SettingsError(`${key} must be a number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  }
+/**
+ * A number from the job, checked against the one table of ranges: absent takes the default, while
+ * null (what JSON makes of NaN) or anything else out of range is refused, never defaulted.
+ */
+function number(merged: JobSettings, name: NumberSettingName, fallback: number = NUMBER_SETTINGS[name].default): number {
+  const value = (merged as Record<string, unknown>)[name];
+  if (value === undefined) return fallback;
+  if (!inRange(name, value)) throw new SettingsError(`${name} must be ${describeRange(name)}, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -91,19 +88,19 @@ export function resolveSettings(network: Network, job: JobSettings | undefined, 
     const ok = init && typeof init === 'object' && (init.kind === 'he' || init.kind === 'xavier' || (init.kind === 'gaussian' && typeof init.std === 'number' && init.std > 0 && Number.isFinite(init.std)));
     if (!ok) throw new SettingsError(`init must be {kind: "he"}, {kind: "xavier"} or {kind: "gaussian", std > 0}, got ${JSON.stringify(init)}`);
   }
-  const trainSamples = merged.trainSamples === undefined ? defaultTrainSamples(inputSize) : positiveInt(merged.trainSamples, 'trainSamples', 1e7);
-  const batch = positiveInt(merged.batch ?? 32, 'batch', 65536);
+  const trainSamples = number(merged, 'trainSamples', defaultTrainSamples(inputSize));
+  const batch = number(merged, 'batch');
   if (merged.runDir !== undefined && typeof merged.runDir !== 'string') throw new SettingsError('runDir must be a path');
   if (merged.dataDir !== undefined && typeof merged.dataDir !== 'string') throw new SettingsError('dataDir must be a path');
   return {
     dataset,
-    epochs: positiveInt(merged.epochs ?? 5, 'epochs', 100000),
+    epochs: number(merged, 'epochs'),
     batch,
-    lr: finiteNumber(merged.lr ?? (optimizer === 'adam' ? 0.001 : 0.01), 'lr', 0, 1e6),
-    momentum: finiteNumber(merged.momentum ?? 0.9, 'momentum', 0, 1),
-    weightDecay: finiteNumber(merged.weightDecay ?? 0.0005, 'weightDecay', 0, 1),
+    lr: number(merged, 'lr', optimizer === 'adam' ? ADAM_DEFAULT_LR : NUMBER_SETTINGS.lr.default),
+    momentum: number(merged, 'momentum'),
+    weightDecay: number(merged, 'weightDecay'),
     optimizer,
-    seed: positiveIntOrZero(merged.seed ?? 1, 'seed'),
+    seed: number(merged, 'seed'),
     backend,
     act: merged.act,
     init: merged.init,
@@ -115,9 +112,9 @@ export function resolveSettings(network: Network, job: JobSettings | undefined, 
   };
 }
 
-function positiveIntOrZero(value: unknown, key: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-    throw new SettingsError(`${key} must be a whole number from 0 to 4294967295, got ${JSON.stringify(value)}`);
+function positiveInt(value: unknown, key: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new SettingsError(`${key} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}`);
   }
   return value;
 }

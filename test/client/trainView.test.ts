@@ -55,7 +55,7 @@ describe('the settings form', () => {
     });
     assert.deepEqual(settingsFromFields({ epochs: 'ten' }), { error: 'Epochs: "ten" is not a number', field: 'epochs' });
     assert.deepEqual(settingsFromFields({ epochs: '2.5' }), { error: 'Epochs: "2.5" must be a whole number from 1 to 100000', field: 'epochs' });
-    assert.deepEqual(settingsFromFields({ momentum: '1.5' }), { error: 'Momentum: "1.5" must be a number from 0 to 1', field: 'momentum' });
+    assert.deepEqual(settingsFromFields({ momentum: '1.5' }), { error: 'Momentum: "1.5" must be a number from 0 up to (not including) 1', field: 'momentum' });
     assert.deepEqual(settingsFromFields({ backend: 'cuda' }), { error: 'Backend: "cuda" is not one of the choices', field: 'backend' });
     assert.deepEqual(settingsFromFields({ dataset: 'folder:/data/cats' }), { settings: { dataset: { kind: 'folder', path: '/data/cats' } } });
   });

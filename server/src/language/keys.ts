@@ -4,6 +4,7 @@
  */
 import type { Activation, Init, Rounding } from './network';
 import type { Value } from './syntax';
+import { describeRange, inRange, OPTIMIZERS, type NumberSettingName } from './trainSchema';
 
 export type KeyName =
   | 'kernel'
@@ -81,11 +82,6 @@ function pair(value: Value, min: number): Parsed<[number, number]> {
   return n.ok ? ok([n.value, n.value]) : fail(`expected N or HxW with whole numbers of at least ${min}, found '${describe(value)}'`);
 }
 
-function positiveReal(value: Value): Parsed<number> {
-  if (value.type === 'number' && Number.isFinite(value.value) && value.value > 0) return ok(value.value);
-  return fail(`expected a number greater than 0, found '${describe(value)}'`);
-}
-
 function oneOf<T extends string>(value: Value, words: readonly T[]): Parsed<T> {
   if (value.type === 'name' && (words as readonly string[]).includes(value.name)) return ok(value.name as T);
   return fail(`expected one of ${words.join(', ')}, found '${describe(value)}'`);
@@ -100,6 +96,11 @@ export function readInit(value: Value): Parsed<Init> {
     return fail(`gaussian(STD) needs a standard deviation greater than 0, found '${value.arg}'`);
   }
   return fail(`expected he, xavier, gaussian or gaussian(STD), found '${describe(value)}'`);
+}
+
+/** A `train` number, read against the one table of ranges the runner and the form also use. */
+function setting(name: NumberSettingName): (value: Value) => Parsed<number> {
+  return (v) => (v.type === 'number' && inRange(name, v.value) ? ok(v.value) : fail(`expected ${describeRange(name)}, found '${describe(v)}'`));
 }
 
 export const KEYS: Record<KeyName, KeySpec> = {
@@ -124,13 +125,13 @@ export const KEYS: Record<KeyName, KeySpec> = {
       return fail(`expected shapes, mnist or folder(PATH), found '${describe(v)}'`);
     },
   },
-  epochs: { name: 'epochs', syntax: 'N', doc: 'Passes over the training data.', read: (v) => wholeNumber(v, 1) },
-  batch: { name: 'batch', syntax: 'N', doc: 'Images per step.', read: (v) => wholeNumber(v, 1) },
-  lr: { name: 'lr', syntax: 'X', doc: 'Learning rate (AlexNet: 0.01).', read: positiveReal },
-  momentum: { name: 'momentum', syntax: 'X in [0, 1)', doc: 'SGD momentum (AlexNet: 0.9).', read: (v) => (v.type === 'number' && v.value >= 0 && v.value < 1 ? ok(v.value) : fail(`expected a momentum from 0 up to (not including) 1, found '${describe(v)}'`)) },
-  weight_decay: { name: 'weight_decay', syntax: 'X', doc: 'L2 weight decay (AlexNet: 0.0005).', read: (v) => (v.type === 'number' && v.value >= 0 && Number.isFinite(v.value) ? ok(v.value) : fail(`expected a number of at least 0, found '${describe(v)}'`)) },
-  optimizer: { name: 'optimizer', syntax: 'sgd | adam', doc: 'Optimiser.', values: ['sgd', 'adam'], read: (v) => oneOf(v, ['sgd', 'adam'] as const) },
-  seed: { name: 'seed', syntax: 'N', doc: 'Seed of the random numbers: the same seed gives the same run.', read: (v) => wholeNumber(v, 0) },
+  epochs: { name: 'epochs', syntax: 'N', doc: 'Passes over the training data.', read: setting('epochs') },
+  batch: { name: 'batch', syntax: 'N', doc: 'Images per step.', read: setting('batch') },
+  lr: { name: 'lr', syntax: 'X', doc: 'Learning rate (AlexNet: 0.01).', read: setting('lr') },
+  momentum: { name: 'momentum', syntax: 'X in [0, 1)', doc: 'SGD momentum (AlexNet: 0.9).', read: setting('momentum') },
+  weight_decay: { name: 'weight_decay', syntax: 'X in [0, 1]', doc: 'L2 weight decay (AlexNet: 0.0005).', read: setting('weightDecay') },
+  optimizer: { name: 'optimizer', syntax: 'sgd | adam', doc: 'Optimiser.', values: OPTIMIZERS, read: (v) => oneOf(v, OPTIMIZERS) },
+  seed: { name: 'seed', syntax: 'N', doc: 'Seed of the random numbers: the same seed gives the same run.', read: setting('seed') },
 };
 
 export const TRAIN_KEYS: readonly KeyName[] = ['dataset', 'epochs', 'batch', 'lr', 'momentum', 'weight_decay', 'optimizer', 'seed'];
