@@ -119,6 +119,9 @@ export function analyze(document: CnnDocument, options: AnalyzeOptions = {}): An
 /** More expanded layers than this is a mistake (a block nested in itself ten times over), not a network. */
 export const MAX_EXPANDED_LAYERS = 250_000;
 
+/** Diagnostics kept for a file; one more says how many were left out. */
+export const MAX_DIAGNOSTICS = 1000;
+
 /** What a name in `from=` (or the line above) stands for. */
 interface Output {
   /** Full name of the layer, or `input`. */
@@ -180,6 +183,8 @@ class Analyzer {
   private input?: Shape;
   private missingInputReported = false;
   private expanded = 0;
+  /** Running params, neurons and MACs, to stop before a count stops being exact. */
+  private readonly totals = [0, 0, 0];
   /** The layers the layer being computed reads, by index (set by layer(), read by statementIn). */
   private readIndices: number[] = [];
   private overflow = false;
@@ -271,6 +276,19 @@ class Analyzer {
       this.report(span, 'missing-input', 'The network needs an input statement, e.g. `input 227x227x3`');
     }
     this.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+    if (this.diagnostics.length > MAX_DIAGNOSTICS) {
+      // An editor cannot show a hundred thousand squiggles, and a client may choke on the message.
+      const left = this.diagnostics.length - MAX_DIAGNOSTICS;
+      const errors = this.diagnostics.slice(MAX_DIAGNOSTICS).filter((d) => d.severity === 'error').length;
+      const last = this.diagnostics[MAX_DIAGNOSTICS - 1].range;
+      this.diagnostics.length = MAX_DIAGNOSTICS;
+      this.diagnostics.push({
+        range: { start: last.start, end: last.start },
+        severity: errors ? 'error' : 'warning',
+        code: 'too-many-diagnostics',
+        message: `${left.toLocaleString('en-US')} more diagnostics (${errors.toLocaleString('en-US')} errors) after line ${last.start.line + 1} are left out; fix these first`,
+      });
+    }
     const analysed = this.networkLayers;
     const network: Network = {
       network: this.networkStatement?.name,
@@ -351,7 +369,11 @@ class Analyzer {
       return;
     }
     if (size.parts.some((n) => !Number.isSafeInteger(n) || n < 1)) {
-      this.report(size.span, 'invalid-input', `Every side of the input must be at least 1, found ${size.parts.join('x')}`);
+      this.report(size.span, 'invalid-input', `Every side of the input must be a whole number of at least 1, found ${clip(size.parts.join('x'))}`);
+      return;
+    }
+    if (!Number.isSafeInteger(size.parts.reduce((a, b) => a * b, 1))) {
+      this.report(size.span, 'too-large', `An input of ${clip(size.parts.join('x'))} values is past 2^53, beyond what is counted exactly`);
       return;
     }
     if (layersBefore) return;
@@ -490,6 +512,16 @@ class Analyzer {
     }
     const layer = this.layer(scope, statement, entry, spec!, full);
     if (!layer) {
+      done(unknown);
+      return;
+    }
+    // Past 2^53 a double no longer holds every whole number: the counts would print wrong digits.
+    this.totals[0] += layer.params;
+    this.totals[1] += layer.neurons;
+    this.totals[2] += layer.macs;
+    if (!this.totals.every(Number.isSafeInteger)) {
+      this.report(statement.keywordSpan, 'too-large', `This layer takes the network past 2^53 (9,007,199,254,740,992) parameters, neurons or MACs, beyond what is counted exactly; nothing after it is computed`, undefined, scope);
+      this.overflow = true;
       done(unknown);
       return;
     }
@@ -972,7 +1004,7 @@ class Analyzer {
         // The widest view among the operands (a shortcut sees less than the path beside it).
         const widest = inputs.reduce((a, b) => (b.receptiveField[0] * b.receptiveField[1] > a.receptiveField[0] * a.receptiveField[1] ? b : a));
         layer.receptiveField = widest.receptiveField;
-        layer.jump = [Math.max(...inputs.map((i) => i.jump[0])), Math.max(...inputs.map((i) => i.jump[1]))];
+        layer.jump = [inputs.reduce((m, i) => Math.max(m, i.jump[0]), 0), inputs.reduce((m, i) => Math.max(m, i.jump[1]), 0)];
         break;
       }
     }

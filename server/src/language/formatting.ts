@@ -49,6 +49,13 @@ function otherStatement(line: string, statement: Exclude<Statement, LayerStateme
   }
 }
 
+/** Math.max over a list of any length (spreading 200,000 numbers overflows the call stack); 0 when empty. */
+function largest(values: number[]): number {
+  let most = 0;
+  for (const v of values) if (v > most) most = v;
+  return most;
+}
+
 /** The window keys get fixed columns, so `s=` sits under `s=` even where a line has no `p=`. */
 const WINDOW_KEYS = ['kernel', 'stride', 'pad'];
 
@@ -57,26 +64,27 @@ const WINDOW_KEYS = ['kernel', 'stride', 'pad'];
  * order written. A line that writes its window keys in another order keeps that order, unaligned.
  */
 function alignBlock(block: LayerColumns[], out: Map<number, string>): void {
-  const labelWidth = Math.max(...block.map((b) => b.label.length));
+  const labelWidth = largest(block.map((b) => b.label.length));
   // Only lines with keys after the kind need it padded: `fc 1600` alone stays short.
-  const kindWidth = Math.max(0, ...block.filter((b) => b.pairs.length).map((b) => b.kind.length));
+  const kindWidth = largest(block.filter((b) => b.pairs.length).map((b) => b.kind.length));
   const windowIndex = (b: LayerColumns) => b.keys.map((k) => WINDOW_KEYS.indexOf(canonicalKey(k) ?? ''));
   const aligned = block.filter((b) => {
     const idx = windowIndex(b).filter((i) => i >= 0);
     const leading = windowIndex(b).slice(0, idx.length).every((i) => i >= 0);
     return idx.length > 0 && leading && idx.every((v, i) => i === 0 || idx[i - 1] < v);
   });
+  const isAligned = new Set(aligned);
   const widths = WINDOW_KEYS.map((_, column) =>
-    Math.max(0, ...aligned.map((b) => {
+    largest(aligned.map((b) => {
       const at = windowIndex(b).indexOf(column);
       return at >= 0 ? b.pairs[at].length : 0;
     })),
   );
   const texts = block.map((b) => {
     const head = [...(labelWidth ? [b.label.padEnd(labelWidth)] : []), b.pairs.length ? b.kind.padEnd(kindWidth) : b.kind];
-    if (!aligned.includes(b)) return [...head, ...b.pairs].join(' ').trimEnd();
+    if (!isAligned.has(b)) return [...head, ...b.pairs].join(' ').trimEnd();
     const index = windowIndex(b);
-    const used = Math.max(...index) + 1;
+    const used = largest(index) + 1;
     const cells = widths.slice(0, used).map((w, column) => {
       const at = index.indexOf(column);
       return (at >= 0 ? b.pairs[at] : '').padEnd(w);
@@ -84,7 +92,7 @@ function alignBlock(block: LayerColumns[], out: Map<number, string>): void {
     const rest = b.pairs.filter((_, i) => index[i] < 0);
     return [...head, ...cells.filter((_, column) => widths[column] > 0), ...rest].join(' ').trimEnd();
   });
-  const commentColumn = Math.max(...texts.map((t) => t.length)) + 2;
+  const commentColumn = largest(texts.map((t) => t.length)) + 2;
   block.forEach((b, i) => out.set(b.line, b.comment ? `${texts[i].padEnd(commentColumn)}${b.comment}` : texts[i]));
 }
 

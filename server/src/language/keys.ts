@@ -48,7 +48,13 @@ export interface KeySpec {
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const fail = (message: string): Parsed<never> => ({ ok: false, message });
 
+/** The value as written, at most 60 characters of it, for messages. */
 function describe(value: Value): string {
+  const text = written(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function written(value: Value): string {
   switch (value.type) {
     case 'number':
       return value.text;
@@ -93,7 +99,7 @@ export function readInit(value: Value): Parsed<Init> {
   if (value.type === 'call' && value.name === 'gaussian') {
     const std = Number(value.arg);
     if (value.arg !== '' && Number.isFinite(std) && std > 0) return ok({ kind: 'gaussian', std });
-    return fail(`gaussian(STD) needs a standard deviation greater than 0, found '${value.arg}'`);
+    return fail(`gaussian(STD) needs a standard deviation greater than 0, found '${describe(value)}'`);
   }
   return fail(`expected he, xavier, gaussian or gaussian(STD), found '${describe(value)}'`);
 }

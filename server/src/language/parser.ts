@@ -43,6 +43,11 @@ export function parse(text: string, previous?: CnnDocument): CnnDocument {
 }
 
 const EMPTY: readonly SyntaxDiagnostic[] = [];
+
+/** User text quoted in a message: at most 60 characters of it (a 1 MB token must not make a 1 MB message). */
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
 const VALUE_START = new Set<Token['type']>(['number', 'size', 'word', 'paren']);
 
 function parseLine(line: string, index: number): ParsedLine {
@@ -72,7 +77,7 @@ class LineParser {
   statement(): Statement | undefined {
     const first = this.tokens[0];
     if (first.type !== 'word') {
-      this.error(first, 'syntax-error', `Expected a statement (network, input, defaults, a layer or train), found '${first.text}'`);
+      this.error(first, 'syntax-error', `Expected a statement (network, input, defaults, a layer or train), found '${clip(first.text)}'`);
       return undefined;
     }
     const keywordSpan = this.span(first);
@@ -116,7 +121,7 @@ class LineParser {
     const kind = this.take('word');
     if (!kind) {
       const where = this.tokens[this.at] ?? this.tokens[this.at - 1];
-      this.error(where, 'missing-kind', label ? `Expected a layer kind after '${label.text}:' (conv, maxpool, fc, ...)` : 'Expected a layer kind');
+      this.error(where, 'missing-kind', label ? `Expected a layer kind after '${clip(label.text)}:' (conv, maxpool, fc, ...)` : 'Expected a layer kind');
       return undefined;
     }
     const statement: LayerStatement = {
@@ -162,14 +167,14 @@ class LineParser {
       }
       this.at++;
       if (this.tokens[this.at]?.type !== 'equals') {
-        this.error(key, 'expected-equals', `Expected '=' after '${key.text}' (write ${key.text}=VALUE)`);
+        this.error(key, 'expected-equals', `Expected '=' after '${clip(key.text)}' (write ${clip(key.text)}=VALUE)`);
         pairs.push({ key: key.text, keySpan: this.span(key), span: this.span(key) });
         continue;
       }
       const equals = this.tokens[this.at++];
       const value = this.value();
       if (!value) {
-        this.error(equals, 'missing-value', `Expected a value after '${key.text}='`);
+        this.error(equals, 'missing-value', `Expected a value after '${clip(key.text)}='`);
       }
       const end = value ? value.span.end : equals.end;
       pairs.push({ key: key.text, keySpan: this.span(key), value, span: { line: this.line, start: key.start, end } });
@@ -204,7 +209,7 @@ class LineParser {
       const names = run.filter((t) => t.type === 'word').map((t) => ({ name: t.text, span: this.span(t) }));
       const wellFormed = run.every((t, i) => (i % 2 === 0 ? t.type === 'word' : t.type === 'comma'));
       if (wellFormed) return { type: 'names', names, span };
-      this.diagnostics.push({ span, code: 'syntax-error', message: `Expected names separated by commas, e.g. from=a,b; found '${this.text.slice(span.start, span.end)}'` });
+      this.diagnostics.push({ span, code: 'syntax-error', message: `Expected names separated by commas, e.g. from=a,b; found '${clip(this.text.slice(span.start, span.end))}'` });
       return { type: 'names', names, span };
     }
     return { type: 'expr', text: this.text.slice(span.start, span.end), span };
@@ -219,7 +224,7 @@ class LineParser {
       case 'word':
         return { type: 'name', name: token.text, span: this.span(token) };
       case 'paren':
-        if (!token.closed) this.error(token, 'syntax-error', `Missing ')' in '${token.text}'`);
+        if (!token.closed) this.error(token, 'syntax-error', `Missing ')' in '${clip(token.text)}'`);
         return { type: 'expr', text: token.text, span: this.span(token) };
       default:
         return undefined;
@@ -227,7 +232,7 @@ class LineParser {
   }
 
   private call(token: Token, paren: Token): Value {
-    if (!paren.closed) this.error(paren, 'syntax-error', `Missing ')' after '${token.text}${paren.text}'`);
+    if (!paren.closed) this.error(paren, 'syntax-error', `Missing ')' after '${clip(token.text + paren.text)}'`);
     const inner = paren.text.slice(1, paren.closed ? -1 : undefined);
     const lead = inner.length - inner.trimStart().length;
     return {
@@ -247,7 +252,7 @@ class LineParser {
     const paren = this.tokens[this.at];
     if (name && paren?.type === 'paren') {
       this.at++;
-      if (!paren.closed) this.error(paren, 'syntax-error', `Missing ')' after 'block ${name.text}${paren.text}'`);
+      if (!paren.closed) this.error(paren, 'syntax-error', `Missing ')' after 'block ${clip(name.text + paren.text)}'`);
       const inner = paren.text.slice(1, paren.closed ? -1 : undefined);
       let offset = paren.start + 1;
       for (const part of inner.split(',')) {
@@ -258,7 +263,7 @@ class LineParser {
         const match = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*(.+))?$/.exec(text);
         const span: Span = { line: this.line, start, end: start + text.length };
         if (!match) {
-          this.diagnostics.push({ span, code: 'syntax-error', message: `Expected a parameter NAME or NAME=DEFAULT, found '${text}'` });
+          this.diagnostics.push({ span, code: 'syntax-error', message: `Expected a parameter NAME or NAME=DEFAULT, found '${clip(text)}'` });
           continue;
         }
         const param: BlockParam = { name: match[1], span: { line: this.line, start, end: start + match[1].length } };
@@ -281,7 +286,7 @@ class LineParser {
     const next = this.tokens[before ? this.at + 1 : this.at];
     if (next?.type === 'word' && next.start === number.end && next.text.startsWith('_')) {
       const written = number.text + next.text;
-      this.error({ ...next, start: number.start }, 'syntax-error', `Digit separators are not allowed: write ${written.replace(/_/g, '')} instead of ${written}`);
+      this.error({ ...next, start: number.start }, 'syntax-error', `Digit separators are not allowed: write ${clip(written.replace(/_/g, ''))} instead of ${clip(written)}`);
       this.at += before ? 2 : 1;
       return true;
     }
@@ -300,7 +305,7 @@ class LineParser {
   }
 
   private unexpected(token: Token): void {
-    this.error(token, 'syntax-error', `Unexpected '${token.text}'`);
+    this.error(token, 'syntax-error', `Unexpected '${clip(token.text)}'`);
   }
 
   private error(token: Token, code: string, message: string): void {

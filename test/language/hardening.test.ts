@@ -1,0 +1,51 @@
+/**
+ * Hostile or unlucky input (issue "Hardening"): no input makes the language library slow, huge or
+ * wrong. Sizes here are the issue's; timings are the benchmark's job, so these assert the bounded
+ * outputs and the exactness rules.
+ */
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { analyzeText, MAX_DIAGNOSTICS } from '../../server/src/language/analyze';
+import { format } from '../../server/src/language/formatting';
+import { renderTable } from '../../server/src/language/table';
+
+test('a 1 MB token gets diagnostics whose messages quote at most 60 characters of it', () => {
+  const text = `input 8x8x1\nconv 4 f=3 ${'x'.repeat(1_000_000)}\nsoftmax 2`;
+  const a = analyzeText(text);
+  assert.ok(a.diagnostics.length > 0);
+  for (const d of a.diagnostics) assert.ok(d.message.length < 300, `message of ${d.message.length} characters: ${d.message.slice(0, 80)}`);
+});
+
+test('at most 1,000 diagnostics a file, and one more that counts the rest', () => {
+  const text = `input 8x8x1\n${'gaussian( '.repeat(100_000)}`;
+  const a = analyzeText(text);
+  assert.equal(a.diagnostics.length, MAX_DIAGNOSTICS + 1);
+  const last = a.diagnostics[a.diagnostics.length - 1];
+  assert.equal(last.code, 'too-many-diagnostics');
+  assert.match(last.message, /more diagnostics/);
+  assert.ok(JSON.stringify(a.network.diagnostics).length < 1_000_000);
+});
+
+test('sizes past 2^53 are too-large errors, never printed as 1e+21', () => {
+  const big = analyzeText('input 99999999x99999999x99999999\nconv 4 f=3\nsoftmax 2');
+  assert.deepEqual(big.diagnostics.map((d) => d.code), ['too-large']);
+  assert.equal(big.network.layers.length, 0);
+  const wide = analyzeText('input 100000x100000x3\nconv 100000000 f=3\nsoftmax 2');
+  const d = wide.diagnostics.find((x) => x.code === 'too-large');
+  assert.ok(d, JSON.stringify(wide.diagnostics));
+  assert.equal(d.range.start.line, 1);
+  for (const l of wide.network.layers) assert.ok(Number.isSafeInteger(l.params) && Number.isSafeInteger(l.macs));
+  assert.ok(Number.isSafeInteger(wide.network.totals.params));
+});
+
+test('a 200,000-layer file formats and tables without overflowing the stack', () => {
+  const lines = ['input 8x8x4'];
+  for (let i = 0; i < 200_000; i++) lines.push(`c${i}: conv 4 f=1   # ${i}`);
+  lines.push('softmax 2');
+  const a = analyzeText(lines.join('\n'));
+  assert.equal(a.network.layers.length, 200_001);
+  const edits = format(a);
+  assert.ok(Array.isArray(edits));
+  const table = renderTable(a.network, 'text');
+  assert.match(table, /c199999/);
+});
