@@ -7,6 +7,7 @@
 import type { Activation, Init, Network, TrainSettings } from '../../server/src/language/network';
 import type { BackendInfo } from '../../runner/src/backend';
 import type { EpochMetrics } from '../../runner/src/runFolder';
+import type { LayerTableMessage } from './layerTableProtocol';
 import type { BackendChoice, ResolvedSettings } from '../../runner/src/settings';
 
 /** What the settings form sends: the runner's JobSettings that a user may set, nothing else. */
@@ -110,14 +111,12 @@ export type TrainWebviewMessage =
   | { type: 'ready' }
   | { type: 'start'; settings: FormSettings }
   | { type: 'cancel' }
-  | { type: 'copyMarkdown' }
-  | { type: 'saveCsv' }
   | { type: 'openRunFolder' }
   | { type: 'compareRuns' }
   /** Cancel the init/activation comparison: its running job and the queued ones. */
   | { type: 'cancelComparison' }
-  /** 1-based, as the Network's lines are. */
-  | { type: 'reveal'; line: number };
+  /** The layer table's: copyMarkdown, saveCsv, reveal. */
+  | LayerTableMessage;
 
 const ACTIVATIONS: readonly Activation[] = ['relu', 'prelu', 'prelu-shared', 'leakyrelu', 'tanh', 'sigmoid', 'none'];
 const BACKENDS: readonly BackendChoice[] = ['auto', 'webgpu', 'reference'];
