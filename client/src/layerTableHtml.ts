@@ -4,14 +4,16 @@
  * no inline handlers (the script attaches its listeners).
  */
 import { randomBytes } from 'node:crypto';
+import { layerTableMarkup } from './layerTableMarkup';
 
 export interface PageResources {
   /** webview.cspSource: the origin the webview serves local resources from. */
   cspSource: string;
   scriptUri: string;
-  /** media/layerTableCommon.css: the table, shared with the training view. */
+  /** media/page.css: the page and its header, shared with the training view. */
+  pageStyleUri: string;
+  /** media/layerTable.css: the layer-table component, shared with the training view. */
   tableStyleUri: string;
-  styleUri: string;
   title: string;
   nonce?: string;
 }
@@ -20,7 +22,7 @@ export function newNonce(): string {
   return randomBytes(18).toString('base64url');
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -43,8 +45,8 @@ export function layerTableHtml(resources: PageResources): string {
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(resources.cspSource, nonce))}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link rel="stylesheet" href="${attr(resources.pageStyleUri)}">
   <link rel="stylesheet" href="${attr(resources.tableStyleUri)}">
-  <link rel="stylesheet" href="${attr(resources.styleUri)}">
   <title>${escapeHtml(resources.title)}</title>
 </head>
 <body>
@@ -58,15 +60,7 @@ export function layerTableHtml(resources: PageResources): string {
   </header>
   <p id="status">Analysing…</p>
   <div id="table-view" hidden>
-    <p id="summary"></p>
-    <ul id="problems"></ul>
-    <div class="scroll">
-      <table>
-        <thead id="head"></thead>
-        <tbody id="body"></tbody>
-        <tfoot id="foot"></tfoot>
-      </table>
-    </div>
+    ${layerTableMarkup()}
   </div>
   <script nonce="${nonce}" src="${attr(resources.scriptUri)}"></script>
 </body>

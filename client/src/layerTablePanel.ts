@@ -188,8 +188,8 @@ export class LayerTablePanels implements vscode.Disposable {
     webview.html = layerTableHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'media', 'layerTable.js')).toString(),
-      tableStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'layerTableCommon.css')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'layerTable.css')).toString(),
+      pageStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'page.css')).toString(),
+      tableStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'layerTable.css')).toString(),
       title: baseName(document.uri),
     });
     this.panels.set(key, new LayerTablePanel(panel, document, this.client, sourceColumn, () => this.panels.delete(key)));

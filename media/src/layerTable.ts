@@ -5,7 +5,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { HostMessage, WebviewMessage } from './layerTableProtocol';
 import { tableModel, type TableModel } from './layerTableModel';
-import { renderLayerTable } from './layerTableDom';
+import { mountLayerTable } from './layerTableDom';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -15,6 +15,13 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
+/** Which instances are open survives the panel being hidden and shown. */
+const saved = vscode.getState() as { expanded?: string[] } | undefined;
+const table = mountLayerTable({
+  post: (message) => vscode.postMessage(message),
+  expanded: saved?.expanded,
+  onToggle: (expanded) => vscode.setState({ expanded }),
+});
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -24,7 +31,7 @@ function byId<T extends HTMLElement>(id: string): T {
 
 function render(model: TableModel): void {
   byId('title').textContent = model.title;
-  renderLayerTable(model, { summary: byId('summary'), problems: byId('problems'), head: byId('head'), body: byId('body'), foot: byId('foot') });
+  table.render(model);
 }
 
 function show(state: 'table' | 'message', message = ''): void {
@@ -58,18 +65,5 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     }
   }
 });
-
-function revealFrom(target: EventTarget | null): void {
-  const line = (target as HTMLElement | null)?.closest<HTMLElement>('[data-line]')?.dataset.line;
-  if (line) vscode.postMessage({ type: 'reveal', line: Number(line) });
-}
-
-byId('body').addEventListener('click', (e) => revealFrom(e.target));
-byId('body').addEventListener('keydown', (e) => {
-  if (e.key === 'Enter') revealFrom(e.target);
-});
-byId('problems').addEventListener('click', (e) => revealFrom(e.target));
-byId('copy-markdown').addEventListener('click', () => vscode.postMessage({ type: 'copyMarkdown' }));
-byId('save-csv').addEventListener('click', () => vscode.postMessage({ type: 'saveCsv' }));
 
 vscode.postMessage({ type: 'ready' });

@@ -1,8 +1,11 @@
 /**
- * Draws a TableModel (the seed's spreadsheet with totals) into a page's table: the layer-table
- * panel and the training view both show the network this way.
+ * The layer-table component's script: draws a TableModel (the seed's spreadsheet with totals) into
+ * the markup client/src/layerTableMarkup.ts writes, folds block instances (closed by default,
+ * showing the instance's totals; open, its layers, nested), and turns clicks into messages for the
+ * host. The layer-table panel and the training view both mount it.
  */
-import type { Cell, TableModel } from './layerTableModel';
+import type { Cell, Row, TableModel } from './layerTableModel';
+import type { LayerTableMessage } from './layerTableProtocol';
 
 export function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -27,7 +30,138 @@ export interface LayerTableElements {
   foot: HTMLElement;
 }
 
-export function renderLayerTable(model: TableModel, at: LayerTableElements): void {
+function byId(id: string): HTMLElement {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`#${id} is missing from the page`);
+  return e;
+}
+
+export interface LayerTableOptions {
+  post(message: LayerTableMessage): void;
+  /** Instances open when the page was last shown (the webview's saved state). */
+  expanded?: readonly string[];
+  /** Called when an instance is opened or closed, to save the state. */
+  onToggle?(expanded: string[]): void;
+}
+
+export interface LayerTableView {
+  render(model: TableModel): void;
+  expanded(): string[];
+}
+
+/** Finds the component's elements by their ids, wires its listeners, and returns its renderer. */
+export function mountLayerTable(options: LayerTableOptions): LayerTableView {
+  const at: LayerTableElements = { summary: byId('summary'), problems: byId('problems'), head: byId('head'), body: byId('body'), foot: byId('foot') };
+  const open = new Set(options.expanded ?? []);
+  let shown: { row: Row; tr: HTMLTableRowElement }[] = [];
+
+  const visible = (row: Row) => row.parents.every((p) => open.has(p));
+  const refold = () => {
+    for (const { row, tr } of shown) {
+      tr.hidden = !visible(row);
+      if (row.instance) {
+        const isOpen = open.has(row.id);
+        tr.setAttribute('aria-expanded', String(isOpen));
+        tr.classList.toggle('open', isOpen);
+        const toggle = tr.querySelector<HTMLButtonElement>('button.toggle');
+        if (toggle) {
+          toggle.setAttribute('aria-expanded', String(isOpen));
+          toggle.title = `${isOpen ? 'Close' : 'Open'} ${row.id}`;
+        }
+      }
+    }
+  };
+  const setOpen = (id: string, value: boolean) => {
+    if (open.has(id) === value) return;
+    if (value) open.add(id);
+    else open.delete(id);
+    refold();
+    options.onToggle?.([...open]);
+  };
+  const rowOf = (target: EventTarget | null) => {
+    const tr = (target as HTMLElement | null)?.closest<HTMLTableRowElement>('tr');
+    return shown.find((s) => s.tr === tr);
+  };
+  const reveal = (target: EventTarget | null) => {
+    const line = (target as HTMLElement | null)?.closest<HTMLElement>('[data-line]')?.dataset.line;
+    if (line) options.post({ type: 'reveal', line: Number(line) });
+  };
+
+  at.body.addEventListener('click', (e) => {
+    const toggle = (e.target as HTMLElement | null)?.closest('button.toggle');
+    const hit = rowOf(e.target);
+    if (toggle && hit) {
+      setOpen(hit.row.id, !open.has(hit.row.id));
+      return;
+    }
+    reveal(e.target);
+  });
+  at.body.addEventListener('keydown', (e) => {
+    const hit = rowOf(e.target);
+    if (e.key === 'Enter' && !(e.target as HTMLElement).closest('button')) {
+      reveal(e.target);
+      return;
+    }
+    if (!hit) return;
+    if (e.key === 'ArrowRight' && hit.row.instance) {
+      setOpen(hit.row.id, true);
+      e.preventDefault();
+    } else if (e.key === 'ArrowLeft') {
+      // Closes an open instance, or moves to the instance holding the row.
+      if (hit.row.instance && open.has(hit.row.id)) setOpen(hit.row.id, false);
+      else shown.find((s) => s.row.id === hit.row.parents.at(-1))?.tr.focus();
+      e.preventDefault();
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      const rows = shown.filter((s) => !s.tr.hidden);
+      const next = rows[rows.findIndex((s) => s === hit) + (e.key === 'ArrowDown' ? 1 : -1)];
+      next?.tr.focus();
+      if (next) e.preventDefault();
+    }
+  });
+  at.problems.addEventListener('click', (e) => reveal(e.target));
+  document.getElementById('copy-markdown')?.addEventListener('click', () => options.post({ type: 'copyMarkdown' }));
+  document.getElementById('save-csv')?.addEventListener('click', () => options.post({ type: 'saveCsv' }));
+
+  return {
+    expanded: () => [...open],
+    render(model: TableModel) {
+      renderFrame(model, at);
+      // Open instances stay open across analyses, even one that loses them for a keystroke.
+      shown = model.rows.map((row) => ({ row, tr: rowElement(row) }));
+      at.body.replaceChildren(...shown.map((s) => s.tr));
+      refold();
+    },
+  };
+}
+
+function rowElement(row: Row): HTMLTableRowElement {
+  const classes = [row.severity ?? '', row.instance ? 'instance' : '', row.innerSeverity ? `inner-${row.innerSeverity}` : ''];
+  const tr = element('tr', classes.filter(Boolean).join(' ') || undefined);
+  tr.dataset.line = String(row.line);
+  tr.dataset.id = row.id;
+  tr.dataset.depth = String(row.depth);
+  tr.setAttribute('aria-level', String(row.depth + 1));
+  tr.tabIndex = 0;
+  row.cells.forEach((c, i) => tr.append(cell(i === 0 ? 'th' : 'td', c)));
+  const first = tr.firstElementChild as HTMLTableCellElement;
+  first.scope = 'row';
+  // CSSOM, which the page's Content-Security-Policy allows (a style attribute it would not).
+  first.style.setProperty('--depth', String(row.depth));
+  if (row.instance) {
+    const toggle = element('button', 'toggle');
+    toggle.type = 'button';
+    toggle.setAttribute('aria-expanded', 'false');
+    toggle.setAttribute('aria-label', `Open or close ${row.id}`);
+    first.prepend(toggle);
+  } else if (row.depth > 0) {
+    first.prepend(element('span', 'toggle-space'));
+  }
+  if (row.problems.length) first.title = row.problems.join('\n');
+  return tr;
+}
+
+/** The summary line, problems, header and totals: everything but the rows. */
+function renderFrame(model: TableModel, at: LayerTableElements): void {
   at.summary.textContent =
     `${model.totals.params} parameters · ${model.totals.neurons} neurons ` +
     `(${model.totals.neuronsConvFc} in conv and fc layers) · ${model.totals.macs} multiply-adds`;
@@ -47,19 +181,6 @@ export function renderLayerTable(model: TableModel, at: LayerTableElements): voi
     head.append(th);
   }
   at.head.replaceChildren(head);
-
-  at.body.replaceChildren(
-    ...model.rows.map((row) => {
-      const tr = element('tr', row.severity);
-      tr.dataset.line = String(row.line);
-      tr.tabIndex = 0;
-      row.cells.forEach((c, i) => tr.append(cell(i === 0 ? 'th' : 'td', c)));
-      const first = tr.firstElementChild as HTMLTableCellElement;
-      first.scope = 'row';
-      if (row.problems.length) first.title = row.problems.join('\n');
-      return tr;
-    }),
-  );
 
   // The totals sit under the neurons and parameters columns, the last three being neurons, filter + 1, params.
   const span = model.columns.length - 3;

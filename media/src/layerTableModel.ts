@@ -2,8 +2,9 @@
  * The seed's spreadsheet as rows of cells, built from the analysed Network alone (no parsing), so
  * the webview shows the numbers `analyze` computed, written the way the CLI writes them.
  */
-import type { Network, NetworkDiagnostic, NetworkLayer } from '../../server/src/language/network';
+import type { Network, NetworkDiagnostic, NetworkInstance, NetworkLayer, Shape } from '../../server/src/language/network';
 import { formatReal, groupDigits } from '../../server/src/language/numbers';
+import { layerTree, type InstanceSummary, type TableNode } from '../../server/src/language/table';
 
 export interface Cell {
   text: string;
@@ -25,11 +26,26 @@ export interface Column {
 
 export interface Row {
   cells: Cell[];
-  /** 1-based line of the statement, for jumping to it. */
+  /** Full name of the layer or instance: unique, so a row keeps its open or closed state. */
+  id: string;
+  /** 1-based line of the statement (of the use, for an instance), for jumping to it. */
   line: number;
+  /** Nesting: 0 at top level, 1 inside a top-level instance, and so on. */
+  depth: number;
+  /** The instances holding this row, outermost first: it shows only while all of them are open. */
+  parents: string[];
+  /** Set on the row of a block instance: its totals, and its rows follow it (one level deeper). */
+  instance?: { blockName: string; layers: number };
+  /**
+   * What the layer reads, written relative to its instance (`bn2`, `layer1.0.out`, `input`),
+   * where that is not simply the layer evaluated before it.
+   */
+  inputs?: string[];
   /** Worst severity among the diagnostics on the row's line. */
   severity?: NetworkDiagnostic['severity'];
   problems: string[];
+  /** On an instance row: the worst severity among the rows inside it, shown while it is closed. */
+  innerSeverity?: NetworkDiagnostic['severity'];
 }
 
 export interface TableModel {
@@ -88,14 +104,26 @@ function kindDetail(layer: NetworkLayer): string {
   return parts.join(' · ');
 }
 
-function layerCells(layer: NetworkLayer): Cell[] {
+/** `layer1.1.bn2` read from inside `layer1.1` is `bn2`; names elsewhere stay full. */
+function relativeName(name: string, block: string | undefined): string {
+  return block !== undefined && name.startsWith(`${block}.`) ? name.slice(block.length + 1) : name;
+}
+
+/** The note under a name: `← stem`, `← in, bn2`. */
+function inputsNote(inputs: string[] | undefined): string {
+  return inputs ? ` ← ${inputs.join(', ')}` : '';
+}
+
+const num = (text: string): Cell => ({ text, numeric: true });
+
+function layerCells(layer: NetworkLayer, inputs: string[] | undefined): Cell[] {
   const input = layer.input;
   const dense = layer.kind === 'fc' || layer.kind === 'softmax';
-  const inputs = input.reduce((a, b) => a * b, 1);
-  const num = (text: string): Cell => ({ text, numeric: true });
+  const flat = input.reduce((a, b) => a * b, 1);
+  const note = inputsNote(inputs);
   return [
-    { text: layer.name, detail: kindDetail(layer) },
-    num(input.length === 3 && !dense ? axes([input[0], input[1]]) : groupDigits(inputs)),
+    { text: layer.name, detail: kindDetail(layer) + note, title: inputs ? `Reads ${layer.inputs.join(', ')}` : undefined },
+    num(input.length === 3 && !dense ? axes([input[0], input[1]]) : groupDigits(flat)),
     num(input.length === 3 && !dense ? String(input[2]) : ''),
     num(axes(layer.kernel)),
     num(axes(layer.pad)),
@@ -110,16 +138,77 @@ function layerCells(layer: NetworkLayer): Cell[] {
   ];
 }
 
+function instanceCells(instance: NetworkInstance, summary: InstanceSummary, inputs: string[] | undefined): Cell[] {
+  const input: Shape | undefined = summary.input;
+  const out = summary.output;
+  const image = input?.length === 3;
+  const what = `${summary.kind} · ${summary.layers === 1 ? '1 layer' : `${summary.layers} layers`}`;
+  return [
+    { text: instance.name, detail: what + inputsNote(inputs) },
+    num(input === undefined ? '' : image ? axes([input[0], input[1]]) : groupDigits(input[0] ?? 0)),
+    num(image ? String(input[2]) : ''),
+    num(''),
+    num(''),
+    num(''),
+    num(out.length === 3 ? axes([out[0], out[1]]) : ''),
+    num(groupDigits(out[out.length - 1] ?? 0)),
+    { text: groupDigits(summary.neurons), numeric: true, title: `Its layers' neurons as the total counts them (conv, pooling, fc and softmax)` },
+    num(''),
+    { text: groupDigits(summary.params), numeric: true, title: `${groupDigits(summary.macs)} multiply-adds` },
+  ];
+}
+
 export function tableModel(network: Network, fileName: string): TableModel {
   const byLine = new Map<number, NetworkDiagnostic[]>();
   for (const d of network.diagnostics) byLine.set(d.line, [...(byLine.get(d.line) ?? []), d]);
   const layerLines = new Set(network.layers.map((l) => l.line));
-
-  const rows: Row[] = network.layers.map((layer) => {
-    const diagnostics = byLine.get(layer.line) ?? [];
+  for (const i of network.instances ?? []) layerLines.add(i.line);
+  const problemsOn = (line: number) => {
+    const diagnostics = byLine.get(line) ?? [];
     const worst = [...diagnostics].sort((a, b) => severityRank[a.severity] - severityRank[b.severity])[0];
-    return { cells: layerCells(layer), line: layer.line, severity: worst?.severity, problems: diagnostics.map((d) => d.message) };
-  });
+    return { severity: worst?.severity, problems: diagnostics.map((d) => d.message) };
+  };
+  // What was evaluated just before each layer: reading it is the plain chain, not worth a note.
+  const previous = new Map(network.layers.map((l, i) => [l.name, i === 0 ? 'input' : network.layers[i - 1]!.name]));
+  const firstLayer = (node: TableNode): NetworkLayer | undefined =>
+    node.type === 'layer' ? node.layer : node.children.map(firstLayer).find((l) => l !== undefined);
+  const note = (inputs: string[], before: string | undefined, block: string | undefined) =>
+    inputs.length === 1 && inputs[0] === before ? undefined : inputs.map((n) => relativeName(n, block));
+
+  const rows: Row[] = [];
+  const walk = (nodes: TableNode[], parents: string[]) => {
+    for (const node of nodes) {
+      if (node.type === 'layer') {
+        const layer = node.layer;
+        const inputs = note(layer.inputs, previous.get(layer.name), layer.block);
+        rows.push({ cells: layerCells(layer, inputs), id: layer.name, line: layer.line, depth: parents.length, parents, inputs, ...problemsOn(layer.line) });
+        continue;
+      }
+      const { instance, summary } = node;
+      const first = firstLayer(node);
+      const inputs = note(instance.inputs, first && previous.get(first.name), instance.block);
+      rows.push({
+        cells: instanceCells(instance, summary, inputs),
+        id: instance.name,
+        line: instance.line,
+        depth: parents.length,
+        parents,
+        instance: { blockName: summary.kind, layers: summary.layers },
+        inputs,
+        ...problemsOn(instance.line),
+      });
+      walk(node.children, [...parents, instance.name]);
+    }
+  };
+  walk(layerTree(network), []);
+  const rowOf = new Map(rows.map((r) => [r.id, r]));
+  for (const row of rows) {
+    if (!row.severity) continue;
+    for (const parent of row.parents) {
+      const holder = rowOf.get(parent);
+      if (holder && (!holder.innerSeverity || severityRank[row.severity] < severityRank[holder.innerSeverity])) holder.innerSeverity = row.severity;
+    }
+  }
 
   return {
     title: network.network ?? fileName,

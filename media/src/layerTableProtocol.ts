@@ -10,13 +10,15 @@ export type HostMessage =
   | { type: 'unavailable'; fileName: string; message: string }
   | { type: 'notice'; message: string };
 
-/** Webview → host. */
-export type WebviewMessage =
-  | { type: 'ready' }
+/** What the layer-table component itself posts, in the layer-table panel and the training view alike. */
+export type LayerTableMessage =
   | { type: 'copyMarkdown' }
   | { type: 'saveCsv' }
   /** Show the layer's statement in the editor; 1-based, as the Network's lines are. */
   | { type: 'reveal'; line: number };
+
+/** Webview → host. */
+export type WebviewMessage = { type: 'ready' } | LayerTableMessage;
 
 /**
  * A webview is a web page: whatever it posts is untrusted input, so the host acts only on messages

@@ -14,7 +14,7 @@ import type { Network } from '../../server/src/language/network';
 import { tableModel } from './layerTableModel';
 import { Chart, PALETTE } from './trainCharts';
 import { FIELD_LABELS, FIELD_NAMES, datasetField, fieldsFromNetwork, placeholders, settingsFromFields, type FieldName, type FormFields } from './trainForm';
-import { renderLayerTable } from './layerTableDom';
+import { mountLayerTable } from './layerTableDom';
 import { addStepLoss, type ComparisonView, type RunCurves, type RunView, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from './trainProtocol';
 import { compareData, errorData, lossData, progressLine, resultLine, speedData } from './trainViewModel';
 
@@ -26,6 +26,8 @@ interface SavedState {
   compare?: RunCurves[];
   /** The init/activation comparison the compared runs belong to, if they do. */
   comparison?: ComparisonView;
+  /** The block instances open in the layer table. */
+  expandedLayers?: string[];
 }
 
 interface VsCodeApi {
@@ -47,6 +49,14 @@ const saved = vscode.getState();
 const state: SavedState = saved?.fileUri === fileUri ? saved : { fileUri };
 let network: Network | undefined;
 let runner: RunnerSummary | null = null;
+const layerTable = mountLayerTable({
+  post: (message) => vscode.postMessage(message),
+  expanded: state.expandedLayers,
+  onToggle: (expanded) => {
+    state.expandedLayers = expanded;
+    save();
+  },
+});
 
 // ---- the form ----
 
@@ -287,9 +297,8 @@ window.addEventListener('message', (event: MessageEvent<TrainHostMessage>) => {
       network = message.network;
       byId('title').textContent = message.fileName;
       applyNetworkToForm(message.network);
-      renderLayerTable(tableModel(message.network, message.fileName), {
-        summary: byId('summary'), problems: byId('problems'), head: byId('head'), body: byId('body'), foot: byId('foot'),
-      });
+      layerTable.render(tableModel(message.network, message.fileName));
+      state.expandedLayers = layerTable.expanded();
       break;
     case 'unavailable':
       byId('title').textContent = message.fileName;
@@ -363,18 +372,6 @@ byId('cancel').addEventListener('click', () => vscode.postMessage({ type: 'cance
 byId('compare').addEventListener('click', () => vscode.postMessage({ type: 'compareRuns' }));
 byId('compare-cancel').addEventListener('click', () => vscode.postMessage({ type: 'cancelComparison' }));
 byId('open-run').addEventListener('click', () => vscode.postMessage({ type: 'openRunFolder' }));
-byId('copy-markdown').addEventListener('click', () => vscode.postMessage({ type: 'copyMarkdown' }));
-byId('save-csv').addEventListener('click', () => vscode.postMessage({ type: 'saveCsv' }));
-
-function revealFrom(target: EventTarget | null): void {
-  const line = (target as HTMLElement | null)?.closest<HTMLElement>('[data-line]')?.dataset.line;
-  if (line) vscode.postMessage({ type: 'reveal', line: Number(line) });
-}
-byId('body').addEventListener('click', (e) => revealFrom(e.target));
-byId('body').addEventListener('keydown', (e) => {
-  if (e.key === 'Enter') revealFrom(e.target);
-});
-byId('problems').addEventListener('click', (e) => revealFrom(e.target));
 
 if (state.fields) {
   buildForm();

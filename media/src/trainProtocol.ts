@@ -9,6 +9,7 @@ import type { Activation, Init, Network, TrainSettings } from '../../server/src/
 import { inRange, OPTIMIZERS, type NumberSettingName } from '../../server/src/language/trainSchema';
 import type { BackendInfo } from '../../runner/src/backend';
 import type { EpochMetrics } from '../../runner/src/runFolder';
+import type { LayerTableMessage } from './layerTableProtocol';
 import type { BackendChoice, ResolvedSettings } from '../../runner/src/settings';
 
 /** What the settings form sends: the runner's JobSettings that a user may set, nothing else. */
@@ -112,14 +113,12 @@ export type TrainWebviewMessage =
   | { type: 'ready' }
   | { type: 'start'; settings: FormSettings }
   | { type: 'cancel' }
-  | { type: 'copyMarkdown' }
-  | { type: 'saveCsv' }
   | { type: 'openRunFolder' }
   | { type: 'compareRuns' }
   /** Cancel the init/activation comparison: its running job and the queued ones. */
   | { type: 'cancelComparison' }
-  /** 1-based, as the Network's lines are. */
-  | { type: 'reveal'; line: number };
+  /** The layer table's: copyMarkdown, saveCsv, reveal. */
+  | LayerTableMessage;
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'webgpu', 'reference'];
 

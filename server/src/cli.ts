@@ -10,7 +10,10 @@ import { trainCommand } from '../../runner/src/trainCommand';
 import { compareCommand, compareVariantsCommand } from './compare';
 
 const USAGE = `Usage:
-  cnn table FILE [--format text|markdown|csv|json]   the layer table (the seed's spreadsheet) with totals
+  cnn table FILE [--format text|markdown|csv|json] [--depth N]
+                                                   the layer table (the seed's spreadsheet) with totals;
+                                                   --depth N shows block instances nested deeper than N
+                                                   as one row each (json is always the whole Network)
   cnn check FILE... [--warnings-as-errors]          diagnostics as FILE:LINE:COL: SEVERITY: MESSAGE [CODE]
   cnn train FILE [--epochs N --batch N --lr X --backend auto|webgpu|reference --json ...]
                                                    train the network on the file's dataset (see cnn train --help)
@@ -59,11 +62,14 @@ function option(args: string[], name: string): string | undefined {
 function table(args: string[], io: Io): number {
   const format = (option(args, '--format') ?? 'text') as TableFormat;
   if (!TABLE_FORMATS.includes(format)) throw new UsageError(`unknown format '${format}' (text, markdown, csv, json)`);
+  const depthText = option(args, '--depth');
+  if (depthText !== undefined && !/^\d+$/.test(depthText)) throw new UsageError(`--depth takes a whole number, not '${depthText}'`);
+  const depth = depthText === undefined ? undefined : Number(depthText);
   const unknown = args.find((a) => a.startsWith('--'));
   if (unknown) throw new UsageError(`unknown option ${unknown}`);
   if (args.length !== 1) throw new UsageError('cnn table takes one FILE');
   const analysis = analyseFile(args[0], io);
-  io.stdout.write(renderTable(analysis.network, format));
+  io.stdout.write(renderTable(analysis.network, format, { depth }));
   // JSON carries its diagnostics; the other formats say them on stderr so a pipe gets a clean table.
   if (format !== 'json') {
     for (const d of analysis.diagnostics) io.stderr.write(formatCheckLine(args[0], d) + '\n');

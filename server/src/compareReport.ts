@@ -49,7 +49,7 @@ export function compareRows(runs: CompareRun[]): string[][] {
   const variants = isVariants(runs);
   return runs.map((r) => {
     const last = r.epochs[r.epochs.length - 1];
-    const best = r.epochs.length ? Math.min(...r.epochs.map((e) => e.top1Error)) : undefined;
+    const best = r.epochs.length ? r.epochs.reduce((m, e) => Math.min(m, e.top1Error), Infinity) : undefined;
     return [
       ...(variants ? [r.variant!] : [r.init ?? '—', r.act ?? '—']), last ? last.trainLoss.toFixed(4) : '—', last ? last.valLoss.toFixed(4) : '—',
       percent(last?.top1Error), percent(last?.top5Error), percent(best), `${r.seconds.toFixed(0)} s`,

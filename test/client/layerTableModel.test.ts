@@ -1,6 +1,6 @@
 // The webview's table is built from the analysed Network alone; these are the seed's cells as the
 // coursework network gives them, so the panel and `cnn table` cannot drift apart.
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,4 +76,72 @@ test('in-place layers show their neurons muted, as not part of the total', () =>
   assert.equal(neurons('conv1')?.muted, undefined);
   assert.equal(neurons('pool1')?.muted, undefined);
   assert.equal(rows.find((r) => r.cells[0]?.text === 'conv2')?.cells[0]?.detail, 'conv · groups 2');
+});
+
+describe('a network of block instances (the spec\'s ResNet basic-block demo)', () => {
+  const resnet = readFileSync(join(root, 'test', 'language', 'fixtures', 'resnet-basic-demo.cnn'), 'utf8');
+  const m = tableModel(analyzeText(resnet).network, 'resnet-basic-demo.cnn');
+  const byId = (id: string) => {
+    const r = m.rows.find((x) => x.id === id);
+    assert.ok(r, `no row ${id}`);
+    return r;
+  };
+
+  it('lists instances before their layers, nested, in the order of evaluation', () => {
+    assert.deepEqual(m.rows.slice(0, 8).map((r) => [r.id, r.depth, r.parents.join('/')]), [
+      ['layer1', 0, ''],
+      ['layer1.0', 1, 'layer1'],
+      ['layer1.0.conv1', 2, 'layer1/layer1.0'],
+      ['layer1.0.bn1', 2, 'layer1/layer1.0'],
+      ['layer1.0.conv2', 2, 'layer1/layer1.0'],
+      ['layer1.0.bn2', 2, 'layer1/layer1.0'],
+      ['layer1.0.out', 2, 'layer1/layer1.0'],
+      ['layer1.1', 1, 'layer1'],
+    ]);
+    assert.equal(m.rows.filter((r) => !r.instance).length, 24, 'every layer has its row');
+    assert.deepEqual(m.rows.filter((r) => r.depth === 0).map((r) => r.id), ['layer1', 'layer2.0', 'layer2.1', 'pool', 'fc']);
+  });
+
+  it("an instance row carries the instance's totals, as cnn table --depth does", () => {
+    const cells = (id: string) => byId(id).cells.map((c) => c.text);
+    assert.deepEqual(cells('layer1'), ['layer1', '56', '64', '', '', '', '56', '64', '802,816', '', '147,968']);
+    assert.deepEqual(cells('layer1.0'), ['layer1.0', '56', '64', '', '', '', '56', '64', '401,408', '', '73,984']);
+    assert.deepEqual(cells('layer2.0'), ['layer2.0', '56', '64', '', '', '', '28', '128', '301,056', '', '230,144']);
+    assert.deepEqual(byId('layer1').instance, { blockName: 'basic ×2', layers: 10 });
+    assert.equal(byId('layer1').cells[0]?.detail, 'basic ×2 · 10 layers');
+    assert.equal(byId('layer2.0').cells[0]?.detail, 'down · 7 layers');
+    assert.equal(byId('layer2.0').line, 24);
+  });
+
+  it('names what a layer reads where it is not the row evaluated before it', () => {
+    assert.equal(byId('layer1.0.conv1').inputs, undefined);
+    assert.equal(byId('layer1.0.bn1').inputs, undefined);
+    assert.deepEqual(byId('layer1.0.out').inputs, ['input', 'bn2']);
+    assert.deepEqual(byId('layer1.1.out').inputs, ['layer1.0.out', 'bn2']);
+    assert.deepEqual(byId('layer2.0.downsample.0').inputs, ['layer1.1.out']);
+    assert.deepEqual(byId('layer2.0.out').inputs, ['bn2', 'downsample.1']);
+    assert.equal(byId('layer2.0.out').cells[0]?.detail, 'add ← bn2, downsample.1');
+    assert.equal(byId('layer2.0.out').cells[0]?.title, 'Reads layer2.0.bn2, layer2.0.downsample.1');
+    assert.equal(byId('pool').inputs, undefined);
+    assert.equal(byId('layer2.0').inputs, undefined, 'the instance reads the layer before it');
+  });
+
+  it('a closed instance shows the worst problem inside it', () => {
+    assert.equal(byId('layer2.0.conv1').severity, 'warning');
+    assert.equal(byId('layer2.0').innerSeverity, 'warning');
+    assert.equal(byId('layer2.0').severity, undefined);
+    assert.equal(byId('layer1').innerSeverity, undefined);
+  });
+
+  it('the totals row is the network totals', () => {
+    assert.equal(m.totals.params, '674,826');
+    assert.equal(m.totals.neurons, '1,304,714');
+    assert.deepEqual(m.otherProblems, []);
+  });
+});
+
+test('a branch outside blocks is noted too; the plain chain is not', () => {
+  const branchy = tableModel(analyzeText('input 32x32x3\nstem: conv 8 f=3 p=1\na: conv 8 f=1\nb: conv 8 f=1 from=stem\ncat: concat from=a,b\nout: softmax 10\n').network, 'b.cnn');
+  assert.deepEqual(branchy.rows.map((r) => r.inputs), [undefined, undefined, ['stem'], ['a', 'b'], undefined]);
+  assert.ok(branchy.rows.every((r) => r.depth === 0 && r.parents.length === 0 && !r.instance));
 });

@@ -41,8 +41,8 @@ test('every file package.json refers to is packaged', (t) => {
     // Loaded at run time rather than named in package.json: the language server and the webview's page.
     'dist/server.js',
     'dist/media/layerTable.js',
+    'media/page.css',
     'media/layerTable.css',
-    'media/layerTableCommon.css',
     'dist/media/train.js',
     'media/train.css',
   ].map(strip);

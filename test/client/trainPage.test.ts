@@ -3,13 +3,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { trainHtml } from '../../client/src/training/trainHtml';
+import { layerTableHtml } from '../../client/src/layerTableHtml';
+import { layerTableMarkup } from '../../client/src/layerTableMarkup';
 
 const cspSource = 'https://file+.vscode-resource.vscode-cdn.net';
 const resources = {
   cspSource,
   scriptUri: `${cspSource}/ext/dist/media/train.js`,
   styleUri: `${cspSource}/ext/media/train.css`,
-  tableStyleUri: `${cspSource}/ext/media/layerTableCommon.css`,
+  pageStyleUri: `${cspSource}/ext/media/page.css`,
+  tableStyleUri: `${cspSource}/ext/media/layerTable.css`,
   bundleStyleUri: `${cspSource}/ext/dist/media/train.css`,
   title: 'lenet5.cnn',
   fileUri: 'file:///work/examples/lenet5.cnn',
@@ -45,7 +48,7 @@ test('one script, external, with the nonce; both stylesheets from the webview or
   assert.match(scripts[0][1], /src="https:\/\/file\+\.vscode-resource\.vscode-cdn\.net\/ext\/dist\/media\/train\.js"/);
   assert.equal(scripts[0][2].trim(), '');
   const sheets = [...html.matchAll(/<link rel="stylesheet" href="([^"]*)">/g)].map((m) => m[1]);
-  assert.deepEqual(sheets, [resources.bundleStyleUri, resources.tableStyleUri, resources.styleUri]);
+  assert.deepEqual(sheets, [resources.bundleStyleUri, resources.pageStyleUri, resources.tableStyleUri, resources.styleUri]);
 });
 
 test('no inline handlers, inline styles or javascript: URLs', () => {
@@ -64,7 +67,14 @@ test('the file name and URI are text, not markup', () => {
 
 test('the controls the end-to-end test and the script look for are on the page', () => {
   const html = trainHtml(resources);
-  for (const id of ['start', 'cancel', 'progress', 'progress-text', 'result', 'chart-loss', 'chart-error', 'chart-speed', 'form', 'copy-markdown', 'save-csv', 'open-run', 'compare']) {
+  for (const id of ['start', 'cancel', 'progress', 'progress-text', 'result', 'chart-loss', 'chart-error', 'chart-speed', 'form', 'copy-markdown', 'save-csv', 'open-run', 'compare', 'summary', 'problems', 'head', 'body', 'foot']) {
     assert.match(html, new RegExp(`id="${id}"`), id);
   }
+});
+
+test('the layer table is the same component as in the layer-table panel', () => {
+  const markup = layerTableMarkup();
+  assert.ok(trainHtml(resources).includes(markup), 'the training view embeds layerTableMarkup()');
+  assert.ok(layerTableHtml({ ...resources, title: 'lenet5.cnn' }).includes(markup), 'the layer-table panel embeds layerTableMarkup()');
+  assert.equal([...trainHtml(resources).matchAll(/<table class="layer-table"/g)].length, 1);
 });

@@ -8,8 +8,8 @@ const cspSource = 'https://file+.vscode-resource.vscode-cdn.net';
 const resources = {
   cspSource,
   scriptUri: `${cspSource}/ext/dist/media/layerTable.js`,
-  tableStyleUri: `${cspSource}/ext/media/layerTableCommon.css`,
-  styleUri: `${cspSource}/ext/media/layerTable.css`,
+  pageStyleUri: `${cspSource}/ext/media/page.css`,
+  tableStyleUri: `${cspSource}/ext/media/layerTable.css`,
   title: 'alexnet-coursework.cnn',
 };
 
@@ -61,10 +61,12 @@ test('no inline event handlers or javascript: URLs', () => {
   assert.doesNotMatch(html, /javascript:/i);
 });
 
-test('the stylesheet comes from the webview origin that style-src allows', () => {
+test('the stylesheets come from the webview origin that style-src allows', () => {
   const html = layerTableHtml(resources);
-  assert.match(html, new RegExp(`<link rel="stylesheet" href="${escapeRegExp(resources.styleUri)}">`));
-  assert.ok(resources.styleUri.startsWith(cspSource));
+  for (const uri of [resources.pageStyleUri, resources.tableStyleUri]) {
+    assert.match(html, new RegExp(`<link rel="stylesheet" href="${escapeRegExp(uri)}">`));
+    assert.ok(uri.startsWith(cspSource));
+  }
   assert.deepEqual(policy(html).get('style-src'), [cspSource]);
 });
 

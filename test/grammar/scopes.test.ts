@@ -2,7 +2,9 @@
 // token that falls to the wrong rule shows up here by name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { courseworkFixture, tokenize, type Token } from './textmate';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { courseworkFixture, root, tokenize, type Token } from './textmate';
 
 /** The innermost scope of the token(s) covering `text` on the given 0-based line (first match). */
 async function scopesOf(source: string, line: number, text: string, nth = 0): Promise<string[]> {
@@ -47,7 +49,7 @@ test('layer labels and kinds', async () => {
   has(await scopesOf(courseworkFixture, 3, ':'), 'punctuation.separator.label.cnn');
   has(await scopesOf(courseworkFixture, 3, 'conv', 1), 'support.type.layer.cnn');
   has(await scopesOf(courseworkFixture, 13, 'softmax'), 'support.type.layer.cnn');
-  for (const kind of ['conv', 'maxpool', 'avgpool', 'globalavgpool', 'fc', 'dense', 'softmax', 'dropout', 'lrn', 'batchnorm']) {
+  for (const kind of ['conv', 'maxpool', 'avgpool', 'globalavgpool', 'fc', 'dense', 'softmax', 'dropout', 'lrn', 'batchnorm', 'add', 'concat']) {
     has(await scopesOf(`${kind} 10\n`, 0, kind), 'support.type.layer.cnn');
   }
 });
@@ -105,7 +107,7 @@ test('sizes, with x, ×, and spaces, are one size', async () => {
 });
 
 test('enum values, prelu-shared whole', async () => {
-  for (const value of ['relu', 'prelu', 'prelu-shared', 'leakyrelu', 'tanh', 'sigmoid', 'none']) {
+  for (const value of ['relu', 'relu6', 'prelu', 'prelu-shared', 'leakyrelu', 'tanh', 'sigmoid', 'none']) {
     has(await scopesOf(`conv 48 f=3 act=${value}\n`, 0, value), 'constant.language.cnn');
   }
   for (const value of ['he', 'xavier', 'gaussian']) has(await scopesOf(`fc 10 init=${value}\n`, 0, value), 'constant.language.cnn');
@@ -139,23 +141,109 @@ test('a keyword inside a name or after a label is not a keyword', async () => {
   has(await scopesOf('train: conv 8 f=3\n', 0, 'train'), 'entity.name.function.layer.cnn');
 });
 
-test('version 2: blocks, their parameters and uses, from= references, add and concat', async () => {
-  const source = 'block down(width, stride=2)\n  conv1: conv width*4 f=1 s=stride\n  out: add from=in,conv1 act=relu6\nend\nlayer2.0: down 128 repeat=2 from=stem\n';
-  has(await scopesOf(source, 0, 'block'), 'keyword.other.block.cnn');
-  has(await scopesOf(source, 0, 'down'), 'entity.name.type.block.cnn');
-  has(await scopesOf(source, 0, 'width'), 'variable.parameter.block.cnn');
-  has(await scopesOf(source, 1, 'width'), 'variable.parameter.block.cnn');
-  has(await scopesOf(source, 1, '*'), 'keyword.operator.arithmetic.cnn');
-  has(await scopesOf(source, 1, 'stride', 0), 'variable.parameter.block.cnn');
-  has(await scopesOf(source, 2, 'add', 0), 'support.type.layer.cnn');
-  has(await scopesOf(source, 2, 'from'), 'variable.parameter.key.cnn');
-  has(await scopesOf(source, 2, 'in'), 'variable.language.input.cnn');
-  has(await scopesOf(source, 2, 'conv1'), 'variable.other.reference.layer.cnn');
-  has(await scopesOf(source, 2, 'relu6'), 'constant.language.cnn');
-  has(await scopesOf(source, 3, 'end'), 'keyword.other.end.cnn');
-  has(await scopesOf(source, 4, 'layer2.0'), 'entity.name.function.layer.cnn');
-  has(await scopesOf(source, 4, 'down'), 'entity.name.type.block.cnn');
-  has(await scopesOf(source, 4, 'repeat'), 'variable.parameter.key.cnn');
-  has(await scopesOf(source, 4, 'stem'), 'variable.other.reference.layer.cnn');
-  has(await scopesOf('concat from=a,b\n', 0, 'concat'), 'support.type.layer.cnn');
+// ---- version 2: from, merges, blocks ----
+
+const BLOCK = `block basic(width, stride=1, act=relu6)
+  defaults act=act
+  conv1: conv width*4 f=1xk s=stride-1 p=(k-1)/2
+  bn1: batchnorm act=relu
+  out: add from=in,bn1 act=relu
+  inner: other width stride=2
+end
+layer1: basic 64 repeat=2 stride=2 from=input
+`;
+
+test('a block header: keyword, name, parameters with defaults', async () => {
+  has(await scopesOf(BLOCK, 0, 'block'), 'keyword.other.block.cnn');
+  has(await scopesOf(BLOCK, 0, 'basic'), 'entity.name.type.block.cnn');
+  has(await scopesOf(BLOCK, 0, '('), 'punctuation.section.parens.begin.cnn');
+  has(await scopesOf(BLOCK, 0, 'width'), 'variable.parameter.block.cnn');
+  has(await scopesOf(BLOCK, 0, ','), 'punctuation.separator.comma.cnn');
+  has(await scopesOf(BLOCK, 0, 'stride'), 'variable.parameter.block.cnn');
+  has(await scopesOf(BLOCK, 0, '='), 'keyword.operator.assignment.cnn');
+  has(await scopesOf(BLOCK, 0, '1'), 'constant.numeric.decimal.cnn');
+  has(await scopesOf(BLOCK, 0, 'act'), 'variable.parameter.block.cnn');
+  has(await scopesOf(BLOCK, 0, 'relu6'), 'constant.language.cnn');
+  has(await scopesOf(BLOCK, 0, ')'), 'punctuation.section.parens.end.cnn');
+  has(await scopesOf('block stem\nconv 8 f=3\nend\n', 0, 'stem'), 'entity.name.type.block.cnn');
+});
+
+test('end closes a block, and is the keyword even where no block is open', async () => {
+  has(await scopesOf(BLOCK, 6, 'end'), 'keyword.other.end.cnn');
+  has(await scopesOf('end\n', 0, 'end'), 'keyword.other.end.cnn');
+  // After end, words are the network's again: an unknown value is not a parameter.
+  const after = await scopesOf(`${BLOCK}conv 8 f=3 act=width\n`, 8, 'width');
+  has(after, 'variable.other.cnn');
+  // A label may be spelt like a keyword.
+  has(await scopesOf('end: conv 8 f=3\n', 0, 'end'), 'entity.name.function.layer.cnn');
+  has(await scopesOf('block: conv 8 f=3\n', 0, 'block'), 'entity.name.function.layer.cnn');
+});
+
+test('inside a block, bare words in values are its parameters, with arithmetic', async () => {
+  has(await scopesOf(BLOCK, 1, 'act', 1), 'variable.parameter.block.cnn');
+  has(await scopesOf(BLOCK, 2, 'width'), 'variable.parameter.block.cnn');
+  has(await scopesOf(BLOCK, 2, '*'), 'keyword.operator.arithmetic.cnn');
+  has(await scopesOf(BLOCK, 2, '4'), 'constant.numeric.decimal.cnn');
+  has(await scopesOf(BLOCK, 2, '1', 1), 'constant.numeric.decimal.cnn');
+  has(await scopesOf(BLOCK, 2, 'x'), 'punctuation.separator.dimension.cnn');
+  has(await scopesOf(BLOCK, 2, 'k'), 'variable.parameter.block.cnn');
+  has(await scopesOf(BLOCK, 2, 'stride'), 'variable.parameter.block.cnn');
+  has(await scopesOf(BLOCK, 2, '-'), 'keyword.operator.arithmetic.cnn');
+  has(await scopesOf(BLOCK, 2, '1', 2), 'constant.numeric.decimal.cnn');
+  has(await scopesOf(BLOCK, 2, '('), 'punctuation.section.parens.begin.cnn');
+  has(await scopesOf(BLOCK, 2, 'k', 1), 'variable.parameter.block.cnn');
+  has(await scopesOf(BLOCK, 2, ')'), 'punctuation.section.parens.end.cnn');
+  has(await scopesOf(BLOCK, 2, '/'), 'keyword.operator.arithmetic.cnn');
+  has(await scopesOf(BLOCK, 2, 'conv', 1), 'support.type.layer.cnn');
+  has(await scopesOf(BLOCK, 2, 'f'), 'variable.parameter.key.cnn');
+  // A known value stays a value.
+  has(await scopesOf(BLOCK, 3, 'relu'), 'constant.language.cnn');
+});
+
+test('arithmetic outside blocks too', async () => {
+  has(await scopesOf('conv 64*2 f=3\n', 0, '*'), 'keyword.operator.arithmetic.cnn');
+  has(await scopesOf('conv 64*2 f=3\n', 0, '2'), 'constant.numeric.decimal.cnn');
+  has(await scopesOf('conv 64+1 f=3\n', 0, '+'), 'keyword.operator.arithmetic.cnn');
+  has(await scopesOf('conv 64-1 f=3\n', 0, '1'), 'constant.numeric.decimal.cnn');
+});
+
+test('from= takes comma-separated names; in and input are the inputs', async () => {
+  has(await scopesOf(BLOCK, 4, 'add'), 'support.type.layer.cnn');
+  has(await scopesOf(BLOCK, 4, 'from'), 'variable.parameter.key.cnn');
+  has(await scopesOf(BLOCK, 4, 'in'), 'variable.language.input.cnn');
+  has(await scopesOf(BLOCK, 4, ','), 'punctuation.separator.comma.cnn');
+  has(await scopesOf(BLOCK, 4, 'bn1'), 'variable.other.layer.cnn');
+  has(await scopesOf(BLOCK, 7, 'input'), 'variable.language.input.cnn');
+  const merge = 'cat: concat from=layer1.0.out, downsample.1 ,stem act=relu\n';
+  has(await scopesOf(merge, 0, 'concat'), 'support.type.layer.cnn');
+  has(await scopesOf(merge, 0, 'layer1.0.out'), 'variable.other.layer.cnn');
+  has(await scopesOf(merge, 0, 'downsample.1'), 'variable.other.layer.cnn');
+  has(await scopesOf(merge, 0, 'stem'), 'variable.other.layer.cnn');
+  has(await scopesOf(merge, 0, 'act'), 'variable.parameter.key.cnn');
+  has(await scopesOf('a: conv 8 f=1 from=stem\n', 0, 'stem'), 'variable.other.layer.cnn');
+});
+
+test('a block use: the block name where a kind goes, its arguments, repeat and from', async () => {
+  has(await scopesOf(BLOCK, 7, 'layer1'), 'entity.name.function.layer.cnn');
+  has(await scopesOf(BLOCK, 7, 'basic'), 'entity.name.type.block.cnn');
+  has(await scopesOf(BLOCK, 7, '64'), 'constant.numeric.decimal.cnn');
+  has(await scopesOf(BLOCK, 7, 'repeat'), 'variable.parameter.key.cnn');
+  has(await scopesOf(BLOCK, 7, 'stride'), 'variable.parameter.block.cnn');
+  has(await scopesOf(BLOCK, 7, 'from'), 'variable.parameter.key.cnn');
+  has(await scopesOf('basic 64\n', 0, 'basic'), 'entity.name.type.block.cnn');
+  has(await scopesOf('downsample.0: basic 64 kernel=7\n', 0, 'downsample.0'), 'entity.name.function.layer.cnn');
+  has(await scopesOf('downsample.0: basic 64 kernel=7\n', 0, 'kernel'), 'variable.parameter.block.cnn');
+  // Inside a definition, a use's values may be the outer block's parameters.
+  has(await scopesOf(BLOCK, 5, 'other'), 'entity.name.type.block.cnn');
+  has(await scopesOf(BLOCK, 5, 'width'), 'variable.parameter.block.cnn');
+  // A kind word is never a block use, and a label alone is a label.
+  has(await scopesOf('conv: conv 64 f=1\n', 0, 'conv', 1), 'support.type.layer.cnn');
+  has(await scopesOf('pool: avgpool f=2\n', 0, 'pool'), 'entity.name.function.layer.cnn');
+  has(await scopesOf('stem:\n', 0, 'stem'), 'entity.name.function.layer.cnn');
+});
+
+test('the spec example tokenizes with no unscoped text and no catch-all words', async () => {
+  const text = readFileSync(join(root, 'test', 'language', 'fixtures', 'resnet-basic-demo.cnn'), 'utf8');
+  const bad = (await tokenize(text)).filter((t) => t.text.trim() !== '' && (t.scopes.length === 1 || t.scopes.some((s) => s === 'variable.other.cnn' || s === 'variable.other.key.cnn')));
+  assert.deepEqual(bad.map((t) => `${t.line + 1}: ${t.text}`), []);
 });

@@ -4,25 +4,24 @@
  * nothing loads from outside the webview's origin) and no inline handlers; the script builds the
  * form and attaches every listener.
  */
-import { contentSecurityPolicy, newNonce } from '../layerTableHtml';
+import { contentSecurityPolicy, escapeHtml, newNonce } from '../layerTableHtml';
+import { layerTableMarkup } from '../layerTableMarkup';
 
 export interface TrainPageResources {
   cspSource: string;
   scriptUri: string;
+  /** media/page.css: the page and its header, shared with the layer-table panel. */
+  pageStyleUri: string;
+  /** media/layerTable.css: the layer-table component, shared with the layer-table panel. */
+  tableStyleUri: string;
   /** media/train.css: the view's own styles. */
   styleUri: string;
-  /** media/layerTableCommon.css: the layer table, shared with the layer-table panel. */
-  tableStyleUri: string;
   /** dist/media/train.css: what the bundled script imports (uPlot's chart styles). */
   bundleStyleUri: string;
   title: string;
   /** The .cnn file's URI, kept in the webview's state so a window reload restores the view. */
   fileUri: string;
   nonce?: string;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export function trainHtml(resources: TrainPageResources): string {
@@ -35,6 +34,7 @@ export function trainHtml(resources: TrainPageResources): string {
   <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(resources.cspSource, nonce))}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <link rel="stylesheet" href="${attr(resources.bundleStyleUri)}">
+  <link rel="stylesheet" href="${attr(resources.pageStyleUri)}">
   <link rel="stylesheet" href="${attr(resources.tableStyleUri)}">
   <link rel="stylesheet" href="${attr(resources.styleUri)}">
   <title>Train ${escapeHtml(resources.title)}</title>
@@ -97,15 +97,7 @@ export function trainHtml(resources: TrainPageResources): string {
         <vscode-button id="save-csv" secondary>Save as CSV</vscode-button>
       </div>
     </div>
-    <p id="summary"></p>
-    <ul id="problems"></ul>
-    <div class="scroll">
-      <table>
-        <thead id="head"></thead>
-        <tbody id="body"></tbody>
-        <tfoot id="foot"></tfoot>
-      </table>
-    </div>
+    ${layerTableMarkup()}
   </section>
   <script nonce="${nonce}" src="${attr(resources.scriptUri)}"></script>
 </body>

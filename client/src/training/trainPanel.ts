@@ -310,7 +310,8 @@ export class TrainPanels implements vscode.Disposable, vscode.WebviewPanelSerial
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'media', 'train.js')).toString(),
       bundleStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'media', 'train.css')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'media', 'train.css')).toString(),
-      tableStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'media', 'layerTableCommon.css')).toString(),
+      pageStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'media', 'page.css')).toString(),
+      tableStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'media', 'layerTable.css')).toString(),
       title: baseName(fileUri),
       fileUri: fileUri.toString(),
     });

@@ -2,7 +2,8 @@
  * The seed's spreadsheet as text, Markdown, CSV or JSON, with the totals row. Used by
  * `cnn table`, the "Show layer table" command and the training panel.
  */
-import type { Network, NetworkLayer } from './network';
+import type { Network, NetworkInstance, NetworkLayer, Shape } from './network';
+import { specOf } from './layerKinds';
 import { formatReal, groupDigits } from './numbers';
 
 export type TableFormat = 'text' | 'markdown' | 'csv' | 'json';
@@ -26,6 +27,92 @@ export const TABLE_HEADERS = [
 export interface TableRow {
   cells: string[];
   layer?: NetworkLayer;
+  /** Set on the one row that stands for a whole block instance (`--depth`). */
+  instance?: NetworkInstance;
+}
+
+export interface TableOptions {
+  /**
+   * torchinfo's `depth`: top-level rows are at depth 1, the layers of a top-level instance at 2,
+   * and so on. An instance at depth N is one row (its totals); deeper rows are not shown. Absent:
+   * every layer. Totals never change.
+   */
+  depth?: number;
+}
+
+/** What a block instance comes to, as one row of the table. */
+export interface InstanceSummary {
+  /** Its block's name; for the group `repeat=N` makes, `basic ×2`. */
+  kind: string;
+  /** The shape it reads (its first input's output, or the network's input). */
+  input?: Shape;
+  output: Shape;
+  /** Its layers' neurons as the totals count them (conv, pooling, fc, softmax). */
+  neurons: number;
+  params: number;
+  macs: number;
+  layers: number;
+}
+
+/** A layer, or an instance holding its layers and instances, in the order of evaluation. */
+export type TableNode =
+  | { type: 'layer'; layer: NetworkLayer; depth: number }
+  | { type: 'instance'; instance: NetworkInstance; summary: InstanceSummary; depth: number; children: TableNode[] };
+
+/**
+ * The Network's layers nested in their instances, following each layer's `block` and each
+ * instance's `block`: the one place views derive the nesting from the contract.
+ */
+export function layerTree(network: Network): TableNode[] {
+  const instances = new Map((network.instances ?? []).map((i) => [i.name, i]));
+  const outputs = new Map(network.layers.map((l) => [l.name, l.output]));
+  const nodes = new Map<string, Extract<TableNode, { type: 'instance' }>>();
+  const roots: TableNode[] = [];
+
+  function node(instance: NetworkInstance): Extract<TableNode, { type: 'instance' }> {
+    const known = nodes.get(instance.name);
+    if (known) return known;
+    const parent = instance.block !== undefined ? instances.get(instance.block) : undefined;
+    const parentNode = parent ? node(parent) : undefined;
+    const first = instance.inputs[0];
+    const made: Extract<TableNode, { type: 'instance' }> = {
+      type: 'instance',
+      instance,
+      depth: (parentNode?.depth ?? 0) + 1,
+      children: [],
+      summary: {
+        kind: instance.blockName ?? repeatKind(network, instance),
+        input: first === undefined ? undefined : first === 'input' ? network.input : outputs.get(first),
+        output: instance.output,
+        neurons: 0,
+        params: instance.params,
+        macs: instance.macs,
+        layers: instance.layers,
+      },
+    };
+    (parentNode?.children ?? roots).push(made);
+    nodes.set(instance.name, made);
+    return made;
+  }
+
+  for (const layer of network.layers) {
+    const holder = layer.block !== undefined ? instances.get(layer.block) : undefined;
+    const parent = holder ? node(holder) : undefined;
+    (parent?.children ?? roots).push({ type: 'layer', layer, depth: (parent?.depth ?? 0) + 1 });
+    if (specOf(layer.kind).neurons) {
+      for (let at = holder; at; at = at.block !== undefined ? instances.get(at.block) : undefined) {
+        nodes.get(at.name)!.summary.neurons += layer.neurons;
+      }
+    }
+  }
+  return roots;
+}
+
+/** The group `layer1: basic 64 repeat=2` makes: `basic ×2`. */
+function repeatKind(network: Network, group: NetworkInstance): string {
+  const copies = (network.instances ?? []).filter((i) => i.block === group.name);
+  const blocks = [...new Set(copies.map((i) => i.blockName ?? '?'))];
+  return blocks.length === 1 ? `${blocks[0]} ×${copies.length}` : 'repeat';
 }
 
 /** One axis when the layer is square, HxW otherwise. */
@@ -42,8 +129,45 @@ function outputSize(layer: NetworkLayer): string {
   return whole ? axes(out) : `${axes(layer.raw, formatReal)} → ${axes(out)}`;
 }
 
-export function tableRows(network: Network, group: (n: number) => string = groupDigits): TableRow[] {
-  const rows: TableRow[] = network.layers.map((layer) => {
+function instanceCells(instance: NetworkInstance, summary: InstanceSummary, group: (n: number) => string): string[] {
+  const input = summary.input;
+  const output = summary.output;
+  return [
+    instance.name,
+    summary.kind,
+    input === undefined ? '' : input.length === 3 ? axes([input[0], input[1]]) : group(input[0]),
+    input?.length === 3 ? String(input[2]) : '',
+    '',
+    '',
+    '',
+    output.length === 3 ? axes([output[0], output[1]]) : '',
+    String(output[output.length - 1]),
+    group(summary.neurons),
+    '',
+    group(summary.params),
+  ];
+}
+
+/** The rows to show: every layer, or with `depth`, instances at that depth as one row each. */
+function visibleRows(network: Network, depth: number | undefined): ({ layer: NetworkLayer } | { instance: NetworkInstance; summary: InstanceSummary })[] {
+  if (depth === undefined) return network.layers.map((layer) => ({ layer }));
+  const rows: ({ layer: NetworkLayer } | { instance: NetworkInstance; summary: InstanceSummary })[] = [];
+  const walk = (nodes: TableNode[]) => {
+    for (const n of nodes) {
+      if (n.depth > depth) continue;
+      if (n.type === 'layer') rows.push({ layer: n.layer });
+      else if (n.depth === depth) rows.push({ instance: n.instance, summary: n.summary });
+      else walk(n.children);
+    }
+  };
+  walk(layerTree(network));
+  return rows;
+}
+
+export function tableRows(network: Network, group: (n: number) => string = groupDigits, options: TableOptions = {}): TableRow[] {
+  const rows: TableRow[] = visibleRows(network, options.depth).map((row) => {
+    if ('instance' in row) return { instance: row.instance, cells: instanceCells(row.instance, row.summary, group) };
+    const layer = row.layer;
     const input = layer.input;
     const image = input.length === 3;
     const flatInputs = layer.input.reduce((a, b) => a * b, 1);
@@ -75,17 +199,18 @@ function csvCell(cell: string): string {
   return /[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
 
-export function renderTable(network: Network, format: TableFormat): string {
+/** `depth` folds instances in text, Markdown and CSV; JSON is always the whole Network contract. */
+export function renderTable(network: Network, format: TableFormat, options: TableOptions = {}): string {
   switch (format) {
     case 'json':
       // Shapes and pairs stay on one line, as the spec writes them: [227, 227, 3].
       return JSON.stringify(network, null, 2).replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, items: string) => `[${items.split(/,\s+/).join(', ')}]`) + '\n';
     case 'csv': {
-      const rows = tableRows(network, String).map((r) => r.cells);
+      const rows = tableRows(network, String, options).map((r) => r.cells);
       return [TABLE_HEADERS as readonly string[], ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
     }
     case 'markdown': {
-      const rows = tableRows(network).map((r) => r.cells.map((c) => c.replace(/\|/g, '\\|')));
+      const rows = tableRows(network, groupDigits, options).map((r) => r.cells.map((c) => c.replace(/\|/g, '\\|')));
       const numeric = TABLE_HEADERS.map((_, i) => i >= 2);
       const lines = [
         `| ${TABLE_HEADERS.join(' | ')} |`,
@@ -95,8 +220,9 @@ export function renderTable(network: Network, format: TableFormat): string {
       return `${title(network)}\n\n${lines.join('\n')}\n\n${totalsLine(network)}\n`;
     }
     case 'text': {
-      const rows = [[...TABLE_HEADERS] as string[], ...tableRows(network).map((r) => r.cells)];
-      const widths = TABLE_HEADERS.map((_, i) => Math.max(...rows.map((r) => [...r[i]].length)));
+      const rows = [[...TABLE_HEADERS] as string[], ...tableRows(network, groupDigits, options).map((r) => r.cells)];
+      // A loop, not Math.max(...rows): a spread of 200,000 rows overflows the call stack.
+      const widths = TABLE_HEADERS.map((_, i) => rows.reduce((most, r) => Math.max(most, [...r[i]].length), 0));
       const pad = (cell: string, i: number) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]));
       const body = rows.map((r) => r.map(pad).join('  ').trimEnd());
       body.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));

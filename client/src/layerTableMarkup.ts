@@ -1,0 +1,18 @@
+/**
+ * The layer-table component's markup: the summary line, the problems not on a layer's line, and
+ * the table whose rows media/src/layerTableDom.ts draws and folds. One copy, used by the
+ * layer-table panel and the training view; its styles are media/layerTable.css on media/page.css.
+ * The ids are what the script and the end-to-end tests look for.
+ */
+export function layerTableMarkup(): string {
+  return `<p id="summary"></p>
+    <ul id="problems"></ul>
+    <div class="scroll">
+      <table class="layer-table" role="treegrid" aria-label="Layers">
+        <thead id="head"></thead>
+        <tbody id="body"></tbody>
+        <tfoot id="foot"></tfoot>
+      </table>
+    </div>`;
+}
+
