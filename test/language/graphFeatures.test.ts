@@ -1,0 +1,225 @@
+/**
+ * The editor features on version-2 files (blocks, from=, add, concat): hover, inlay hints,
+ * outline, navigation (definition, references, rename, folding), completion and the quick fixes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { analyzeText, type Analysis } from '../../server/src/language/analyze';
+import { hover } from '../../server/src/language/hover';
+import { inlayHints } from '../../server/src/language/inlayHints';
+import { definition, foldingRanges, prepareRename, references, rename } from '../../server/src/language/navigation';
+import { documentSymbols } from '../../server/src/language/symbols';
+import { applyEdits } from '../../server/src/language/textEdits';
+import type { DocumentSymbol } from 'vscode-languageserver-types';
+
+const DEMO = readFileSync(new URL('./fixtures/resnet-basic-demo.cnn', import.meta.url), 'utf8');
+const demoLines = DEMO.split('\n');
+/** 0-based line of the first line that contains `text`. */
+const lineOf = (text: string, lines = demoLines) => lines.findIndex((l) => l.includes(text));
+
+function hoverText(analysis: Analysis, line: number, character: number): string {
+  const result = hover(analysis, { line, character });
+  assert.ok(result, `no hover at ${line}:${character}`);
+  return (result.contents as { value: string }).value;
+}
+
+test('hover on a use with repeat: the group totals, per copy, and its copies as a table', () => {
+  const text = hoverText(analyzeText(DEMO), lineOf('layer1: basic'), 2);
+  assert.match(text, /^\*\*layer1\*\* · block `basic` × 2 \(repeat\)/);
+  assert.match(text, /56×56×64 → \*\*56×56×64\*\*/);
+  // Each copy: 2 × 3·3·64·64 + 2 × 2·64 = 73,984.
+  assert.match(text, /params: \*\*147,968\*\* \(73,984 per copy\)/);
+  assert.match(text, /layers: 10 \(5 per copy\)/);
+  assert.match(text, /MACs: 462,422,016 \(231,211,008 per copy\)/);
+  assert.match(text, /\| 0 \| block basic \| 56×56×64 \| 73,984 \|/);
+});
+
+test('hover on a use: output, totals and its layers as a table (name, kind, output, params)', () => {
+  const text = hoverText(analyzeText(DEMO), lineOf('layer2.0: down'), 2);
+  assert.match(text, /^\*\*layer2\.0\*\* · block `down`\n\n56×56×64 → \*\*28×28×128\*\*/);
+  assert.match(text, /params: \*\*230,144\*\*/);
+  assert.match(text, /layers: 7\b/);
+  assert.match(text, /\| layer \| kind \| output \| params \|/);
+  assert.match(text, /\| conv1 \| conv 128 \| 28×28×128 \| 73,728 \|/);
+  assert.match(text, /\| downsample\.0 \| conv 128 \| 28×28×128 \| 8,192 \|/);
+  assert.match(text, /\| out \| add \| 28×28×128 \| 0 \|/);
+});
+
+test('hover inside a definition: the layer in every instance, then the first worked out', () => {
+  const analysis = analyzeText(DEMO);
+  const text = hoverText(analysis, lineOf('conv1: conv width f=3 s=stride'), 4);
+  assert.match(text, /^\*\*conv1\*\* in block `basic` · 3 instances/);
+  assert.match(text, /\| layer1\.0\.conv1 \| 56×56×64 → 56×56×64 \| 36,864 \|/);
+  assert.match(text, /\| layer2\.1\.conv1 \| 28×28×128 → 28×28×128 \| 147,456 \|/);
+  assert.match(text, /\*\*layer1\.0\.conv1\*\* · conv 64 filters/);
+  // Used once (down): that instance's hover as a plain layer's.
+  const once = hoverText(analysis, lineOf('downsample.0:'), 4);
+  assert.match(once, /^\*\*layer2\.0\.downsample\.0\*\* · conv 128 filters, f=1, s=2, p=0/);
+  assert.match(once, /128 × 64 = \*\*8,192\*\*/);
+});
+
+test('hover inside a definition caps long lists of instances', () => {
+  const text = ['input 8x8x4', 'block unit', '  c: conv 4 f=1', 'end', 'u: unit repeat=12', 'softmax 2'].join('\n');
+  const value = hoverText(analyzeText(text), 2, 3);
+  assert.match(value, /12 instances/);
+  assert.equal((value.match(/^\| u\.\d+\.c /gm) ?? []).length, 8);
+  assert.match(value, /… 4 more/);
+});
+
+test('hover on add and concat: the operands and the result', () => {
+  const analysis = analyzeText(DEMO);
+  assert.match(hoverText(analysis, lineOf('out:   add from=bn2,downsample.1'), 3), /operands: `bn2` 28×28×128 \+ `downsample\.1` 28×28×128 = \*\*28×28×128\*\*/);
+  const cat = analyzeText('input 8x8x4\na: conv 8 f=1\nb: conv 16 f=1 from=input\ncat: concat from=a,b\nsoftmax 2');
+  assert.match(hoverText(cat, 3, 2), /operands: `a` 8×8×8 ‖ `b` 8×8×16 → 8×8×\(8 \+ 16\) = \*\*8×8×24\*\*/);
+  // An add that cannot be computed still says what its operands are.
+  const bad = analyzeText('input 8x8x4\na: conv 8 f=1\nb: conv 4 f=1 from=input\nsum: add from=a,b');
+  assert.match(hoverText(bad, 3, 2), /operands: `a` 8×8×8, `b` 8×8×4/);
+});
+
+test('hover on a name in from= gives that output; in a block, in each instance', () => {
+  const analysis = analyzeText(DEMO);
+  const line = lineOf('out:   add from=in,bn2');
+  const at = demoLines[line].indexOf('bn2');
+  const value = hoverText(analysis, line, at + 1);
+  assert.match(value, /^`bn2` · batchnorm, line 9/);
+  assert.match(value, /\| layer2\.1 \| 28×28×128 \|/);
+  const top = analyzeText('input 8x8x4\nstem: conv 8 f=1\nb: conv 4 f=1 from=stem\nsoftmax 2');
+  const result = hover(top, { line: 2, character: 'b: conv 4 f=1 from=st'.length })!;
+  assert.match((result.contents as { value: string }).value, /`stem` · conv, line 2\n\n→ \*\*8×8×8\*\*/);
+  assert.deepEqual(result.range, { start: { line: 2, character: 19 }, end: { line: 2, character: 23 } });
+});
+
+test('hover on a block line: its parameters and instances with their arguments', () => {
+  const value = hoverText(analyzeText(DEMO), lineOf('block basic'), 7);
+  assert.match(value, /^\*\*block basic\*\*\(width, stride=1\) · 5 layers/);
+  assert.match(value, /`width` \(required\), `stride` = 1/);
+  assert.match(value, /\| layer2\.1 \| width=128 stride=1 \| 28×28×128 → 28×28×128 \| 295,424 \|/);
+  const unused = analyzeText('input 8x8x4\nblock b(w)\n  conv w f=1\nend\nconv 4 f=1');
+  assert.match(hoverText(unused, 1, 7), /never used/);
+  assert.match(hoverText(unused, 2, 3), /never used, so its layers are not computed/);
+});
+
+test('inlay hints: per instance on use lines; inside a definition only when it is used once', () => {
+  const analysis = analyzeText(DEMO);
+  const hints = inlayHints(analysis);
+  const at = (line: number) => hints.filter((h) => h.position.line === line).map((h) => h.label);
+  assert.deepEqual(at(lineOf('layer1: basic')), ['→ 56×56×64 · 148K params']);
+  assert.deepEqual(at(lineOf('layer2.0: down')), ['→ 28×28×128 · 230K params']);
+  // basic is used three times: nothing on its lines; down once: its numbers.
+  for (let line = lineOf('block basic'); line <= lineOf('out:   add from=in,bn2'); line++) assert.deepEqual(at(line), []);
+  assert.deepEqual(at(lineOf('downsample.0:')), ['→ 28×28×128 · 8.19K params']);
+  assert.deepEqual(inlayHints(analyzeText('input 8x8x4\nblock b(w)\n  conv w f=1\nend\nconv 4 f=1')).map((h) => h.position.line), [4]);
+});
+
+function names(symbols: DocumentSymbol[] | undefined): string[] {
+  return (symbols ?? []).map((s) => s.name);
+}
+
+test('outline: definitions hold their body, instances hold their layers on the use line', () => {
+  const [root] = documentSymbols(analyzeText(DEMO));
+  assert.deepEqual(names(root.children), ['input', 'basic', 'down', 'layer1', 'layer2.0', 'layer2.1', 'pool', 'fc']);
+  const basic = root.children![1];
+  assert.equal(basic.kind, 5 /* Class */);
+  assert.equal(basic.detail, 'block(width, stride=1) · 3 instances');
+  assert.deepEqual(basic.range, { start: { line: 4, character: 0 }, end: { line: 10, character: 3 } });
+  assert.deepEqual(names(basic.children), ['conv1', 'bn1', 'conv2', 'bn2', 'out']);
+  const layer1 = root.children![3];
+  assert.equal(layer1.detail, 'basic × 2 → 56×56×64, 147,968 params, 10 layers');
+  assert.deepEqual(names(layer1.children), ['0', '1']);
+  assert.deepEqual(names(layer1.children![1].children), ['conv1', 'bn1', 'conv2', 'bn2', 'out']);
+  const useLine = lineOf('layer1: basic');
+  for (const s of [layer1, ...layer1.children!, ...layer1.children![1].children!]) assert.equal(s.range.start.line, useLine);
+  const down = root.children![4].children!;
+  assert.equal(down.find((s) => s.name === 'downsample.0')!.detail, 'conv → 28×28×128, 8,192 params');
+  // A layer is a field of the network, not a function; a merge is an operator.
+  assert.equal(down[0].kind, 8 /* Field */);
+  assert.equal(down[6].kind, 25 /* Operator */);
+});
+
+const NAV = [
+  'input 8x8x4', //                           0
+  'block unit', //                            1
+  '  a: conv 4 f=1', //                       2
+  '  b: conv 4 f=1 from=a', //                3
+  '  out: add from=a,b,in', //                4
+  'end', //                                   5
+  'u: unit', //                               6
+  'side: conv 4 f=1 from=u.a', //             7
+  'unit', //                                  8
+  'sum: add from=u,side,unit2', //            9
+  'softmax 2', //                             10
+].join('\n');
+
+test('go to definition: a from= name to its line in the same scope, in to the block, a full name inside', () => {
+  const analysis = analyzeText(NAV);
+  assert.deepEqual(analysis.diagnostics.filter((d) => d.severity === 'error'), []);
+  const def = (line: number, character: number) => definition(analysis, { line, character }).map((r) => [r.start.line, r.start.character]);
+  assert.deepEqual(def(3, 21), [[2, 2]]); // a, inside the block
+  assert.deepEqual(def(4, 21), [[1, 6]]); // in → the block's header
+  assert.deepEqual(def(7, 24), [[2, 2]]); // u.a → the line inside the definition
+  assert.deepEqual(def(7, 22), [[6, 0]]); // the u of u.a → the use
+  assert.deepEqual(def(9, 21), [[8, 0]]); // unit2: the unnamed use
+  assert.deepEqual(def(8, 2), [[1, 6]]); // a block word → its block line
+  assert.deepEqual(def(6, 4), [[1, 6]]);
+  assert.deepEqual(definition(analyzeText('input 8x8x4\na: conv 4 f=1 from=input'), { line: 1, character: 20 }).map((r) => r.start.line), [0]);
+});
+
+test('references: the label and every mention in from=, full names included; blocks: header and uses', () => {
+  const analysis = analyzeText(NAV);
+  const refs = (line: number, character: number, declaration = true) => references(analysis, { line, character }, declaration).map((r) => [r.start.line, r.start.character]);
+  assert.deepEqual(refs(2, 2), [[2, 2], [3, 21], [4, 16], [7, 24]]);
+  assert.deepEqual(refs(3, 21, false), [[3, 21], [4, 16], [7, 24]]);
+  assert.deepEqual(refs(1, 7), [[1, 6], [6, 3], [8, 0]]);
+  assert.deepEqual(refs(9, 14), [[6, 0], [7, 22], [9, 14]]);
+});
+
+test('rename a layer: its label and every mention; an unnamed layer gets a label', () => {
+  const analysis = analyzeText(NAV);
+  const renamed = (line: number, character: number, name: string) => {
+    const result = rename(analysis, { line, character }, name);
+    assert.ok('edits' in result, JSON.stringify(result));
+    return applyEdits(NAV, result.edits);
+  };
+  const a = renamed(3, 21, 'first').split('\n');
+  assert.equal(a[2], '  first: conv 4 f=1');
+  assert.equal(a[3], '  b: conv 4 f=1 from=first');
+  assert.equal(a[4], '  out: add from=first,b,in');
+  assert.equal(a[7], 'side: conv 4 f=1 from=u.first');
+  const unnamed = renamed(9, 23, 'v').split('\n');
+  assert.equal(unnamed[8], 'v: unit');
+  assert.equal(unnamed[9], 'sum: add from=u,side,v');
+  assert.deepEqual(prepareRename(analysis, { line: 9, character: 23 }), { range: { start: { line: 9, character: 21 }, end: { line: 9, character: 26 } }, placeholder: 'unit2' });
+  assert.equal(prepareRename(analysis, { line: 4, character: 21 }), undefined, '`in` is not renamed');
+});
+
+test('rename a block: header, uses, and what reads an unnamed use by its block-made name', () => {
+  const result = rename(analyzeText(NAV), { line: 8, character: 1 }, 'res');
+  assert.ok('edits' in result);
+  const lines = applyEdits(NAV, result.edits).split('\n');
+  assert.deepEqual([lines[1], lines[6], lines[8], lines[9]], ['block res', 'u: res', 'res', 'sum: add from=u,side,res2']);
+  assert.equal(analyzeText(lines.join('\n')).diagnostics.filter((d) => d.severity === 'error').length, 0);
+});
+
+test('rename refuses names that collide or are no names', () => {
+  const analysis = analyzeText(NAV);
+  const error = (line: number, character: number, name: string) => {
+    const result = rename(analysis, { line, character }, name);
+    assert.ok('error' in result, `${name}: ${JSON.stringify(result)}`);
+    return result.error;
+  };
+  assert.match(error(2, 2, 'b'), /already the name of line 4/);
+  assert.match(error(2, 2, 'in'), /input/);
+  assert.match(error(6, 0, 'side'), /already the name of line 8/);
+  assert.match(error(7, 1, 'u.a'), /full name 'u\.a' is already taken/);
+  assert.match(error(2, 2, 'a b'), /not a layer name/);
+  assert.match(error(1, 7, 'conv'), /layer kind/);
+  assert.match(error(1, 7, 'input'), /statement/);
+  // A name taken in another scope is free here: the block's `side` is its own.
+  assert.ok('edits' in rename(analysis, { line: 2, character: 2 }, 'side'));
+});
+
+test('folding: a block from its block line to its end', () => {
+  assert.deepEqual(foldingRanges(analyzeText(DEMO)).map((f) => [f.startLine, f.endLine]), [[4, 10], [12, 20]]);
+  assert.deepEqual(foldingRanges(analyzeText('input 8x8x4\nblock b\n  conv 4 f=1\n  conv 4 f=1')).map((f) => [f.startLine, f.endLine]), [[1, 3]]);
+});
