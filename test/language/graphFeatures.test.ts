@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { analyzeText, type Analysis } from '../../server/src/language/analyze';
+import { completion } from '../../server/src/language/completion';
 import { hover } from '../../server/src/language/hover';
 import { inlayHints } from '../../server/src/language/inlayHints';
 import { definition, foldingRanges, prepareRename, references, rename } from '../../server/src/language/navigation';
@@ -222,4 +223,47 @@ test('rename refuses names that collide or are no names', () => {
 test('folding: a block from its block line to its end', () => {
   assert.deepEqual(foldingRanges(analyzeText(DEMO)).map((f) => [f.startLine, f.endLine]), [[4, 10], [12, 20]]);
   assert.deepEqual(foldingRanges(analyzeText('input 8x8x4\nblock b\n  conv 4 f=1\n  conv 4 f=1')).map((f) => [f.startLine, f.endLine]), [[1, 3]]);
+});
+
+test('completion after from= and after a comma in it: the names this line can read, in its scope', () => {
+  const text = [
+    'input 8x8x4', //                          0
+    'stem: conv 8 f=1', //                     1
+    'block unit(width, stride=1)', //          2
+    '  a: conv width f=1', //                  3
+    '  b: conv 4 f=1 from=', //                4
+    '  ', //                                   5
+    'end', //                                  6
+    'u: unit 8 ', //                           7
+    'x: conv 4 f=1 from=u,', //                8
+    '', //                                     9
+    'sum: add ', //                            10
+    'v: unit 8 stride=2 f', //                 11
+  ].join('\n');
+  const analysis = analyzeText(text);
+  const labels = (line: number, character: number) => completion(analysis, { line, character }).map((c) => c.label);
+  const items = (line: number, character: number) => completion(analysis, { line, character });
+  // Inside the block: its own names and `in`, never the network's.
+  assert.deepEqual(labels(4, 21), ['a', 'in']);
+  assert.equal(items(4, 21)[0].detail, 'conv → 8×8×8 (line 4)');
+  // At top level, nearest first, `input` last; a name already listed is not offered again.
+  assert.deepEqual(labels(8, 21), ['stem', 'input']);
+  assert.deepEqual(labels(8, 19), ['u', 'stem', 'input']);
+  // A kind position: kinds and the blocks defined above; in a body, defaults and end, no block.
+  assert.ok(labels(9, 0).includes('unit') && labels(9, 0).includes('block') && labels(9, 0).includes('add'));
+  const unit = items(9, 0).find((c) => c.label === 'unit')!;
+  assert.equal(unit.detail, 'block unit(width, stride=1)');
+  assert.equal(unit.insertText, 'unit ${1:width}');
+  assert.equal(items(9, 0).find((c) => c.label === 'add')!.insertText, 'add from=${1:a},${2:b}');
+  const body = labels(5, 2);
+  assert.ok(body.includes('end') && body.includes('defaults') && body.includes('conv'));
+  assert.ok(!body.includes('block') && !body.includes('unit') && !body.includes('train'), 'a block cannot use itself or hold a block');
+  assert.ok(!labels(1, 0).includes('end') && !labels(1, 0).includes('unit'), 'above its definition a block is not offered');
+  // A use line: the parameters not given yet, from and repeat.
+  assert.deepEqual(labels(7, 10), ['stride', 'from', 'repeat']);
+  assert.deepEqual(labels(11, 19), ['from', 'repeat']);
+  // A merge: from first.
+  assert.deepEqual(labels(10, 9), ['from', 'act']);
+  const act = completion(analyzeText('input 8x8x4\nconv 4 f=1 act='), { line: 1, character: 15 }).map((c) => c.label);
+  assert.ok(act.includes('relu6'));
 });
