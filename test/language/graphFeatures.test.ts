@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { analyzeText, type Analysis } from '../../server/src/language/analyze';
+import { quickFixes } from '../../server/src/language/codeActions';
 import { completion } from '../../server/src/language/completion';
 import { hover } from '../../server/src/language/hover';
 import { inlayHints } from '../../server/src/language/inlayHints';
@@ -266,4 +267,116 @@ test('completion after from= and after a comma in it: the names this line can re
   assert.deepEqual(labels(10, 9), ['from', 'act']);
   const act = completion(analyzeText('input 8x8x4\nconv 4 f=1 act='), { line: 1, character: 15 }).map((c) => c.label);
   assert.ok(act.includes('relu6'));
+});
+
+function fixesFor(text: string, code: string) {
+  const analysis = analyzeText(text);
+  const diagnostic = analysis.diagnostics.find((d) => d.code === code);
+  assert.ok(diagnostic, `no ${code} in ${JSON.stringify(analysis.diagnostics)}`);
+  return quickFixes(analysis, diagnostic.range).filter((f) => f.diagnostic.code === code);
+}
+
+const errors = (text: string) => analyzeText(text).diagnostics.filter((d) => d.severity === 'error');
+
+test('shape-mismatch: project an operand with a 1x1 conv above the add, titled with the result', () => {
+  const text = 'input 8x8x4\na: conv 8 f=1\nb: conv 4 f=1 from=input\nsum: add from=a,b';
+  const fixes = fixesFor(text, 'shape-mismatch');
+  assert.deepEqual(fixes.map((f) => f.title), ['Project a with a 1x1 conv to 8×8×4', 'Project b with a 1x1 conv to 8×8×8']);
+  const b = applyEdits(text, fixes[1].edits);
+  // Linear (act=none), as ResNet's projection shortcut; no batchnorm where the file's convs have none.
+  assert.equal(b, 'input 8x8x4\na: conv 8 f=1\nb: conv 4 f=1 from=input\nb_proj: conv 8 f=1 act=none from=b\nsum: add from=a,b_proj');
+  for (const fix of fixes) assert.deepEqual(errors(applyEdits(text, fix.edits)), [], fix.title);
+});
+
+test('shape-mismatch: stride from the spatial ratio, batchnorm after where the convs have one', () => {
+  const text = ['input 16x16x8', 'c1: conv 16 f=3 s=2 p=1 act=none bias=false', 'b1: batchnorm act=relu', 'sum: add from=input,b1', 'softmax 2'].join('\n');
+  const fixes = fixesFor(text, 'shape-mismatch');
+  // b1 (8×8) cannot be brought up to the input's 16×16: only the input is projected.
+  assert.deepEqual(fixes.map((f) => f.title), ['Project input with a 1x1 conv to 8×8×16']);
+  const lines = applyEdits(text, fixes[0].edits).split('\n');
+  assert.deepEqual(lines.slice(3, 6), ['input_proj: conv 16 f=1 s=2 act=none bias=false from=input', 'input_proj_bn: batchnorm', 'sum: add from=input_proj_bn,b1']);
+  assert.deepEqual(errors(lines.join('\n')), []);
+});
+
+test('shape-mismatch inside a block: count and stride written with its parameters, right in every instance', () => {
+  const text = [
+    'input 56x56x64',
+    'defaults act=none bias=false',
+    'block basic(width, stride=1)',
+    '  conv1: conv width f=3 s=stride p=1',
+    '  bn1:   batchnorm act=relu',
+    '  conv2: conv width f=3 p=1',
+    '  bn2:   batchnorm',
+    '  out:   add from=in,bn2 act=relu',
+    'end',
+    'layer1: basic 64 repeat=2',
+    'layer2: basic 128 stride=2',
+    'layer3: basic 256 stride=2',
+    'pool:  globalavgpool',
+    'fc:    softmax 10 bias=true',
+  ].join('\n');
+  const fixes = fixesFor(text, 'shape-mismatch');
+  assert.equal(fixes.length, 1, fixes.map((f) => f.title).join('; '));
+  assert.equal(fixes[0].title, 'Project in with a 1x1 conv to 56×56×64 in layer1.0 (+1), 28×28×128 in layer2, 14×14×256 in layer3');
+  const fixed = applyEdits(text, fixes[0].edits);
+  const lines = fixed.split('\n');
+  // The defaults already say act=none bias=false: not written again.
+  assert.deepEqual(lines.slice(7, 10), ['  in_proj: conv width f=1 s=stride from=in', '  in_proj_bn: batchnorm', '  out:   add from=in_proj_bn,bn2 act=relu']);
+  assert.deepEqual(errors(fixed), []);
+  const network = analyzeText(fixed).network;
+  assert.deepEqual(network.layers.find((l) => l.name === 'layer3.in_proj')!.output, [14, 14, 256]);
+  assert.equal(network.layers.find((l) => l.name === 'layer2.in_proj')!.params, 64 * 128);
+});
+
+test('shape-mismatch inside a block: no fix unless it is right in every instance', () => {
+  // Projecting c to the input's channels would need 4 in one instance and 16 in the other.
+  const text = 'input 8x8x4\nblock unit\n  c: conv 8 f=1\n  out: add from=in,c\nend\na: unit\nb: conv 16 f=1\nu2: unit\nsoftmax 2';
+  const fixes = fixesFor(text, 'shape-mismatch');
+  assert.deepEqual(fixes.map((f) => f.title), ['Project in with a 1x1 conv to 8×8×8']);
+  assert.deepEqual(errors(applyEdits(text, fixes[0].edits)), []);
+  // Block used twice with one mistake: one diagnostic per instance, one set of fixes.
+  const twice = 'input 8x8x4\nblock unit\n  c: conv 8 f=1\n  out: add from=in,c\nend\na: unit\nu2: unit\nsoftmax 2';
+  const analysis = analyzeText(twice);
+  const line3 = { start: { line: 3, character: 0 }, end: { line: 3, character: 30 } };
+  assert.equal(quickFixes(analysis, line3).filter((f) => f.title.startsWith('Project in')).length, 1);
+});
+
+test('non-integer-output inside a block: only fixes right in every instance, never over a parameter', () => {
+  // down is used once: f=3 → 4 makes layer2.0.conv1 whole; s=stride is a parameter, left alone.
+  const demo = analyzeText(DEMO);
+  const conv1 = demo.diagnostics.find((d) => d.code === 'non-integer-output' && d.range.start.line === lineOf('block down') + 1)!;
+  const fixes = quickFixes(demo, conv1.range);
+  assert.ok(fixes.length >= 1);
+  for (const fix of fixes) {
+    assert.ok(!fix.title.startsWith('Set s '), fix.title);
+    const after = analyzeText(applyEdits(DEMO, fix.edits));
+    assert.ok(Number.isInteger(after.network.layers.find((l) => l.name === 'layer2.0.conv1')!.raw![0]), fix.title);
+  }
+  assert.equal(fixes[0].title, 'Set f to 4 → layer2.0.conv1 output 28×28×128');
+  // basic with stride 1 and 2: every kernel or pad that makes the stride-2 copies whole changes the
+  // stride-1 copy's shape (and breaks its add): no fix at all.
+  const text = [
+    'input 56x56x64',
+    'block basic(width, stride=1)',
+    '  conv1: conv width f=3 s=stride p=1',
+    '  sc: conv width f=1 s=stride from=in',
+    '  out: add from=sc,conv1',
+    'end',
+    'layer1: basic 64',
+    'layer2: basic 128 stride=2',
+    'softmax 2',
+  ].join('\n');
+  const analysis = analyzeText(text);
+  const bad = analysis.diagnostics.filter((d) => d.code === 'non-integer-output' && d.range.start.line === 2);
+  assert.equal(bad.length, 1);
+  assert.deepEqual(quickFixes(analysis, bad[0].range).map((f) => f.title), []);
+  // Used once and written with literals, a block line is fixed as a top-level line is.
+  const once = 'input 9x9x4\nblock unit\n  c: conv 4 f=2 s=2\nend\nu: unit\nsoftmax 2';
+  const onceFixes = fixesFor(once, 'non-integer-output');
+  assert.ok(onceFixes.length >= 1);
+  for (const fix of onceFixes) {
+    const c = analyzeText(applyEdits(once, fix.edits)).network.layers.find((l) => l.name === 'u.c')!;
+    assert.ok(Number.isInteger(c.raw![0]) && Number.isInteger(c.raw![1]), fix.title);
+    assert.match(fix.title, /→ u\.c output /);
+  }
 });
