@@ -11,6 +11,7 @@ import { completion } from '../../server/src/language/completion';
 import { hover } from '../../server/src/language/hover';
 import { inlayHints } from '../../server/src/language/inlayHints';
 import { definition, foldingRanges, prepareRename, references, rename } from '../../server/src/language/navigation';
+import { format } from '../../server/src/language/formatting';
 import { documentSymbols } from '../../server/src/language/symbols';
 import { applyEdits } from '../../server/src/language/textEdits';
 import type { DocumentSymbol } from 'vscode-languageserver-types';
@@ -378,5 +379,45 @@ test('non-integer-output inside a block: only fixes right in every instance, nev
     const c = analyzeText(applyEdits(once, fix.edits)).network.layers.find((l) => l.name === 'u.c')!;
     assert.ok(Number.isInteger(c.raw![0]) && Number.isInteger(c.raw![1]), fix.title);
     assert.match(fix.title, /→ u\.c output /);
+  }
+});
+
+test('every feature answers on broken block files: lines dropped, duplicated, cut short', () => {
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  for (let iteration = 0; iteration < 80; iteration++) {
+    const lines = (iteration % 2 ? NAV : DEMO).split('\n');
+    for (let m = 0; m < 1 + random(3); m++) {
+      const i = random(lines.length);
+      const op = random(4);
+      if (op === 0) lines.splice(i, 1);
+      else if (op === 1) lines.splice(random(lines.length), 0, lines[i]);
+      else if (op === 2) lines[i] = lines[i].replace(/\d+/, String(random(200)));
+      else lines[i] = lines[i].slice(0, random(lines[i].length + 1));
+    }
+    const text = lines.join('\n');
+    const analysis = analyzeText(text);
+    try {
+      inlayHints(analysis);
+      documentSymbols(analysis);
+      foldingRanges(analysis);
+      format(analysis);
+      for (const d of analysis.diagnostics) quickFixes(analysis, d.range);
+      lines.forEach((line, l) => {
+        for (let c = 0; c <= line.length; c += 4) {
+          const position = { line: l, character: c };
+          hover(analysis, position);
+          completion(analysis, position);
+          definition(analysis, position);
+          references(analysis, position);
+          if (prepareRename(analysis, position)) rename(analysis, position, 'renamed');
+        }
+      });
+    } catch (error) {
+      assert.fail(`${(error as Error).stack}\n--- on ---\n${text}`);
+    }
   }
 });
