@@ -279,7 +279,7 @@ function useHover(analysis: Analysis, entry: LayerAnalysis, position: Position):
       : 'Not computed: an error on this line or before it stops the arithmetic here.';
     return markdown(`${head}\n\n${why}`, range);
   }
-  const note = keyNote(entry, position);
+  const note = parameterNote(entry, position);
   if (instances.length === 1) return markdown(note + instanceMarkdown(index, instances[0]), range);
   const rows = instances.slice(0, MAX_INSTANCES).map((i) => {
     const input = index.shapeOf(i.inputs[0]);
@@ -287,6 +287,17 @@ function useHover(analysis: Analysis, entry: LayerAnalysis, position: Position):
   });
   const summary = `${head} · ${instances.length} instances\n\n${table(['instance', 'input → output', 'params', 'MACs', 'layers'], rows)}${more(instances.length, rows.length)}`;
   return markdown(`${note}${summary}\n\n---\n\n${instanceMarkdown(index, instances[0])}`, range);
+}
+
+/** On a use line every KEY= but from and repeat sets a parameter of the block, not a layer key. */
+function parameterNote(entry: LayerAnalysis, position: Position): string {
+  const pair = entry.statement.pairs.find((p) => spanContains(p.keySpan, position));
+  if (!pair) return '';
+  if (pair.key === 'from') return '`from` = LAYER: what the block reads as `in`.\n\n---\n\n';
+  if (pair.key === 'repeat') return '`repeat` = N: N copies in a chain, each reading the one before.\n\n---\n\n';
+  const param = entry.uses?.statement.params.find((p) => p.name === pair.key);
+  if (!param) return '';
+  return `\`${param.name}\`: parameter of block \`${entry.uses!.name}\`${param.default ? ` (default ${param.default.text})` : ''}\n\n---\n\n`;
 }
 
 /** A layer line inside a block definition: that layer in each instance. */
