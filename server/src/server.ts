@@ -6,7 +6,9 @@ import {
   CodeActionKind,
   createConnection,
   DiagnosticSeverity,
+  LSPErrorCodes,
   ProposedFeatures,
+  ResponseError,
   TextDocuments,
   TextDocumentSyncKind,
   type Diagnostic as LspDiagnostic,
@@ -19,6 +21,7 @@ import { completion } from './language/completion';
 import { format } from './language/formatting';
 import { hover } from './language/hover';
 import { inlayHints } from './language/inlayHints';
+import { definition, foldingRanges, prepareRename, references, rename } from './language/navigation';
 import type { Severity } from './language/network';
 import { documentSymbols } from './language/symbols';
 
@@ -97,6 +100,10 @@ connection.onInitialize((params): InitializeResult => {
       completionProvider: { triggerCharacters: ['=', ':', ' '] },
       documentSymbolProvider: true,
       documentFormattingProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      renameProvider: { prepareProvider: true },
+      foldingRangeProvider: true,
     },
     serverInfo: { name: 'cnn-language-server', version: typeof __VERSION__ === 'string' ? __VERSION__ : 'dev' },
   };
@@ -157,6 +164,35 @@ connection.onDocumentSymbol((params) => {
 connection.onDocumentFormatting((params) => {
   const analysis = analysisOf(params.textDocument.uri);
   return analysis ? format(analysis) : [];
+});
+
+connection.onDefinition((params) => {
+  const analysis = analysisOf(params.textDocument.uri);
+  return analysis ? definition(analysis, params.position).map((range) => ({ uri: params.textDocument.uri, range })) : [];
+});
+
+connection.onReferences((params) => {
+  const analysis = analysisOf(params.textDocument.uri);
+  if (!analysis) return [];
+  return references(analysis, params.position, params.context.includeDeclaration).map((range) => ({ uri: params.textDocument.uri, range }));
+});
+
+connection.onPrepareRename((params) => {
+  const analysis = analysisOf(params.textDocument.uri);
+  return (analysis && prepareRename(analysis, params.position)) ?? null;
+});
+
+connection.onRenameRequest((params) => {
+  const analysis = analysisOf(params.textDocument.uri);
+  if (!analysis) return null;
+  const result = rename(analysis, params.position, params.newName, options());
+  if ('error' in result) return new ResponseError(LSPErrorCodes.RequestFailed, result.error);
+  return { changes: { [params.textDocument.uri]: result.edits } };
+});
+
+connection.onFoldingRanges((params) => {
+  const analysis = analysisOf(params.textDocument.uri);
+  return analysis ? foldingRanges(analysis) : [];
 });
 
 connection.onRequest(NETWORK_REQUEST, (params: { uri: string }) => analysisOf(params.uri)?.network ?? null);

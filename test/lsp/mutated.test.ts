@@ -58,6 +58,11 @@ test('the server takes 400 mutated files and every request on them, and stays al
     await client.request('textDocument/inlayHint', { textDocument: { uri }, range: whole });
     await client.request('textDocument/documentSymbol', { textDocument: { uri } });
     await client.request('textDocument/formatting', { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } });
+    await client.request('textDocument/definition', { textDocument: { uri }, position });
+    await client.request('textDocument/references', { textDocument: { uri }, position, context: { includeDeclaration: true } });
+    await client.request('textDocument/prepareRename', { textDocument: { uri }, position });
+    await client.request('textDocument/rename', { textDocument: { uri }, position, newName: 'renamed' }).catch(() => undefined);
+    await client.request('textDocument/foldingRange', { textDocument: { uri } });
     for (const d of published.diagnostics.slice(0, 3)) {
       await client.request('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
     }

@@ -85,6 +85,8 @@ export interface BlockDefinition {
   defaults: LayerDefaults;
   /** Instances made of it, every depth. */
   instances: NetworkInstance[];
+  /** Each instance's parameter values, parallel to `instances` (what a fix needs to write `s=stride`). */
+  arguments: ReadonlyMap<string, BlockArgument>[];
 }
 
 export interface Analysis {
@@ -137,6 +139,7 @@ interface Output {
 }
 
 /** A block parameter's value: a number, a size, or a word passed through (`act=relu`). */
+export type BlockArgument = Binding;
 type Binding = { type: 'number'; value: number } | { type: 'size'; parts: number[] } | { type: 'name'; name: string };
 
 interface Scope {
@@ -398,7 +401,7 @@ class Analyzer {
 
   private openBlock(statement: BlockStatement): BlockDefinition | undefined {
     const name = statement.name ?? '';
-    const block: BlockDefinition = { name, statement, body: [], defaults: cloneDefaults(this.top.defaults), instances: [] };
+    const block: BlockDefinition = { name, statement, body: [], defaults: cloneDefaults(this.top.defaults), instances: [], arguments: [] };
     if (!statement.name) return block;
     const nameSpan = statement.nameSpan!;
     if (kindSpec(name)) {
@@ -780,6 +783,7 @@ class Analyzer {
     if (outer) record.block = outer;
     this.instances.push(record);
     block.instances.push(record);
+    block.arguments.push(bindings);
     const scope: Scope = {
       prefix: `${full}.`, instance: full, bindings, defaults: cloneDefaults(block.defaults), names: new Map(), counts: new Map(),
       last: input, entry: input, entryWord: 'in', stack: [...stack, block],

@@ -1,13 +1,15 @@
 /**
  * Quick fixes. For an output size that is not whole: the nearest pad, input, kernel and stride
  * that make it whole, each tried on the whole file first, so that fixes which keep later layers
- * whole come first and every title says the output it gives.
+ * whole come first and every title says the output it gives. Inside a block, a fix must be right
+ * in every instance. For an `add` of unequal shapes: a 1x1 projection of an operand (projection.ts).
  */
 import type { TextEdit } from 'vscode-languageserver-types';
 import { analyzeText, type Analysis, type AnalyzeOptions, type Diagnostic, type LayerAnalysis } from './analyze';
 import type { KeyName } from './keys';
 import type { NetworkLayer } from './network';
 import { formatShape, formatStd } from './numbers';
+import { projectionFixes } from './projection';
 import { spanToRange, type Range, type Span } from './syntax';
 import { applyEdits } from './textEdits';
 
@@ -26,8 +28,13 @@ function overlaps(a: Range, b: Range): boolean {
 
 export function quickFixes(analysis: Analysis, range: Range, options: AnalyzeOptions = {}): QuickFix[] {
   const fixes: QuickFix[] = [];
+  // Inside a block one mistake is one diagnostic per instance, on the same range: one set of fixes.
+  const handled = new Set<string>();
   for (const diagnostic of analysis.diagnostics) {
     if (!overlaps(diagnostic.range, range)) continue;
+    const key = `${diagnostic.code}:${diagnostic.range.start.line}:${diagnostic.range.start.character}:${diagnostic.range.end.character}`;
+    if ((diagnostic.code === 'non-integer-output' || diagnostic.code === 'shape-mismatch') && handled.has(key)) continue;
+    handled.add(key);
     const suggestion = diagnostic.data?.suggestion;
     if (suggestion) {
       fixes.push({ title: `Change to '${suggestion}'`, edits: [{ range: diagnostic.range, newText: suggestion }], diagnostic, preferred: true });
@@ -37,6 +44,9 @@ export function quickFixes(analysis: Analysis, range: Range, options: AnalyzeOpt
     switch (diagnostic.code) {
       case 'non-integer-output':
         if (entry?.layer) fixes.push(...exactnessFixes(analysis, entry, diagnostic, options));
+        break;
+      case 'shape-mismatch':
+        if (entry) fixes.push(...projectionFixes(analysis, entry, diagnostic, options));
         break;
       case 'missing-kernel':
         if (entry) fixes.push(addKey(entry, diagnostic, 'kernel', entry.spec?.kind === 'conv' ? '3' : '2'));
@@ -140,10 +150,19 @@ function pairText(value: [number, number]): string {
 }
 
 function exactnessFixes(analysis: Analysis, entry: LayerAnalysis, diagnostic: Diagnostic, options: AnalyzeOptions): QuickFix[] {
-  const layer = entry.layer!;
-  const firstLayer = analysis.network.layers[0] === layer && analysis.inputStatement?.size?.type === 'size';
+  // Inside a block the line is a layer in each instance: a fix must make every one of them whole.
+  const inBlock = entry.definedIn !== undefined;
+  const layers = inBlock ? entry.instances : [entry.layer!];
+  if (layers.length === 0) return [];
+  const inputIsFirst = (layer: NetworkLayer) => analysis.network.layers[0] === layer && analysis.inputStatement?.size?.type === 'size';
+  const found: Candidate[] = [];
+  for (const layer of layers) {
+    for (const candidate of candidates(analysis, layer, inputIsFirst(layer))) {
+      if (!found.some((c) => c.key === candidate.key && c.value[0] === candidate.value[0] && c.value[1] === candidate.value[1])) found.push(candidate);
+    }
+  }
   const before = analysis.diagnostics.filter((d) => d.code === 'non-integer-output').map((d) => d.range.start.line);
-  const scored = candidates(analysis, layer, firstLayer).flatMap((candidate) => {
+  const scored = found.flatMap((candidate) => {
     let edit: TextEdit;
     let label: string;
     if (candidate.key === 'input') {
@@ -153,22 +172,25 @@ function exactnessFixes(analysis: Analysis, entry: LayerAnalysis, diagnostic: Di
     } else {
       const word = keyWord(entry, candidate.key);
       const pair = entry.pairs[candidate.key];
+      // A value written with the block's parameters (s=stride) is not replaced by a number.
+      if (inBlock && pair?.value && pair.value.type !== 'number' && pair.value.type !== 'size') return [];
       label = `${word} to ${pairText(candidate.value)}`;
       edit = pair?.value
         ? { range: spanToRange(pair.value.span), newText: pairText(candidate.value) }
         : insertAtEnd(entry.statement.span, ` ${word}=${pairText(candidate.value)}`);
     }
     const after = analyzeText(applyEdits(analysis.document.text, [edit]), options);
-    const fixed = after.layers.find((l) => l.statement.span.line === entry.statement.span.line)?.layer;
-    if (!fixed || !Number.isInteger(fixed.raw![0]) || !Number.isInteger(fixed.raw![1])) return [];
+    const same = after.layers.find((l) => l.statement.span.line === entry.statement.span.line);
+    const fixed = inBlock ? same?.instances ?? [] : same?.layer ? [same.layer] : [];
+    if (fixed.length !== layers.length || fixed.some((l) => !l.raw || !Number.isInteger(l.raw[0]) || !Number.isInteger(l.raw[1]))) return [];
     const errors = after.diagnostics.filter((d) => d.severity === 'error').length;
     if (errors > analysis.diagnostics.filter((d) => d.severity === 'error').length) return [];
     const broken = after.diagnostics
       .filter((d) => d.code === 'non-integer-output' && d.range.start.line > entry.statement.span.line && !before.includes(d.range.start.line))
       .map((d) => after.layers.find((l) => l.statement.span.line === d.range.start.line)?.name ?? `line ${d.range.start.line + 1}`);
     const remaining = after.diagnostics.filter((d) => d.code === 'non-integer-output').length;
-    const then = broken.length ? ` (then ${broken.join(', ')} not whole)` : '';
-    return [{ candidate, remaining, broken: broken.length, title: `Set ${label} → ${layer.name} output ${formatShape(fixed.output)}${then}`, edit }];
+    const then = broken.length ? ` (then ${[...new Set(broken)].join(', ')} not whole)` : '';
+    return [{ candidate, remaining, broken: broken.length, title: `Set ${label} → ${outputs(entry, fixed)}${then}`, edit }];
   });
   const order = ['pad', 'input', 'kernel', 'stride'];
   // Fewest sizes left not whole in the file first: the fix that repairs the chain below it wins.
@@ -179,6 +201,15 @@ function exactnessFixes(analysis: Analysis, entry: LayerAnalysis, diagnostic: Di
     diagnostic,
     preferred: i === 0,
   }));
+}
+
+/** `pool3 output 4×4×128`; in a block, the output in each instance (or in every one when they agree). */
+function outputs(entry: LayerAnalysis, fixed: NetworkLayer[]): string {
+  if (fixed.length === 1) return `${fixed[0].name} output ${formatShape(fixed[0].output)}`;
+  const shapes = fixed.map((l) => formatShape(l.output));
+  if (shapes.every((s) => s === shapes[0])) return `${entry.name} output ${shapes[0]} in every instance`;
+  const listed = fixed.slice(0, 3).map((l, i) => `${shapes[i]} in ${l.block ?? l.name}`);
+  return `${entry.name} output ${listed.join(', ')}${fixed.length > 3 ? ', …' : ''}`;
 }
 
 /**

@@ -1,12 +1,17 @@
 /**
- * Completion from where the cursor is on its line: statements and kinds at the start, the keys a
- * kind takes after it, and a key's values after `=`.
+ * Completion from where the cursor is on its line: statements, kinds and blocks at the start, the
+ * keys a kind takes after it (a block's parameters, from and repeat on a use), a key's values
+ * after `=`, and after `from=` the names the line can read.
  */
 import { CompletionItemKind, InsertTextFormat, type CompletionItem } from 'vscode-languageserver-types';
-import type { Analysis } from './analyze';
+import type { Analysis, BlockDefinition, LayerAnalysis } from './analyze';
+import { indexOf } from './instances';
 import { canonicalKey, DEFAULTS_KEYS, KEYS, TRAIN_KEYS, type KeyName } from './keys';
 import { lexLine } from './lexer';
 import { KINDS, kindSpec } from './layerKinds';
+import { formatShape } from './numbers';
+import { parse } from './parser';
+import { scopesOf, type Scopes } from './scopes';
 import type { Position } from './syntax';
 
 const SNIPPETS: Record<string, string> = {
@@ -16,6 +21,8 @@ const SNIPPETS: Record<string, string> = {
   fc: 'fc ${1:128}',
   dense: 'dense ${1:128}',
   softmax: 'softmax ${1:10}',
+  add: 'add from=${1:a},${2:b}',
+  concat: 'concat from=${1:a},${2:b}',
 };
 
 const STATEMENTS: CompletionItem[] = [
@@ -23,7 +30,33 @@ const STATEMENTS: CompletionItem[] = [
   { label: 'input', kind: CompletionItemKind.Keyword, detail: 'input HxWxC', insertText: 'input ${1:227}x${2:227}x${3:3}', insertTextFormat: InsertTextFormat.Snippet },
   { label: 'defaults', kind: CompletionItemKind.Keyword, detail: 'defaults act=... init=... bias=...', insertText: 'defaults ' },
   { label: 'train', kind: CompletionItemKind.Keyword, detail: 'train dataset=... epochs=... batch=... lr=...', insertText: 'train dataset=${1|shapes,mnist|} epochs=${2:10} batch=${3:32} lr=${4:0.01} momentum=${5:0.9}', insertTextFormat: InsertTextFormat.Snippet },
+  {
+    label: 'block',
+    kind: CompletionItemKind.Keyword,
+    detail: 'block NAME(PARAM[=DEFAULT], ...) ... end',
+    documentation: 'Define a block: layers used like one kind, with parameters; `in` names its input, its last layer is its output.',
+    insertText: 'block ${1:name}(${2:width})\n  $0\nend',
+    insertTextFormat: InsertTextFormat.Snippet,
+  },
 ];
+
+/** Inside a block's body: what may start a line there besides a layer. */
+const BODY_STATEMENTS: CompletionItem[] = [
+  STATEMENTS.find((s) => s.label === 'defaults')!,
+  { label: 'end', kind: CompletionItemKind.Keyword, detail: 'end', documentation: 'Ends the block definition.', insertText: 'end' },
+];
+
+/** After `from=` the choice should open the list of names. */
+const SUGGEST_AGAIN = { title: 'Suggest', command: 'editor.action.triggerSuggest' };
+
+const FROM_ITEM: CompletionItem = {
+  label: 'from',
+  kind: CompletionItemKind.Property,
+  detail: 'from=LAYER[,LAYER...]',
+  documentation: 'The layer (or block instance) this one reads, instead of the line above; add and concat name two or more.',
+  insertText: 'from=',
+  command: SUGGEST_AGAIN,
+};
 
 function kindItems(): CompletionItem[] {
   return KINDS.flatMap((spec) =>
@@ -49,10 +82,94 @@ function valueItems(key: KeyName): CompletionItem[] {
   return values.map((v) => ({ label: v, kind: CompletionItemKind.EnumMember, detail: KEYS[key].syntax }));
 }
 
+/** Blocks a line may use: defined above it, and above the block being defined around it. */
+function blockItems(scopes: Scopes, line: number, around: BlockDefinition | undefined): CompletionItem[] {
+  const limit = around ? around.statement.span.line : line;
+  return scopes.analysis.blocks
+    .filter((b) => b.statement.span.line < limit && b !== around && !kindSpec(b.name))
+    .map((b) => {
+      const params = b.statement.params;
+      const required = params.filter((p) => !p.default);
+      const uses = b.instances.length;
+      return {
+        label: b.name,
+        kind: CompletionItemKind.Module,
+        detail: `block ${b.name}(${params.map((p) => (p.default ? `${p.name}=${p.default.text}` : p.name)).join(', ')})`,
+        documentation: `Block defined on line ${b.statement.span.line + 1}; ${uses === 0 ? 'not used yet' : `${uses} instance${uses === 1 ? '' : 's'}`}.`,
+        insertText: [b.name, ...required.map((p, i) => `\${${i + 1}:${p.name}}`)].join(' '),
+        insertTextFormat: required.length ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
+      };
+    });
+}
+
+/** What a name read in `from=` outputs, where one instance or the top level makes it one shape. */
+function outputOf(analysis: Analysis, entry: LayerAnalysis): string | undefined {
+  const block = entry.definedIn;
+  if (block && block.instances.length !== 1) return undefined;
+  if (entry.uses) return indexOf(analysis).useInstances(entry)[0]?.output.join('×');
+  const layer = block ? entry.instances[0] : entry.layer;
+  return layer && formatShape(layer.output);
+}
+
+/** After `from=` or a comma in it: the names this line can read, the nearest first. */
+function nameItems(scopes: Scopes, line: number, listed: Set<string>): CompletionItem[] {
+  const block = scopes.regionOfBody(line)?.block;
+  const visible = scopes.visibleAt(block, line).filter((v) => !listed.has(v.name));
+  visible.sort((a, b) => b.entry.statement.span.line - a.entry.statement.span.line);
+  const items: CompletionItem[] = visible.map((v, i) => {
+    const output = outputOf(scopes.analysis, v.entry);
+    const use = v.entry.uses !== undefined || (!v.entry.spec && scopes.blockNamed(v.entry.statement.kind) !== undefined);
+    return {
+      label: v.name,
+      kind: use ? CompletionItemKind.Module : CompletionItemKind.Variable,
+      detail: `${v.entry.statement.kind}${output ? ` → ${output}` : ''} (line ${v.entry.statement.span.line + 1})`,
+      sortText: String(i).padStart(5, '0'),
+    };
+  });
+  const word = scopes.entryWord(block);
+  if (!listed.has(word)) {
+    const input = scopes.analysis.network.input;
+    items.push({
+      label: word,
+      kind: CompletionItemKind.Variable,
+      detail: block ? `the input of block ${block.name}` : `the network's input${input ? ` → ${formatShape(input)}` : ''}`,
+      sortText: String(items.length).padStart(5, '0'),
+    });
+  }
+  return items;
+}
+
+/** On a use line: the parameters not given yet, then from and repeat. */
+function useItems(block: BlockDefinition, before: string): CompletionItem[] {
+  const statement = parse(before).statements[0];
+  const given = new Set<string>();
+  let positional = 0;
+  if (statement?.type === 'layer') {
+    positional = statement.args.length;
+    for (const pair of statement.pairs) given.add(pair.key);
+  }
+  const items: CompletionItem[] = block.statement.params.slice(positional).filter((p) => !given.has(p.name)).map((p) => ({
+    label: p.name,
+    kind: CompletionItemKind.Property,
+    detail: p.default ? `${p.name}=N (default ${p.default.text})` : `${p.name}=N (required)`,
+    documentation: `Parameter of block ${block.name}.`,
+    insertText: `${p.name}=`,
+  }));
+  if (!given.has('from')) items.push(FROM_ITEM);
+  if (!given.has('repeat')) {
+    items.push({ label: 'repeat', kind: CompletionItemKind.Property, detail: 'repeat=N', documentation: `N copies of ${block.name} in a chain, named NAME.0 … NAME.<N-1>.`, insertText: 'repeat=' });
+  }
+  return items;
+}
+
 export function completion(analysis: Analysis, position: Position): CompletionItem[] {
   const line = analysis.document.lines[position.line] ?? '';
   const before = line.slice(0, position.character);
   if (before.includes('#')) return [];
+  const scopes = scopesOf(analysis);
+  const from = /(?:^|\s)from=((?:[^\s,=]*,)*)[^\s,=]*$/.exec(before);
+  if (from) return nameItems(scopes, position.line, new Set(from[1].split(',').filter(Boolean)));
+  const region = scopes.regionOfBody(position.line);
   const tokens = lexLine(before).filter((t) => t.type !== 'comment');
   // The word being typed is replaced by the choice, so it is not part of the context.
   const typing = tokens.length && tokens[tokens.length - 1].end === before.length && tokens[tokens.length - 1].type !== 'equals' ? tokens.pop() : undefined;
@@ -63,8 +180,9 @@ export function completion(analysis: Analysis, position: Position): CompletionIt
     const name = key?.type === 'word' ? canonicalKey(key.text) : undefined;
     return name ? valueItems(name) : [];
   }
-  if (tokens.length === 0) return [...STATEMENTS, ...kindItems()];
-  if (tokens.length === 2 && tokens[1].type === 'colon') return kindItems();
+  const blocks = () => blockItems(scopes, position.line, region?.block);
+  if (tokens.length === 0) return [...(region ? BODY_STATEMENTS : STATEMENTS), ...kindItems(), ...blocks()];
+  if (tokens.length === 2 && tokens[1].type === 'colon') return [...kindItems(), ...blocks()];
   if (typing?.type === 'paren') return [];
 
   const first = tokens[0].text;
@@ -74,5 +192,11 @@ export function completion(analysis: Analysis, position: Position): CompletionIt
   if (first === 'network' || first === 'input') return [];
   const kindWord = tokens[1]?.type === 'colon' ? tokens[2]?.text : first;
   const spec = kindWord ? kindSpec(kindWord) : undefined;
-  return spec ? keyItems(spec.keys, present) : [];
+  if (spec) {
+    const from = present.has('from') ? [] : [FROM_ITEM];
+    // A merge is nothing without its from=: offer it first.
+    return spec.merge ? [...from, ...keyItems(spec.keys, present)] : [...keyItems(spec.keys, present), ...from];
+  }
+  const block = kindWord ? scopes.blockNamed(kindWord) : undefined;
+  return block ? useItems(block, before.slice(0, typing ? typing.start : before.length)) : [];
 }

@@ -1,19 +1,37 @@
 /**
  * Hover: a layer's arithmetic worked out in its own numbers; on `network` or `input`, the totals.
+ * Graphs: on a block use, the instance's totals and layers; on a line of a block definition, that
+ * layer in each instance; on a name in `from=`, what it outputs; on `block NAME(...)`, the
+ * block's parameters and instances.
  */
 import type { Hover } from 'vscode-languageserver-types';
-import type { Analysis, LayerAnalysis } from './analyze';
+import type { Analysis, BlockArgument, BlockDefinition, LayerAnalysis } from './analyze';
 import { negativeSlope } from './analyze';
+import { indexOf, shortName, type NetworkIndex } from './instances';
 import { canonicalKey, KEYS } from './keys';
 import { specOf } from './layerKinds';
-import type { NetworkLayer } from './network';
+import type { NetworkInstance, NetworkLayer, Shape } from './network';
 import { formatReal, formatShape, formatStd, groupDigits } from './numbers';
-import { spanContains, spanToRange, type Position } from './syntax';
+import { scopesOf, type Scopes } from './scopes';
+import { spanContains, spanToRange, type NameRef, type Position, type Range } from './syntax';
 import { activationFactor } from './variance';
+
+/** Rows listed before "… N more". */
+const MAX_INSTANCES = 8;
+const MAX_ROWS = 16;
 
 export function hover(analysis: Analysis, position: Position): Hover | null {
   const entry = analysis.layers.find((l) => l.statement.span.line === position.line);
-  if (entry) return layerHover(analysis, entry, position);
+  if (entry) {
+    const scopes = scopesOf(analysis);
+    const ref = scopes.fromRefs(entry).find((r) => spanContains(r.span, position));
+    if (ref) return refHover(analysis, scopes, entry, ref);
+    if (entry.uses || (!entry.spec && scopes.blockNamed(entry.statement.kind))) return useHover(analysis, entry, position);
+    if (entry.definedIn) return definitionLineHover(analysis, entry, position);
+    return layerHover(analysis, entry, position);
+  }
+  const region = scopesOf(analysis).regions.find((r) => r.start === position.line);
+  if (region?.block) return blockHover(analysis, region.block, spanToRange(region.header.span));
   for (const statement of [analysis.networkStatement, analysis.inputStatement]) {
     if (statement && statement.span.line === position.line) {
       return { contents: { kind: 'markdown', value: totalsMarkdown(analysis) }, range: spanToRange(statement.span) };
@@ -34,14 +52,18 @@ function keyNote(entry: LayerAnalysis, position: Position): string {
   return key ? `\`${key}\` = ${KEYS[key].syntax}: ${KEYS[key].doc}\n\n---\n\n` : '';
 }
 
-function layerHover(analysis: Analysis, entry: LayerAnalysis, position: Position): Hover {
+function layerHover(analysis: Analysis, entry: LayerAnalysis, position: Position, layer = entry.layer): Hover {
   const range = spanToRange(entry.statement.span);
-  const layer = entry.layer;
   if (!layer) {
     const doc = entry.spec ? entry.spec.doc : `Unknown layer kind \`${entry.statement.kind}\`.`;
     const why = entry.spec ? '\n\nNot computed: an error on this line or before it stops the arithmetic here.' : '';
-    return { contents: { kind: 'markdown', value: `**${entry.name}**\n\n${doc}${why}` }, range };
+    const operands = entry.spec?.merge ? operandsNote(analysis, entry) : '';
+    return { contents: { kind: 'markdown', value: `**${entry.name || scopesOf(analysis).nameOf(entry)}**\n\n${doc}${why}${operands}` }, range };
   }
+  return { contents: { kind: 'markdown', value: keyNote(entry, position) + layerMarkdown(layer) }, range };
+}
+
+function layerMarkdown(layer: NetworkLayer): string {
   const lines = [`**${layer.name}** · ${describe(layer)}`, '', `${formatShape(layer.input)} → **${formatShape(layer.output)}**`, ''];
   lines.push(...arithmetic(layer).map((l) => `- ${l}`));
   const signal = layer.signal;
@@ -52,7 +74,7 @@ function layerHover(analysis: Analysis, entry: LayerAnalysis, position: Position
         `backward ${factor}n̂·Var[w] = ${formatReal(signal.backward)} (product from the loss ${formatStd(signal.backwardProduct)})`,
     );
   }
-  return { contents: { kind: 'markdown', value: keyNote(entry, position) + lines.join('\n') }, range };
+  return lines.join('\n');
 }
 
 function describe(layer: NetworkLayer): string {
@@ -84,6 +106,7 @@ function arithmetic(layer: NetworkLayer): string[] {
       out.push(`${label}: (n + 2p − f)/s + 1 = (${n[a]} + 2·${layer.pad[a]} − ${layer.kernel[a]})/${layer.stride[a]} + 1 = ${formatReal(raw)}${note}`);
     }
   }
+  if (layer.inputShapes && (layer.kind === 'add' || layer.kind === 'concat')) out.push(mergeLine(layer));
   const shape = layer.output.length === 3 ? layer.output.join('·') : String(layer.output[0]);
   out.push(`neurons: ${shape} = **${groupDigits(layer.neurons)}**`);
   if (layer.filterPlusOne !== undefined && layer.count !== undefined) {
@@ -129,4 +152,202 @@ export function totalsMarkdown(analysis: Analysis): string {
     `- neurons: **${groupDigits(t.neurons)}** (conv, pooling, fc, softmax), ${groupDigits(t.neuronsConvFc)} conv and fc only (the AlexNet paper's count)`,
     `- MACs: ${groupDigits(t.macs)}`,
   ].join('\n');
+}
+
+// ---- graphs: merges, names in from=, block uses, block definitions -------------------------
+
+/** `add: a 28×28×64 + b 28×28×64 = 28×28×64`; `concat: a 28×28×8 ‖ b 28×28×16 → 28×28×(8 + 16) = 28×28×24`. */
+function mergeLine(layer: NetworkLayer): string {
+  const shapes = layer.inputShapes!;
+  const operands = layer.inputs.map((name, i) => `\`${shortName(name, layer.block)}\` ${shapes[i] ? formatShape(shapes[i]) : '?'}`);
+  if (layer.kind === 'add') return `operands: ${operands.join(' + ')} = **${formatShape(layer.output)}**`;
+  const last = (s: Shape) => s[s.length - 1];
+  const sum = shapes.map((s) => String(last(s))).join(' + ');
+  const joined = layer.output.length === 3 ? `${layer.output[0]}×${layer.output[1]}×(${sum})` : sum;
+  return `operands: ${operands.join(' ‖ ')} → ${joined} = **${formatShape(layer.output)}**`;
+}
+
+/** A merge that could not be computed: what its operands are (in the first instance, inside a block). */
+function operandsNote(analysis: Analysis, entry: LayerAnalysis): string {
+  const index = indexOf(analysis);
+  const instance = entry.definedIn?.instances[0];
+  if (entry.definedIn && !instance) return '';
+  const parts = scopesOf(analysis).fromRefs(entry).map((ref) => {
+    const shape = index.shapeOf(index.fullNameIn(instance, ref.name));
+    return `\`${ref.name}\` ${shape ? formatShape(shape) : 'not computed'}`;
+  });
+  if (parts.length === 0) return '';
+  return `\n\n- operands${instance ? ` in ${instance.name}` : ''}: ${parts.join(', ')}`;
+}
+
+function markdown(value: string, range: Range): Hover {
+  return { contents: { kind: 'markdown', value }, range };
+}
+
+function more(total: number, shown: number): string {
+  return total > shown ? `\n\n… ${total - shown} more` : '';
+}
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** A name in `from=`: the output it stands for, in each instance inside a block. */
+function refHover(analysis: Analysis, scopes: Scopes, entry: LayerAnalysis, ref: NameRef): Hover {
+  const index = indexOf(analysis);
+  const range = spanToRange(ref.span);
+  const block = entry.definedIn;
+  const resolved = scopes.resolve(block, entry.statement.span.line, ref);
+  let what: string;
+  if (!resolved) what = `no layer named \`${ref.name}\` above this line`;
+  else if (resolved.target.type === 'input') what = block ? `the input of block \`${block.name}\`` : "the network's input";
+  else {
+    const target = resolved.target.entry;
+    const kind = target.uses || scopes.blockNamed(target.statement.kind) ? `block \`${target.statement.kind}\`` : target.statement.kind;
+    what = `${kind}, line ${target.statement.span.line + 1}`;
+  }
+  const title = `\`${ref.name}\` · ${what}`;
+  if (!resolved) return markdown(title, range);
+  if (!block) {
+    const shape = index.shapeOf(ref.name);
+    return markdown(`${title}\n\n→ **${shape ? formatShape(shape) : 'not computed'}**`, range);
+  }
+  const instances = block.instances;
+  if (instances.length === 0) return markdown(`${title}\n\nBlock \`${block.name}\` is never used, so nothing here is computed.`, range);
+  const shapes = instances.map((i) => index.shapeOf(index.fullNameIn(i, ref.name)));
+  const texts = shapes.map((s) => (s ? formatShape(s) : 'not computed'));
+  if (texts.every((t) => t === texts[0])) {
+    const where = instances.length === 1 ? `in ${instances[0].name}` : `in every instance (${instances.length})`;
+    return markdown(`${title}\n\n→ **${texts[0]}** ${where}`, range);
+  }
+  const rows = instances.slice(0, MAX_INSTANCES).map((i, k) => [i.name, texts[k]]);
+  return markdown(`${title}\n\n${table(['instance', 'output'], rows)}${more(instances.length, rows.length)}`, range);
+}
+
+function copiesNote(values: number[]): string {
+  if (values.length === 0) return '';
+  if (values.every((v) => v === values[0])) return ` (${groupDigits(values[0])} per copy)`;
+  const shown = values.slice(0, MAX_INSTANCES).map(groupDigits).join(', ');
+  return ` (per copy: ${shown}${values.length > MAX_INSTANCES ? ', …' : ''})`;
+}
+
+function kindText(layer: NetworkLayer): string {
+  return layer.count !== undefined ? `${layer.kind} ${layer.count}` : layer.kind;
+}
+
+/** One instance (or `repeat` group): its totals and its direct children as a table. */
+export function instanceMarkdown(index: NetworkIndex, instance: NetworkInstance): string {
+  const copies = instance.blockName === undefined ? index.copies(instance) : [];
+  const blockName = instance.blockName ?? copies[0]?.blockName ?? '?';
+  const input = index.shapeOf(instance.inputs[0]);
+  const lines = [
+    `**${instance.name}** · block \`${blockName}\`${instance.blockName === undefined ? ` × ${copies.length} (repeat)` : ''}`,
+    '',
+    `${input ? formatShape(input) : '?'} → **${formatShape(instance.output)}**`,
+    '',
+    `- params: **${groupDigits(instance.params)}**${copiesNote(copies.map((c) => c.params))}`,
+    `- MACs: ${groupDigits(instance.macs)}${copiesNote(copies.map((c) => c.macs))}`,
+    `- layers: ${groupDigits(instance.layers)}${copiesNote(copies.map((c) => c.layers))}`,
+  ];
+  const children = index.childrenOf(instance.name);
+  if (children.length) {
+    const rows = children.slice(0, MAX_ROWS).map((child) => {
+      if (child.type === 'layer') {
+        const l = child.layer;
+        return [shortName(l.name, instance.name), kindText(l), formatShape(l.output), groupDigits(l.params)];
+      }
+      const i = child.instance;
+      const kind = i.blockName ?? `${index.copies(i)[0]?.blockName ?? '?'} × ${index.copies(i).length}`;
+      return [shortName(i.name, instance.name), `block ${kind}`, formatShape(i.output), groupDigits(i.params)];
+    });
+    lines.push('', table(['layer', 'kind', 'output', 'params'], rows) + more(children.length, rows.length));
+  }
+  return lines.join('\n');
+}
+
+/** A line that uses a block: its instance, or at a use inside a block, each instance it makes. */
+function useHover(analysis: Analysis, entry: LayerAnalysis, position: Position): Hover {
+  const index = indexOf(analysis);
+  const range = spanToRange(entry.statement.span);
+  const name = scopesOf(analysis).nameOf(entry);
+  const instances = index.useInstances(entry);
+  const head = `**${name}** · block \`${entry.statement.kind}\``;
+  if (instances.length === 0) {
+    const unused = entry.definedIn && entry.definedIn.instances.length === 0;
+    const why = unused
+      ? `Block \`${entry.definedIn!.name}\` is never used, so this line is not computed.`
+      : 'Not computed: an error on this line or before it stops the arithmetic here.';
+    return markdown(`${head}\n\n${why}`, range);
+  }
+  const note = parameterNote(entry, position);
+  if (instances.length === 1) return markdown(note + instanceMarkdown(index, instances[0]), range);
+  const rows = instances.slice(0, MAX_INSTANCES).map((i) => {
+    const input = index.shapeOf(i.inputs[0]);
+    return [i.name, `${input ? formatShape(input) : '?'} → ${formatShape(i.output)}`, groupDigits(i.params), groupDigits(i.macs), groupDigits(i.layers)];
+  });
+  const summary = `${head} · ${instances.length} instances\n\n${table(['instance', 'input → output', 'params', 'MACs', 'layers'], rows)}${more(instances.length, rows.length)}`;
+  return markdown(`${note}${summary}\n\n---\n\n${instanceMarkdown(index, instances[0])}`, range);
+}
+
+/** On a use line every KEY= but from and repeat sets a parameter of the block, not a layer key. */
+function parameterNote(entry: LayerAnalysis, position: Position): string {
+  const pair = entry.statement.pairs.find((p) => spanContains(p.keySpan, position));
+  if (!pair) return '';
+  if (pair.key === 'from') return '`from` = LAYER: what the block reads as `in`.\n\n---\n\n';
+  if (pair.key === 'repeat') return '`repeat` = N: N copies in a chain, each reading the one before.\n\n---\n\n';
+  const param = entry.uses?.statement.params.find((p) => p.name === pair.key);
+  if (!param) return '';
+  return `\`${param.name}\`: parameter of block \`${entry.uses!.name}\`${param.default ? ` (default ${param.default.text})` : ''}\n\n---\n\n`;
+}
+
+/** A layer line inside a block definition: that layer in each instance. */
+function definitionLineHover(analysis: Analysis, entry: LayerAnalysis, position: Position): Hover {
+  const block = entry.definedIn!;
+  const layers = entry.instances;
+  const range = spanToRange(entry.statement.span);
+  const name = scopesOf(analysis).nameOf(entry);
+  if (layers.length === 0) {
+    if (block.instances.length > 0) return layerHover(analysis, entry, position);
+    const doc = entry.spec ? `\n\n${entry.spec.doc}` : '';
+    return markdown(`**${name}** · in block \`${block.name}\`${doc}\n\nBlock \`${block.name}\` is never used, so its layers are not computed.`, range);
+  }
+  if (layers.length === 1 && block.instances.length === 1) return layerHover(analysis, entry, position, layers[0]);
+  const computed = layers.length < block.instances.length ? ` (computed in ${layers.length} of ${block.instances.length})` : '';
+  const rows = layers.slice(0, MAX_INSTANCES).map((l) => [l.name, `${formatShape(l.input)} → ${formatShape(l.output)}`, groupDigits(l.params)]);
+  const summary = `**${name}** in block \`${block.name}\` · ${block.instances.length} instances${computed}\n\n${table(['layer', 'input → output', 'params'], rows)}${more(layers.length, rows.length)}`;
+  return markdown(`${keyNote(entry, position)}${summary}\n\n---\n\n${layerMarkdown(layers[0])}`, range);
+}
+
+function argumentText(value: BlockArgument | undefined): string {
+  if (!value) return '?';
+  if (value.type === 'number') return String(value.value);
+  if (value.type === 'size') return value.parts.join('x');
+  return value.name;
+}
+
+/** `block NAME(...)`: its parameters and its instances. */
+function blockHover(analysis: Analysis, block: BlockDefinition, range: Range): Hover {
+  const index = indexOf(analysis);
+  const params = block.statement.params;
+  const signature = params.map((p) => (p.default ? `${p.name}=${p.default.text}` : p.name)).join(', ');
+  const layers = block.body.filter((s) => s.type === 'layer').length;
+  const lines = [`**block ${block.name}**(${signature}) · ${layers} layer${layers === 1 ? '' : 's'}`, ''];
+  lines.push(
+    params.length
+      ? `- parameters: ${params.map((p) => (p.default ? `\`${p.name}\` = ${p.default.text}` : `\`${p.name}\` (required)`)).join(', ')}`
+      : '- no parameters',
+  );
+  const instances = block.instances;
+  if (instances.length === 0) {
+    lines.push('- never used');
+    return markdown(lines.join('\n'), range);
+  }
+  lines.push(`- ${instances.length} instance${instances.length === 1 ? '' : 's'}`, '');
+  const rows = instances.slice(0, MAX_INSTANCES).map((instance, k) => {
+    const args = params.map((p) => `${p.name}=${argumentText(block.arguments[k]?.get(p.name))}`).join(' ');
+    const input = index.shapeOf(instance.inputs[0]);
+    return [instance.name, args || '—', `${input ? formatShape(input) : '?'} → ${formatShape(instance.output)}`, groupDigits(instance.params)];
+  });
+  lines.push(table(['instance', 'arguments', 'input → output', 'params'], rows) + more(instances.length, rows.length));
+  return markdown(lines.join('\n'), range);
 }
