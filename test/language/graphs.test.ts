@@ -249,3 +249,21 @@ test('expansion past the limit stops with too-large at the use instead of hangin
   assert.ok(d, 'no too-large diagnostic');
   assert.equal(d.range.start.line, lines.length - 1);
 });
+
+test('from= reaches inside an instance with a dotted name; messages name operands as written; word defaults', () => {
+  const text = [
+    'input 8x8x4',
+    'block unit(width, a=relu)',
+    '  c1: conv width f=1 act=a',
+    '  c2: conv width f=1',
+    'end',
+    'layer2.0: unit 4',
+    'side: conv 4 f=1 from=layer2.0.c1',
+    'sum: add from=layer2.0,side',
+  ].join('\n');
+  assert.deepEqual(analyzeText(text).diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(layer(text, 'side').inputs, ['layer2.0.c1']);
+  assert.equal(layer(text, 'layer2.0.c1').act, 'relu');
+  const mismatch = only('input 8x8x4\nblock unit\n  c: conv 8 f=1\n  s: add from=in,c\nend\nunit', 'shape-mismatch');
+  assert.match(mismatch.message, /'c' is 8×8×8 and 'in' is 8×8×4/);
+});

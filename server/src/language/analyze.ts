@@ -609,10 +609,12 @@ class Analyzer {
     if (ref.name === scope.entryWord) return scope.entry;
     const local = scope.names.get(ref.name);
     if (local) return local;
-    const first = ref.name.split('.')[0];
-    if (ref.name.includes('.') && scope.names.has(first)) {
+    // `layer2.0.conv1`: inside the instance whose (possibly dotted) name is the longest local prefix.
+    for (let dot = ref.name.lastIndexOf('.'); dot > 0; dot = ref.name.lastIndexOf('.', dot - 1)) {
+      if (!scope.names.has(ref.name.slice(0, dot))) continue;
       const inside = this.fullNames.get(scope.prefix + ref.name);
       if (inside) return inside;
+      break;
     }
     const candidates = [scope.entryWord, ...scope.names.keys()];
     const guess = closest(ref.name, candidates)[0];
@@ -733,6 +735,8 @@ class Analyzer {
       if (param.default) {
         const result = evaluate(param.default.text, numberBindings({ bindings } as Scope));
         if (result.ok) bindings.set(param.name, partsBinding(result.parts));
+        // A word default (`act=relu`) passes through as a word, as a word argument does.
+        else if (result.code === 'unknown-parameter' && result.name === param.default.text.trim()) bindings.set(param.name, { type: 'name', name: result.name });
         else {
           this.report(param.default.span, result.code, `Default of '${param.name}': ${result.message}`);
           ok = false;
@@ -1051,7 +1055,7 @@ class Analyzer {
         const other = inputs[i];
         if (!sameShape(first.shape!, other.shape!)) {
           this.report(spanOf(i), 'shape-mismatch',
-            `add needs equal shapes, but '${shortName(other.name, scope)}' is ${formatShape(other.shape!)} and '${shortName(first.name, scope)}' is ${formatShape(first.shape!)}`,
+            `add needs equal shapes, but '${refs[i]?.name ?? shortName(other.name, scope)}' is ${formatShape(other.shape!)} and '${refs[0]?.name ?? shortName(first.name, scope)}' is ${formatShape(first.shape!)}`,
             undefined,
             scope,
           );
@@ -1067,7 +1071,8 @@ class Analyzer {
       const base = first.shape!;
       if (shape.length !== 3 || base.length !== 3 || shape[0] !== base[0] || shape[1] !== base[1]) {
         const what = shape.length !== 3 || base.length !== 3 ? 'maps and flat vectors cannot be joined' : 'they must agree in height and width';
-        this.report(spanOf(i === 0 ? 1 : i), 'concat-mismatch', `concat: '${shortName(inputs[i === 0 ? 1 : i].name, scope)}' is ${formatShape(inputs[i === 0 ? 1 : i].shape!)} and '${shortName(first.name, scope)}' is ${formatShape(base)}; ${what}`, undefined, scope);
+        const k = i === 0 ? 1 : i;
+        this.report(spanOf(k), 'concat-mismatch', `concat: '${refs[k]?.name ?? shortName(inputs[k].name, scope)}' is ${formatShape(inputs[k].shape!)} and '${refs[0]?.name ?? shortName(first.name, scope)}' is ${formatShape(base)}; ${what}`, undefined, scope);
         return undefined;
       }
     }
