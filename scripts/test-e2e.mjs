@@ -23,6 +23,8 @@ const DOC_IMAGES = {
   '04-quick-fix-menu': 'quick-fix-menu.png',
   '05-squiggle-after-fix': 'squiggle-after-fix.png',
   '06-layer-table': 'layer-table.png',
+  '07-resnet-hover': 'resnet-hover.png',
+  '08-resnet-table': 'resnet-table.png',
 };
 const t0 = Date.now();
 const secs = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;
