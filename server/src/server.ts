@@ -24,8 +24,9 @@ import { inlayHints } from './language/inlayHints';
 import { definition, foldingRanges, prepareRename, references, rename } from './language/navigation';
 import type { Severity } from './language/network';
 import { documentSymbols } from './language/symbols';
+import { NetworkRequest } from './lspProtocol';
+import { SEVERITY_SETTINGS } from './language/diagnosticCodes';
 
-export const NETWORK_REQUEST = 'cnn/network';
 
 interface Settings {
   diagnostics: { nonIntegerOutput: Severity | 'off' };
@@ -52,8 +53,14 @@ const analyses = new Map<string, { version: number; analysis: Analysis }>();
 let settings: Settings = DEFAULT_SETTINGS;
 let pullConfiguration = false;
 
+/** `cnn.diagnostics.<setting>` re-grades the code the registry names for it. */
 function options(): AnalyzeOptions {
-  return { severity: { 'non-integer-output': settings.diagnostics.nonIntegerOutput } };
+  const severity: AnalyzeOptions['severity'] = {};
+  for (const [setting, code] of Object.entries(SEVERITY_SETTINGS)) {
+    const value = (settings.diagnostics as Record<string, Severity | 'off' | undefined>)[setting];
+    if (value !== undefined) severity[code] = value;
+  }
+  return { severity };
 }
 
 function analysisOf(uri: string): Analysis | undefined {
@@ -195,7 +202,7 @@ connection.onFoldingRanges((params) => {
   return analysis ? foldingRanges(analysis) : [];
 });
 
-connection.onRequest(NETWORK_REQUEST, (params: { uri: string }) => analysisOf(params.uri)?.network ?? null);
+connection.onRequest(NetworkRequest, (params) => analysisOf(params.uri)?.network ?? null);
 
 documents.listen(connection);
 connection.listen();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import test from 'node:test';
-import { DIAGNOSTIC_CODES, diagnosticCodesMarkdown } from '../../server/src/language/diagnosticCodes';
+import { DIAGNOSTIC_CODES, diagnosticCodesMarkdown, SEVERITY_SETTINGS } from '../../server/src/language/diagnosticCodes';
 
 const source = readdirSync('server/src/language')
   .filter((f) => f.endsWith('.ts') && f !== 'diagnosticCodes.ts')
@@ -29,4 +29,15 @@ test("docs/language.md's table of codes is the one generated from the registry (
   assert.ok(start >= 0 && end > start, 'docs/language.md lacks the generated diagnostic-codes section');
   const section = docs.slice(docs.indexOf('\n', start) + 1, end).trim();
   assert.equal(section, diagnosticCodesMarkdown(), 'run npm run docs');
+});
+
+test('every severity setting the server reads is contributed by the extension, with the severities as its enum', () => {
+  const manifest = JSON.parse(readFileSync('package.json', 'utf8'));
+  const properties = manifest.contributes.configuration.properties;
+  for (const [setting, code] of Object.entries(SEVERITY_SETTINGS)) {
+    const property = properties[`cnn.diagnostics.${setting}`];
+    assert.ok(property, `package.json contributes no cnn.diagnostics.${setting}`);
+    assert.equal(property.default, DIAGNOSTIC_CODES[code].severity);
+    assert.deepEqual([...property.enum].sort(), ['error', 'hint', 'information', 'off', 'warning']);
+  }
 });
