@@ -5,7 +5,7 @@
  */
 import type { Activation, Dataset, Init, Network, TrainSettings } from '../../server/src/language/network';
 
-export type BackendChoice = 'auto' | 'webgpu' | 'reference';
+export type BackendChoice = 'auto' | 'webgpu' | 'cpu' | 'reference';
 
 export interface JobSettings extends TrainSettings {
   backend?: BackendChoice;
@@ -84,7 +84,7 @@ export function resolveSettings(network: Network, job: JobSettings | undefined, 
   const optimizer = merged.optimizer ?? 'sgd';
   if (optimizer !== 'sgd' && optimizer !== 'adam') throw new SettingsError(`optimizer must be sgd or adam, got ${JSON.stringify(optimizer)}`);
   const backend = merged.backend ?? 'auto';
-  if (!['auto', 'webgpu', 'reference'].includes(backend)) throw new SettingsError(`backend must be webgpu, reference or auto, got ${JSON.stringify(backend)}`);
+  if (!['auto', 'webgpu', 'cpu', 'reference'].includes(backend)) throw new SettingsError(`backend must be auto, webgpu, cpu or reference, got ${JSON.stringify(backend)}`);
   if (merged.act !== undefined && !ACTIVATIONS.includes(merged.act)) throw new SettingsError(`act must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(merged.act)}`);
   if (merged.init !== undefined) {
     const init = merged.init as Init;
