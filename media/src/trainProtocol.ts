@@ -120,7 +120,7 @@ export type TrainWebviewMessage =
   | { type: 'reveal'; line: number };
 
 const ACTIVATIONS: readonly Activation[] = ['relu', 'prelu', 'prelu-shared', 'leakyrelu', 'tanh', 'sigmoid', 'none'];
-const BACKENDS: readonly BackendChoice[] = ['auto', 'webgpu', 'reference'];
+const BACKENDS: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu', 'reference'];
 
 type Check = (value: unknown) => boolean;
 
