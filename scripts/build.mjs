@@ -17,3 +17,5 @@ const entries = [
 
 mkdirSync('dist', { recursive: true });
 await Promise.all(entries.filter((e) => existsSync(e.entryPoints[0])).map((e) => build(e)));
+// The cpu backend's native kernels (skipped, with a message, without a C compiler or OpenBLAS).
+await import('./build-native.mjs');

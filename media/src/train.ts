@@ -65,7 +65,7 @@ const controls = new Map<FieldName, Control>();
 
 const SELECT_OPTIONS: Partial<Record<FieldName, [string, string][]>> = {
   optimizer: [['', 'runner default (sgd)'], ['sgd', 'SGD with momentum'], ['adam', 'Adam']],
-  backend: [['', 'auto (WebGPU if there is an adapter)'], ['webgpu', 'WebGPU'], ['reference', 'reference (TypeScript, CPU)']],
+  backend: [['', 'auto (WebGPU on a GPU, else CPU)'], ['webgpu', 'WebGPU'], ['cpu', 'CPU (OpenBLAS, all cores)'], ['reference', 'reference (TypeScript, one thread)']],
   act: [['', 'as in the file'], ['relu', 'ReLU'], ['prelu', 'PReLU'], ['prelu-shared', 'PReLU (shared slope)'], ['leakyrelu', 'leaky ReLU'], ['tanh', 'tanh'], ['sigmoid', 'sigmoid']],
   init: [['', 'as in the file'], ['he', 'He (Kaiming)'], ['xavier', 'Xavier (Glorot)']],
 };
@@ -210,7 +210,7 @@ function adapterLine(run: RunView | null): string {
   const backend = run?.backend ?? runner?.backend;
   if (!backend) return 'Runner: starts when needed';
   const which = run?.backend ? 'Training on' : 'Runner ready:';
-  return `${which} ${backend.backend} — ${backend.adapter}${backend.fallback ? ` (${backend.fallback})` : ''}`;
+  return `${which} ${backend.backend} — ${backend.adapter}${backend.fallback ? ` (${backend.fallback})` : ''}${backend.reason ? `. Why: ${backend.reason}` : ''}`;
 }
 
 function renderCompare(): void {

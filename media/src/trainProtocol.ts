@@ -10,7 +10,7 @@ import { inRange, OPTIMIZERS, type NumberSettingName } from '../../server/src/la
 import type { BackendInfo } from '../../runner/src/backend';
 import type { EpochMetrics } from '../../runner/src/runFolder';
 import type { LayerTableMessage } from './layerTableProtocol';
-import type { BackendChoice, ResolvedSettings } from '../../runner/src/settings';
+import { BACKEND_CHOICES, type BackendChoice, type ResolvedSettings } from '../../runner/src/settings';
 
 /** What the settings form sends: the runner's JobSettings that a user may set, nothing else. */
 export interface FormSettings extends TrainSettings {
@@ -120,7 +120,6 @@ export type TrainWebviewMessage =
   /** The layer table's: copyMarkdown, saveCsv, reveal. */
   | LayerTableMessage;
 
-const BACKENDS: readonly BackendChoice[] = ['auto', 'webgpu', 'reference'];
 
 type Check = (value: unknown) => boolean;
 
@@ -156,7 +155,7 @@ const SETTING_CHECKS: Record<keyof FormSettings, Check> = {
   weightDecay: setting('weightDecay'),
   optimizer: oneOf(OPTIMIZERS),
   seed: setting('seed'),
-  backend: oneOf(BACKENDS),
+  backend: oneOf(BACKEND_CHOICES),
   act: oneOf(ACTIVATIONS),
   init: isInit,
   trainSamples: setting('trainSamples'),

@@ -1,11 +1,11 @@
 /**
  * What a backend offers the trainer: a model built from the plan and initial tensors that trains
- * on batches and answers predictions. The reference (TypeScript) and WebGPU backends implement it.
+ * on batches and answers predictions. The reference (TypeScript), cpu (OpenBLAS) and WebGPU backends implement it.
  */
 import type { NamedTensor } from './init';
 import type { Plan } from './plan';
 
-export type BackendName = 'reference' | 'webgpu';
+export type BackendName = 'reference' | 'webgpu' | 'cpu';
 
 export interface OptimizerSettings {
   kind: 'sgd' | 'adam';
@@ -41,6 +41,8 @@ export interface BackendInfo {
   /** The adapter in words ("Mesa llvmpipe (LLVM 19), Vulkan"), or why there is none. */
   adapter: string;
   fallback?: string;
+  /** Why this backend was chosen ("backend=auto: the only adapter is a software one (llvmpipe); the cpu backend is faster"). */
+  reason?: string;
   limits?: Record<string, number>;
 }
 

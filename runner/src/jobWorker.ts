@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Network } from '../../server/src/language/network';
 import type { JobSettings } from './settings';
 import { isTrainingError, train, TrainingError } from './train';
-import { openWebGpu } from './webgpu/device';
+import { chooseBackend } from './backends';
 
 export type WorkerRequest =
   | { kind: 'probe' }
@@ -25,9 +25,10 @@ export async function workerMain(): Promise<void> {
   const request = workerData as WorkerRequest;
   const post = (m: WorkerMessage) => parentPort!.postMessage(m);
   if (request.kind === 'probe') {
-    const opened = await openWebGpu();
-    opened.device?.destroy();
-    post({ type: 'probe', info: opened.info });
+    // What a job with backend=auto gets on this machine, and why.
+    const { info, opened } = await chooseBackend('auto');
+    opened?.device?.destroy();
+    post({ type: 'probe', info });
     return;
   }
   const stop = new Int32Array(request.stop);

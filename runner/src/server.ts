@@ -45,7 +45,7 @@ export function startRunnerServer(entryFile: string): MessageConnection {
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'probe') {
           clearTimeout(timer);
-          resolve(m.info.backend === 'webgpu' ? m.info : noAdapter(m.info.fallback ?? 'no WebGPU adapter'));
+          resolve(m.info);
           void worker.terminate();
         }
       });
@@ -56,7 +56,7 @@ export function startRunnerServer(entryFile: string): MessageConnection {
 
   connection.onRequest('runner/info', async (): Promise<RunnerInfo> => ({
     name: 'cnn-runner', version: '0.1.0', protocol: PROTOCOL_VERSION, pid: process.pid,
-    backend: await backendInfo(), backends: ['webgpu', 'reference'], datasets: ['shapes'],
+    backend: await backendInfo(), backends: ['webgpu', 'cpu', 'reference'], datasets: ['shapes'],
   }));
 
   connection.onRequest('job/start', async (params: JobStartParams): Promise<JobStartResult> => {
@@ -167,7 +167,7 @@ export function startRunnerServer(entryFile: string): MessageConnection {
 }
 
 function noAdapter(reason: string): BackendInfo {
-  return { backend: 'reference', adapter: 'TypeScript on the CPU', fallback: `no WebGPU adapter (${reason}): jobs run on the reference backend` };
+  return { backend: 'reference', adapter: 'TypeScript on the CPU', fallback: `${reason}: each job chooses its backend when it starts`, reason: 'the backend probe did not answer' };
 }
 
 /**

@@ -7,7 +7,9 @@ import { ACTIVATIONS } from '../../server/src/language/keys';
 import type { Activation, Dataset, Init, Network, TrainSettings } from '../../server/src/language/network';
 import { ADAM_DEFAULT_LR, describeRange, inRange, NUMBER_SETTINGS, type NumberSettingName } from '../../server/src/language/trainSchema';
 
-export type BackendChoice = 'auto' | 'webgpu' | 'reference';
+/** What a job may ask for; `auto` picks webgpu on a real GPU, cpu otherwise (backends.ts). */
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'cpu', 'reference'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface JobSettings extends TrainSettings {
   backend?: BackendChoice;
@@ -81,7 +83,7 @@ export function resolveSettings(network: Network, job: JobSettings | undefined, 
   const optimizer = merged.optimizer ?? 'sgd';
   if (optimizer !== 'sgd' && optimizer !== 'adam') throw new SettingsError(`optimizer must be sgd or adam, got ${JSON.stringify(optimizer)}`);
   const backend = merged.backend ?? 'auto';
-  if (!['auto', 'webgpu', 'reference'].includes(backend)) throw new SettingsError(`backend must be webgpu, reference or auto, got ${JSON.stringify(backend)}`);
+  if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) throw new SettingsError(`backend must be auto, webgpu, cpu or reference, got ${JSON.stringify(backend)}`);
   if (merged.act !== undefined && !ACTIVATIONS.includes(merged.act)) throw new SettingsError(`act must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(merged.act)}`);
   if (merged.init !== undefined) {
     const init = merged.init as Init;

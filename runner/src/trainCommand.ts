@@ -1,5 +1,5 @@
 /**
- * `cnn train FILE [--epochs N --batch N --lr X --backend webgpu|reference|auto --json ...]`:
+ * `cnn train FILE [--epochs N --batch N --lr X --backend auto|webgpu|cpu|reference --json ...]`:
  * trains in this process (the CLI has nothing else to do meanwhile) and writes the run folder
  * beside the .cnn file. A progress bar with loss and error on a terminal, JSON lines with --json,
  * one line per epoch otherwise. Exit codes: 0 trained (or stopped by Ctrl+C), 1 training failed,
@@ -12,7 +12,7 @@ import type { BackendChoice, JobSettings } from './settings';
 import { isTrainingError, train, TrainingError, type ProgressEvent, type StartedEvent } from './train';
 
 export const TRAIN_USAGE = `usage: cnn train FILE [--epochs N] [--batch N] [--lr X] [--momentum X] [--weight-decay X]
-                      [--optimizer sgd|adam] [--seed N] [--samples N] [--backend auto|webgpu|reference] [--json]`;
+                      [--optimizer sgd|adam] [--seed N] [--samples N] [--backend auto|webgpu|cpu|reference] [--json]`;
 
 interface Io {
   stdout: NodeJS.WritableStream;
@@ -51,7 +51,7 @@ export function parseTrainArgs(args: string[]): Parsed {
     }
     if (flag === '--backend') {
       const v = value();
-      if (v !== 'webgpu' && v !== 'reference' && v !== 'auto') return { error: `--backend must be webgpu, reference or auto, got ${JSON.stringify(v ?? '')}` };
+      if (v !== 'webgpu' && v !== 'cpu' && v !== 'reference' && v !== 'auto') return { error: `--backend must be auto, webgpu, cpu or reference, got ${JSON.stringify(v ?? '')}` };
       settings.backend = v as BackendChoice;
       continue;
     }
@@ -98,6 +98,7 @@ export async function trainCommand(network: Network, args: string[], file: strin
         }
         const s = event.settings;
         io.stdout.write(`training ${network.network ?? file} (${event.params.toLocaleString('en-US')} parameters) on ${event.backend.backend}: ${event.backend.adapter}\n`);
+        if (event.backend.reason) io.stdout.write(`why ${event.backend.backend}: ${event.backend.reason}\n`);
         if (event.backend.fallback) io.stdout.write(`note: ${event.backend.fallback}\n`);
         io.stdout.write(`dataset shapes (${event.classes.length} classes), ${s.epochs} epochs of ${s.trainSamples} samples, batch ${s.batch}, ${s.optimizer} lr ${s.lr}\n`);
         io.stdout.write(`run folder ${event.runDir}\n`);

@@ -1,13 +1,19 @@
 /**
- * Finite-difference gradient checks on the reference backend: for every layer kind (and both PReLU
- * variants) the analytic input and parameter gradients of L = sum(y * r), r fixed and random, must
- * match central differences of L computed in float64 from the float32 forward.
+ * Finite-difference gradient checks on the reference and cpu backends: for every layer kind (and both
+ * PReLU variants) the analytic input and parameter gradients of L = sum(y * r), r fixed and random, must
+ * match central differences of L computed in float64 from the float32 forward. The cpu backend is
+ * checked on its native kernels (skipped without them, saying why, except under CI=true where that is
+ * a failure) and on its portable TypeScript kernels.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPlan, type Step } from '../../runner/src/plan';
 import { initialTensors } from '../../runner/src/init';
 import { referenceLayer, ReferenceModel } from '../../runner/src/reference/model';
+import type { ReferenceLayer } from '../../runner/src/reference/layer';
+import type { CpuKernels } from '../../runner/src/cpu/kernels';
+import { cpuVariants, haveKernels } from './cpuVariants';
+import { cpuFactory, CpuModel } from '../../runner/src/cpu/model';
 import { DEFAULT_OPTIMIZER } from '../../runner/src/backend';
 import { Rng } from '../../runner/src/rng';
 import { makeNetwork, type LayerSketch } from './fixtures';
@@ -35,13 +41,15 @@ function assertClose(numeric: number, analytic: number, what: string): void {
 }
 
 /** Checks a sample of coordinates (all when few) of the input and of each parameter. */
-function checkStep(step: Step, batch: number, seed = 1): void {
+type Make = (step: Step, params: Float32Array[], state: Float32Array[], seed: number) => ReferenceLayer;
+
+function checkStep(step: Step, batch: number, seed = 1, make: Make = referenceLayer): void {
   const rng = new Rng(seed);
   const { params, state } = initialTensors({ name: 't', input: [1, 1, 1], inputSize: 1, classes: 1, steps: [step], paramCount: 0 }, seed);
   const paramArrays = params.map((p) => p.data);
   // Slopes at 0.25 and gamma at 1 would hide a wrong gradient formula that happens to fit the start values.
   for (const p of paramArrays) if (p.every((v) => v === p[0])) for (let i = 0; i < p.length; i++) p[i] = 0.1 + 0.8 * rng.uniform();
-  const layer = referenceLayer(step, paramArrays, state.map((s) => s.data), 7);
+  const layer = make(step, paramArrays, state.map((s) => s.data), 7);
   const x = randomArray(batch * step.inSize, rng, true);
   if (step.kind === 'maxpool') for (let i = 0; i < x.length; i++) x[i] = (i * 7919 % x.length) / x.length + 0.01 * rng.uniform();
   // With alpha = 1e-4, LRN's cross-channel term matters only for large activations, as in AlexNet's conv1.
@@ -72,7 +80,9 @@ function stepsOf(input: [number, number, number], sketches: LayerSketch[]): Step
   return plan.steps.slice(0, -1);
 }
 
-describe('gradients of every layer kind (reference backend, finite differences)', () => {
+const backends: { name: string; kernels?: CpuKernels; missing?: string }[] = [{ name: 'reference' }, ...cpuVariants()];
+
+describe('gradients of every layer kind (reference and cpu backends, finite differences)', () => {
   const cases: [string, [number, number, number], LayerSketch[]][] = [
     ['conv 3x3 stride 1 pad 1', [5, 5, 3], [{ kind: 'conv', count: 4, kernel: 3, pad: 1, act: 'none' }]],
     ['conv 3x2 stride 2 pad 0', [7, 6, 2], [{ kind: 'conv', count: 3, kernel: [3, 2], stride: 2, act: 'none' }]],
@@ -96,13 +106,18 @@ describe('gradients of every layer kind (reference backend, finite differences)'
     ['batchnorm on 3-D', [3, 2, 3], [{ kind: 'batchnorm' }]],
     ['batchnorm on flat', [1, 1, 6], [{ kind: 'fc', count: 4, act: 'none' }, { kind: 'batchnorm' }]],
   ];
-  for (const [title, input, sketches] of cases) {
-    it(title, () => {
-      for (const step of stepsOf(input, sketches)) checkStep(step, 3);
-    });
+  for (const backend of backends) {
+    for (const [title, input, sketches] of cases) {
+      it(`${title} (${backend.name})`, (t) => {
+        if (backend.name !== 'reference' && !haveKernels(backend, t)) return;
+        const make: Make = backend.kernels ? (cpuFactory(backend.kernels) as Make) : referenceLayer;
+        for (const step of stepsOf(input, sketches)) checkStep(step, 3, 1, make);
+      });
+    }
   }
 
-  it('softmax with cross-entropy, through a whole small network', () => {
+  for (const backend of backends) it(`softmax with cross-entropy, through a whole small network (${backend.name})`, (t) => {
+    if (backend.name !== 'reference' && !haveKernels(backend, t)) return;
     const net = makeNetwork([4, 4, 2], [
       { kind: 'conv', count: 3, kernel: 3, pad: 1, act: 'tanh' },
       { kind: 'avgpool', kernel: 2 },
@@ -111,7 +126,8 @@ describe('gradients of every layer kind (reference backend, finite differences)'
     ]);
     const plan = buildPlan(net);
     const { params, state } = initialTensors(plan, 3);
-    const model = new ReferenceModel(plan, params, state, { optimizer: DEFAULT_OPTIMIZER, seed: 3 });
+    const options = { optimizer: DEFAULT_OPTIMIZER, seed: 3 };
+    const model = backend.kernels ? new CpuModel(plan, params, state, options, backend.kernels) : new ReferenceModel(plan, params, state, options);
     const rng = new Rng(5);
     const x = randomArray(2 * plan.inputSize, rng, false);
     const labels = Int32Array.from([1, 3]);

@@ -1,5 +1,6 @@
 /**
- * Finite-difference gradient checks for graphs, on both backends: the merge steps and relu6 alone
+ * Finite-difference gradient checks for graphs, on every backend (reference, cpu on native and on
+ * TypeScript kernels, webgpu): the merge steps and relu6 alone
  * (L = sum(y * r), every operand's gradient), then whole networks through the softmax loss (every
  * parameter tensor, so each branch and each fan-out sum is covered): act on batchnorm and add, a
  * residual block with a 1x1 projection, a 4-branch concat, one output read by three layers. Then the
@@ -18,8 +19,11 @@ import { openWebGpu } from '../../runner/src/webgpu/device';
 import { readBuffer, storage } from '../../runner/src/webgpu/gpu';
 import { gpuLayer, stepInfoBuffer, WebGpuModel, writeStepInfo } from '../../runner/src/webgpu/model';
 import { makeNetwork, type LayerSketch } from './fixtures';
+import type { CpuKernels } from '../../runner/src/cpu/kernels';
+import { cpuFactory, CpuModel } from '../../runner/src/cpu/model';
+import { cpuVariants, haveKernels } from './cpuVariants';
 
-type Backend = 'reference' | 'webgpu';
+type Backend = 'reference' | 'webgpu' | 'cpu' | 'cpu, TypeScript kernels';
 
 /** One step run alone: forward at given operands and parameters, backward of a given dy. */
 interface StepRun {
@@ -101,9 +105,11 @@ async function checkModel(run: ModelRun, plan: Plan, label: string): Promise<voi
   }
 }
 
-function referenceStep(step: Step, params: Float32Array[], state: Float32Array[]): StepRun {
+function referenceStep(step: Step, params: Float32Array[], state: Float32Array[], kernels?: CpuKernels): StepRun {
   const merge = step.kind === 'add' || step.kind === 'concat';
-  const layer: ReferenceLayer | ReferenceMerge = merge ? referenceMerge(step) : referenceLayer(step, params.map((p) => Float32Array.from(p)), state, 5);
+  const copies = params.map((p) => Float32Array.from(p));
+  const layer: ReferenceLayer | ReferenceMerge = kernels ? cpuFactory(kernels)(step, copies, state, 5)
+    : merge ? referenceMerge(step) : referenceLayer(step, copies, state, 5);
   return {
     async forward(xs, ps) {
       ps.forEach((p, j) => layer.params[j].set(p));
@@ -153,8 +159,9 @@ function gpuStep(device: GPUDevice, step: Step, params: Float32Array[], state: F
   };
 }
 
-function referenceRun(plan: Plan, params: NamedTensor[], state: NamedTensor[], x: Float32Array, labels: Int32Array): ModelRun {
-  const model = new ReferenceModel(plan, params, state, { optimizer: DEFAULT_OPTIMIZER, seed: 3 });
+function referenceRun(plan: Plan, params: NamedTensor[], state: NamedTensor[], x: Float32Array, labels: Int32Array, kernels?: CpuKernels): ModelRun {
+  const options = { optimizer: DEFAULT_OPTIMIZER, seed: 3 };
+  const model = kernels ? new CpuModel(plan, params, state, options, kernels) : new ReferenceModel(plan, params, state, options);
   return {
     params: model.layers.flatMap((l) => l.params),
     changed() {},
@@ -286,25 +293,36 @@ describe('graph gradients, finite differences', () => {
     return false;
   };
 
-  for (const backend of ['reference', 'webgpu'] as Backend[]) {
+  const cpu = new Map(cpuVariants().map((v) => [v.name, v]));
+  /** The cpu variant's kernels, undefined for the other backends; false when it cannot run (skipped). */
+  const kernelsFor = (backend: Backend, t: { skip(message: string): void }): CpuKernels | undefined | false => {
+    const variant = cpu.get(backend);
+    if (!variant) return undefined;
+    return haveKernels(variant, t) ? variant.kernels : false;
+  };
+  for (const backend of ['reference', 'cpu', 'cpu, TypeScript kernels', 'webgpu'] as Backend[]) {
     for (const [title, input, sketches, name] of stepCases) {
       it(`${title} (${backend})`, async (t) => {
         if (backend === 'webgpu' && !needDevice(t)) return;
+        const kernels = kernelsFor(backend, t);
+        if (kernels === false) return;
         const { step, operandSizes, params, state, xs } = stepInputs(input, sketches, name);
         if (step.kind === 'activation') {
           const x = xs[0];
           assert.ok(x.some((v) => v > 6) && x.some((v) => v > 0 && v < 6) && x.some((v) => v < 0), 'relu6 inputs cover all three pieces');
         }
-        const run = backend === 'reference' ? referenceStep(step, params, state) : gpuStep(device!, step, params, state, operandSizes);
+        const run = backend === 'webgpu' ? gpuStep(device!, step, params, state, operandSizes) : referenceStep(step, params, state, kernels);
         await checkStep(run, step, xs, params, `${title} (${backend})`);
       });
     }
     for (const [title, input, sketches] of modelCases) {
       it(`${title} (${backend})`, async (t) => {
         if (backend === 'webgpu' && !needDevice(t)) return;
+        const kernels = kernelsFor(backend, t);
+        if (kernels === false) return;
         const plan = buildPlan(makeNetwork(input, sketches));
         const { params, state, x, labels } = modelInputs(plan, 31);
-        const run = backend === 'reference' ? referenceRun(plan, params, state, x, labels) : await gpuRun(device!, plan, params, state, x, labels);
+        const run = backend === 'webgpu' ? await gpuRun(device!, plan, params, state, x, labels) : referenceRun(plan, params, state, x, labels, kernels);
         await checkModel(run, plan, `${title} (${backend})`);
       });
     }

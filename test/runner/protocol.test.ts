@@ -26,7 +26,10 @@ describe('runner protocol (JSON-RPC over stdio)', () => {
     const info: any = await runner.connection.sendRequest('runner/info');
     assert.equal(info.name, 'cnn-runner');
     assert.equal(info.protocol, 1);
-    assert.ok(['webgpu', 'reference'].includes(info.backend.backend));
+    assert.ok(['webgpu', 'cpu', 'reference'].includes(info.backend.backend));
+    assert.deepEqual(info.backends, ['webgpu', 'cpu', 'reference']);
+    // Why auto chose it: a GPU adapter, a software one (the cpu backend is faster), or none.
+    assert.match(info.backend.reason, /^backend=auto: /);
     if (info.backend.backend === 'reference') assert.match(info.backend.fallback, /no WebGPU adapter/);
   });
 

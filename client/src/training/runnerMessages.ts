@@ -39,9 +39,10 @@ export function checkEpochMetrics(v: unknown): string | undefined {
 
 function checkBackend(v: unknown): string | undefined {
   if (!isObject(v)) return 'backend must be an object';
-  if (v.backend !== 'reference' && v.backend !== 'webgpu') return `backend.backend must be reference or webgpu, got ${JSON.stringify(v.backend)}`;
+  if (v.backend !== 'reference' && v.backend !== 'webgpu' && v.backend !== 'cpu') return `backend.backend must be webgpu, cpu or reference, got ${JSON.stringify(v.backend)}`;
   if (typeof v.adapter !== 'string') return 'backend.adapter must be a string';
   if (v.fallback !== undefined && typeof v.fallback !== 'string') return 'backend.fallback must be a string';
+  if (v.reason !== undefined && typeof v.reason !== 'string') return 'backend.reason must be a string';
   return undefined;
 }
 

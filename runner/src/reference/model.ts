@@ -1,4 +1,4 @@
-import type { ModelOptions, TrainingModel } from '../backend';
+import type { BackendName, ModelOptions, TrainingModel } from '../backend';
 import type { NamedTensor } from '../init';
 import type { AddStep, ConcatStep, Plan, Step } from '../plan';
 import { mixSeed } from '../rng';
@@ -36,12 +36,22 @@ export function referenceMerge(step: AddStep | ConcatStep): ReferenceMerge {
 
 const isMerge = (layer: ReferenceLayer | ReferenceMerge): layer is ReferenceMerge => layer.step.kind === 'add' || layer.step.kind === 'concat';
 
-/** The whole network on Float32Arrays: the oracle the WebGPU backend is tested against, and the CPU fallback. */
+/** Builds step i's layer from its parameters and state (copies the model owns) and its dropout seed. */
+export type LayerFactory = (step: Step, params: Float32Array[], state: Float32Array[], seed: number) => ReferenceLayer | ReferenceMerge;
+
+export const referenceFactory: LayerFactory = (step, params, state, seed) =>
+  step.kind === 'add' || step.kind === 'concat' ? referenceMerge(step) : referenceLayer(step, params, state, seed);
+
+/**
+ * The whole network on Float32Arrays: the oracle the other backends are tested against. With another
+ * layer factory it is the cpu backend too (its conv and fc on OpenBLAS, the wiring and the rest shared).
+ */
 export class ReferenceModel implements TrainingModel {
-  readonly backend = 'reference' as const;
+  readonly backend: BackendName;
   readonly layers: (ReferenceLayer | ReferenceMerge)[];
   readonly wiring: Wiring;
-  private readonly optimizer: ReferenceOptimizer;
+  /** The cpu backend puts its native optimiser here. */
+  protected optimizer: { step(params: Float32Array[], grads: Float32Array[], lr: number): void };
   private readonly names: string[] = [];
   private readonly shapes: number[][] = [];
   private losses: number[] = [];
@@ -50,12 +60,16 @@ export class ReferenceModel implements TrainingModel {
   /** The wiring's gradient buffers, batch x slot size each. */
   private gradients: Float32Array[] = [];
 
-  constructor(readonly plan: Plan, params: NamedTensor[], state: NamedTensor[], private readonly options: ModelOptions) {
+  constructor(
+    readonly plan: Plan, params: NamedTensor[], state: NamedTensor[], private readonly options: ModelOptions,
+    build: LayerFactory = referenceFactory, backend: BackendName = 'reference',
+  ) {
+    this.backend = backend;
     let p = 0, s = 0;
     this.layers = plan.steps.map((step, i) => {
       const mine = params.slice(p, (p += step.params.length)).map((t) => Float32Array.from(t.data));
       const myState = state.slice(s, (s += step.state.length)).map((t) => Float32Array.from(t.data));
-      return step.kind === 'add' || step.kind === 'concat' ? referenceMerge(step) : referenceLayer(step, mine, myState, mixSeed(options.seed, 0xd0, i));
+      return build(step, mine, myState, mixSeed(options.seed, 0xd0, i));
     });
     this.wiring = wire(plan);
     for (const t of [...params, ...state]) { this.names.push(t.name); this.shapes.push(t.shape); }

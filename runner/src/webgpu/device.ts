@@ -9,6 +9,21 @@ export interface OpenedDevice {
   device: GPUDevice | undefined;
   info: BackendInfo;
   reason: string;
+  /**
+   * Why the adapter is a software rasteriser running on the CPU (lavapipe/llvmpipe, SwiftShader,
+   * Dawn's fallback adapter, architecture "software" or "cpu"); undefined for a real GPU.
+   */
+  software?: string;
+}
+
+/** Why an adapter runs on the CPU, from what it says of itself; undefined when it looks like a GPU. */
+export function softwareAdapter(info: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean }): string | undefined {
+  const text = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
+  const name = /llvmpipe|lavapipe|swiftshader|softpipe|swrast|microsoft basic render/i.exec(text)?.[0];
+  if (name) return `${name} is a software adapter, running on the CPU`;
+  if (info.isFallbackAdapter) return 'the adapter is a fallback (software) adapter';
+  if (/^(software|cpu)$/i.test(info.architecture ?? '')) return `the adapter's architecture is "${info.architecture}"`;
+  return undefined;
 }
 
 const LIMIT_NAMES = [
@@ -48,7 +63,8 @@ export async function openWebGpu(): Promise<OpenedDevice> {
   const device = await adapter.requestDevice({ requiredLimits });
   const limits: Record<string, number> = {};
   for (const name of LIMIT_NAMES) limits[name] = device.limits[name];
-  return { device, info: { backend: 'webgpu', adapter: describe(adapter), limits }, reason: '' };
+  const software = softwareAdapter({ ...adapter.info, isFallbackAdapter: adapter.info.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter });
+  return { device, info: { backend: 'webgpu', adapter: describe(adapter), limits }, reason: '', software };
 }
 
 function none(reason: string): OpenedDevice {
