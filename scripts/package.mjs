@@ -1,6 +1,7 @@
 // `npm run package`: a .vsix for this platform. The bundles need no node_modules except Dawn's
 // native WebGPU addon, which the runner loads at run time: ship this platform's build of it
-// (about 20 MB; all platforms would be 130 MB) and mark the .vsix as this platform's.
+// (about 20 MB; all platforms would be 130 MB) and mark the .vsix as this platform's. The cpu
+// backend's addon (build/cpu_kernels.node) ships too.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,9 @@ const ignore = [
   '!node_modules/webgpu/index.js',
   '!node_modules/webgpu/LICENSE.md',
   `!node_modules/webgpu/dist/${platform}/**`,
+  // The cpu backend's kernels (OpenBLAS sgemm), built for this platform by npm's prepare step; where
+  // they are missing, or the user's machine lacks OpenBLAS, the runner falls back to TypeScript kernels.
+  '!build/cpu_kernels.node',
 ].join('\n');
 const dir = mkdtempSync(join(tmpdir(), 'cnn-package-'));
 try {
