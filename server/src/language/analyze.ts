@@ -158,6 +158,16 @@ interface Scope {
   entryWord: 'input' | 'in';
   /** Blocks being expanded, outermost first. */
   stack: BlockDefinition[];
+  /** The bindings as text: two scopes with the same read every line the same. */
+  signature: string;
+}
+
+interface LineReading {
+  values: Partial<Record<KeyName, unknown>>;
+  pairs: Partial<Record<KeyName, KeyValue>>;
+  from?: KeyValue;
+  count: number | undefined | null;
+  computable: boolean;
 }
 
 const UNKNOWN_FIELD: [number, number] = [1, 1];
@@ -176,6 +186,7 @@ class Analyzer {
   private readonly fullNames = new Map<string, Output>();
   /** Parallel to networkLayers: the statement of each, the layers each reads (by index), whether any layer reads it. */
   private readonly layerStatements: LayerStatement[] = [];
+  private readonly readCache = new Map<LayerStatement, Map<string, LineReading>>();
   private readonly inputIndices: number[][] = [];
   private readonly isRead: boolean[] = [];
   private readonly top: Scope;
@@ -199,7 +210,7 @@ class Analyzer {
     const entry: Output = { name: 'input', shape: undefined, receptiveField: [1, 1], jump: [1, 1], index: -1 };
     this.top = {
       prefix: '', bindings: new Map(), defaults: { act: 'relu', init: { kind: 'he' }, bias: true }, names: new Map(), counts: new Map(),
-      last: entry, entry, entryWord: 'input', stack: [],
+      last: entry, entry, entryWord: 'input', stack: [], signature: '',
     };
   }
 
@@ -790,7 +801,7 @@ class Analyzer {
     block.arguments.push(bindings);
     const scope: Scope = {
       prefix: `${full}.`, instance: full, bindings, defaults: cloneDefaults(block.defaults), names: new Map(), counts: new Map(),
-      last: input, entry: input, entryWord: 'in', stack: [...stack, block],
+      last: input, entry: input, entryWord: 'in', stack: [...stack, block], signature: signatureOf(bindings),
     };
     const start = this.networkLayers.length;
     for (const statement of block.body) {
@@ -815,6 +826,17 @@ class Analyzer {
   // ---- one layer ----------------------------------------------------------------------------
 
   private layer(scope: Scope, statement: LayerStatement, entry: LayerAnalysis, spec: KindSpec, full: string): NetworkLayer | undefined {
+    // A line read with the same parameters reads the same (and its diagnostics were reported the
+    // first time): a block used a hundred times with one set of arguments is read once.
+    let cache = this.readCache.get(statement);
+    if (!cache) this.readCache.set(statement, (cache = new Map()));
+    const cached = cache.get(scope.signature);
+    if (cached) {
+      const inputs = this.inputsOf(scope, statement, cached.from, spec.merge === true);
+      if (!cached.computable || !inputs || inputs.some((i) => !i.shape)) return undefined;
+      this.readIndices = inputs.map((i) => i.index ?? -1);
+      return this.compute(scope, statement, entry, spec, full, cached.values, cached.pairs, cached.count ?? 0, inputs);
+    }
     let computable = true;
     const values: Partial<Record<KeyName, unknown>> = {};
     const pairs: Partial<Record<KeyName, KeyValue>> = {};
@@ -853,6 +875,7 @@ class Analyzer {
         computable = false;
       }
     }
+    cache.set(scope.signature, { values, pairs, from, count, computable });
     const inputs = this.inputsOf(scope, statement, from, spec.merge === true);
     if (!computable || !inputs || inputs.some((i) => !i.shape)) return undefined;
     this.readIndices = inputs.map((i) => i.index ?? -1);
@@ -1184,6 +1207,12 @@ function coverWhole(layer: NetworkLayer, source: Output, size: [number, number])
   const [rf, jump] = [source.receptiveField, source.jump];
   layer.receptiveField = [rf[0] + (size[0] - 1) * jump[0], rf[1] + (size[1] - 1) * jump[1]];
   layer.jump = [jump[0] * size[0], jump[1] * size[1]];
+}
+
+function signatureOf(bindings: Map<string, Binding>): string {
+  let text = '';
+  for (const [name, b] of bindings) text += `${name}=${b.type === 'number' ? b.value : b.type === 'size' ? b.parts.join('x') : `'${b.name}`};`;
+  return text;
 }
 
 function cloneDefaults(d: LayerDefaults): LayerDefaults {

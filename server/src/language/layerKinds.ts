@@ -103,10 +103,13 @@ export const KINDS: readonly KindSpec[] = [
 
 export const KIND_WORDS: readonly string[] = KINDS.flatMap((k) => k.words);
 
+const BY_WORD = new Map(KINDS.flatMap((k) => k.words.map((w) => [w, k] as const)));
+const BY_KIND = new Map(KINDS.map((k) => [k.kind, k] as const));
+
 export function kindSpec(word: string): KindSpec | undefined {
-  return KINDS.find((k) => k.words.includes(word));
+  return BY_WORD.get(word);
 }
 
 export function specOf(kind: LayerKind): KindSpec {
-  return KINDS.find((k) => k.kind === kind)!;
+  return BY_KIND.get(kind)!;
 }
