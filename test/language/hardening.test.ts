@@ -49,3 +49,9 @@ test('a 200,000-layer file formats and tables without overflowing the stack', ()
   const table = renderTable(a.network, 'text');
   assert.match(table, /c199999/);
 });
+
+test('a new, empty file (or one of comments) has no diagnostics; a file with a statement and no input has one', () => {
+  assert.deepEqual(analyzeText('').diagnostics, []);
+  assert.deepEqual(analyzeText('# my network\n\n').diagnostics, []);
+  assert.deepEqual(analyzeText('network a').diagnostics.map((d) => d.code), ['missing-input']);
+});

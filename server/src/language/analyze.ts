@@ -284,7 +284,8 @@ class Analyzer {
       const statement = this.layerStatements[this.networkLayers.indexOf(p.layer)];
       this.report(statement.keywordSpan, p.code, p.message);
     }
-    if (!this.inputStatement && !this.missingInputReported) {
+    // An empty file (or one of comments) is a file being started, not a mistake: no squiggle yet.
+    if (!this.inputStatement && !this.missingInputReported && this.document.statements.length > 0) {
       const first = this.document.statements[0];
       const span = first ? first.keywordSpan : { line: 0, start: 0, end: 0 };
       this.report(span, 'missing-input', 'The network needs an input statement, e.g. `input 227x227x3`');
