@@ -421,3 +421,15 @@ test('every feature answers on broken block files: lines dropped, duplicated, cu
     }
   }
 });
+
+test('completion offers nothing for a word typed in full that is its only match, so Enter starts a new line', async () => {
+  const { completion } = await import('../../server/src/language/completion');
+  const at = (text: string) => {
+    const lines = text.split('\n');
+    return completion(analyzeText(text), { line: lines.length - 1, character: lines[lines.length - 1].length });
+  };
+  assert.deepEqual(at('input 8x8x1\nconv 4 f=3 init=he'), []);
+  assert.deepEqual(at('input 8x8x1\nbatchnorm'), []);
+  assert.ok(at('input 8x8x1\nconv 4 f=3 init=h').some((i) => i.label === 'he'));
+  assert.ok(at('input 8x8x1\nconv 4 f=3 init=gaussian').some((i) => i.label === 'gaussian(0.01)'), 'gaussian still offers gaussian(0.01)');
+});

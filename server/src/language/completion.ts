@@ -163,6 +163,20 @@ function useItems(block: BlockDefinition, before: string): CompletionItem[] {
 }
 
 export function completion(analysis: Analysis, position: Position): CompletionItem[] {
+  const items = completionItems(analysis, position);
+  // A word already typed in full that is its only match: offering it would make Enter at the end
+  // of the line accept it (changing nothing) instead of starting the next line.
+  const line = analysis.document.lines[position.line] ?? '';
+  const word = /[A-Za-z0-9_.()-]+$/.exec(line.slice(0, position.character))?.[0];
+  if (word && line.slice(position.character).trim() === '') {
+    const text = (i: CompletionItem) => (typeof i.insertText === 'string' && !i.insertText.includes('$') ? i.insertText : i.label);
+    const matching = items.filter((i) => text(i).startsWith(word) || i.label.startsWith(word));
+    if (matching.length > 0 && matching.every((i) => text(i) === word || i.label === word)) return [];
+  }
+  return items;
+}
+
+function completionItems(analysis: Analysis, position: Position): CompletionItem[] {
   const line = analysis.document.lines[position.line] ?? '';
   const before = line.slice(0, position.character);
   if (before.includes('#')) return [];
