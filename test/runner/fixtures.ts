@@ -88,7 +88,7 @@ export function makeNetwork(input: [number, number, number], sketches: LayerSket
     previous = layer.name;
     return layer;
   });
-  return { network: name, input, layers, totals: { params: 0, neurons: 0, neuronsConvFc: 0, macs: 0 }, diagnostics: [] };
+  return { network: name, input, layers, totals: { params: 0, neurons: 0, neuronsConvFc: 0, macs: 0, nonTrainableParams: 0, forwardFlops: 0, trainingFlops: 0 }, diagnostics: [] };
 }
 
 export const lenet5 = (input: [number, number, number] = [32, 32, 1]): Network =>

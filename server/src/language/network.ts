@@ -112,7 +112,14 @@ export interface NetworkTotals {
   neurons: number;
   /** Conv, fc and softmax outputs only, as the AlexNet paper counts. */
   neuronsConvFc: number;
+  /** Multiply-accumulates of one forward pass of one sample. */
   macs: number;
+  /** Batchnorm's running mean and variance: saved with the weights, not trained (Keras' "non-trainable"). */
+  nonTrainableParams: number;
+  /** FLOPs of one forward pass of one sample: 2 per MAC (a multiply and an add); merges, pooling and activations not counted. */
+  forwardFlops: number;
+  /** FLOPs of one training step per sample: forward and backward, about 3 x forward (the backward pass is two products per forward one). */
+  trainingFlops: number;
 }
 
 export type Dataset = { kind: 'shapes' } | { kind: 'mnist' } | { kind: 'folder'; path: string };
