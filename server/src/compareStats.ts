@@ -142,6 +142,8 @@ export const actName = (act: string) => ACT_NAMES[act] ?? act;
 /** A percentage of top-1 error with one decimal, as the table prints it. */
 const pct = (v: number) => (100 * v).toFixed(1);
 const points = (v: number) => (100 * v).toFixed(1);
+/** Points below 1 with two significant digits (one image of 1,024 is 0.098 points), else with one decimal. */
+const fine = (v: number) => (100 * v < 1 ? (100 * v).toPrecision(2) : points(v));
 const range = (s: Spread) => `${pct(s.min)}–${pct(s.max)}%`;
 
 export interface Verdict {
@@ -198,7 +200,7 @@ export function judge(first: CompareCell, second: CompareCell, step: number, nam
   }
   const gap = sb.min - sa.max;
   if (gap <= step + 1e-12) {
-    return { ...verdict, resolved: false, sentence: `${pair}: not resolved: the ranges (${ranges}) are ${points(gap)} points apart, within one validation image (${points(step)} points); ${tally()}.` };
+    return { ...verdict, resolved: false, sentence: `${pair}: not resolved: the ranges (${ranges}) are only ${fine(gap)} points apart, not more than one validation image (${fine(step)} points); ${tally()}.` };
   }
   const diffs = common.map((s) => mb.get(s)! - ma.get(s)!);
   const by = Math.min(...diffs) === Math.max(...diffs) ? points(diffs[0]) : `${points(Math.min(...diffs))}–${points(Math.max(...diffs))}`;

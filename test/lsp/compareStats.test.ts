@@ -105,7 +105,7 @@ test('a gap within one validation image, or a single seed, is not resolved', () 
   // Apart, one wins every seed, but only 1/128 apart: one image of 128.
   const close = judge(cell({ variant: 'a' }, [0.5, 0.5]), cell({ variant: 'b' }, [0.5 + 1 / 128, 0.5 + 1 / 128]), 1 / 128, ['a', 'b']);
   assert.equal(close.resolved, false);
-  assert.match(close.sentence, /^a vs b: not resolved: the ranges \(a 50\.0–50\.0%, b 50\.8–50\.8%\) are 0\.8 points apart, within one validation image \(0\.8 points\); a lower in 2 of 2 seeds\.$/);
+  assert.match(close.sentence, /^a vs b: not resolved: the ranges \(a 50\.0–50\.0%, b 50\.8–50\.8%\) are only 0\.78 points apart, not more than one validation image \(0\.78 points\); a lower in 2 of 2 seeds\.$/);
   // The same numbers with 1,024 validation images: 8 images apart, resolved.
   assert.equal(judge(cell({ variant: 'a' }, [0.5, 0.5]), cell({ variant: 'b' }, [0.5 + 1 / 128, 0.5 + 1 / 128]), 1 / 1024, ['a', 'b']).resolved, true);
   const one = judge(cell({ variant: 'a' }, [0.2]), cell({ variant: 'b' }, [0.7]), 1 / 1024, ['a', 'b']);
