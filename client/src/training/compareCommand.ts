@@ -52,13 +52,13 @@ export const SEED_CHOICES = [DEFAULT_SEEDS, 1, 2, 5];
 async function pickSeeds(fileName: string, firstSeed: number): Promise<number | undefined> {
   const items = SEED_CHOICES.map((n) => ({
     label: n === 1 ? '1 seed' : `${n} seeds`,
-    description: `seed${n === 1 ? '' : 's'} ${seedList(firstSeed, n).join(', ')}${n === DEFAULT_SEEDS ? ' (default)' : ''}`,
-    detail: n === 1 ? 'One run per combination: a quick look, no spread to judge a difference by' : `Each combination trained ${n} times: the table shows mean and spread, a difference counts only if it holds in every seed`,
+    // No `detail`: one line per choice, its seeds beside it.
+    description: `seed${n === 1 ? '' : 's'} ${seedList(firstSeed, n).join(', ')}${n === DEFAULT_SEEDS ? ' (default)' : n === 1 ? ': no spread to judge a difference by' : ''}`,
     n,
   }));
   const picked = await vscode.window.showQuickPick(items, {
     title: `Seeds per combination for ${fileName}`,
-    placeHolder: 'How many times to train each combination, each with its own seed',
+    placeHolder: 'How many times to train each combination, each with its own seed: the table shows mean and spread',
   });
   return picked?.n;
 }
