@@ -11,12 +11,13 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
 import type { Network } from '../../server/src/language/network';
+import type { EpochMetrics } from '../../runner/src/runFolder';
 import { tableModel } from './layerTableModel';
 import { Chart, PALETTE } from './trainCharts';
 import { FIELD_LABELS, FIELD_NAMES, datasetField, fieldsFromNetwork, placeholders, settingsFromFields, type FieldName, type FormFields } from './trainForm';
 import { mountLayerTable } from './layerTableDom';
 import { addStepLoss, type ComparisonView, type RunCurves, type RunView, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from './trainProtocol';
-import { compareData, errorData, lossData, progressLine, resultLine, speedData } from './trainViewModel';
+import { bandData, errorData, lossData, progressLine, resultLine, speedData } from './trainViewModel';
 
 interface SavedState {
   fileUri: string;
@@ -217,11 +218,13 @@ function renderCompare(): void {
   const runs = state.compare ?? [];
   byId('compare-view').hidden = runs.length === 0;
   if (runs.length === 0) return;
-  const series = runs.map((r, i) => ({ label: r.name, color: PALETTE[i % PALETTE.length] }));
-  charts.compareLoss.setSeries(series);
-  charts.compareError.setSeries(series);
-  charts.compareLoss.setData(compareData(runs, (e) => e.valLoss));
-  charts.compareError.setData(compareData(runs, (e) => 100 * e.top1Error));
+  byId('compare-band-note').hidden = !runs.some((r) => r.group !== undefined && runs.filter((o) => o.group === r.group).length > 1);
+  // A comparison across seeds: a band (min–max) per combination around its mean; picked runs: a line each.
+  for (const [chart, pick] of [[charts.compareLoss, (e: EpochMetrics) => e.valLoss], [charts.compareError, (e: EpochMetrics) => 100 * e.top1Error]] as const) {
+    const { data, series, bands } = bandData(runs, pick);
+    chart.setSeries(series.map((s) => ({ label: s.label, color: PALETTE[s.colour % PALETTE.length], edge: s.edge })), bands);
+    chart.setData(data);
+  }
   renderComparison(state.comparison);
 }
 
@@ -231,9 +234,20 @@ function renderComparison(comparison: ComparisonView | undefined): void {
   byId('compare-cancel').hidden = !comparison?.active;
   if (!comparison) return;
   const done = comparison.rows.filter((r) => !/^(waiting|queued|starting|epoch|running)/.test(r.status)).length;
+  const seeds = comparison.seeds.length;
   byId('comparison-status').textContent = comparison.active
-    ? `Training ${comparison.rows.length} combinations one after another: ${done} ended`
+    ? seeds > 1
+      ? `Training ${comparison.rows.length} combinations × ${seeds} seeds (${comparison.seeds.join(', ')}) one after another: ${comparison.runs.ended} of ${comparison.runs.total} runs ended`
+      : `Training ${comparison.rows.length} combinations one after another: ${done} ended`
     : comparison.report ? `Report: ${comparison.report}` : `Report not written: ${comparison.reportError ?? 'no run folder'}`;
+  byId('comparison-resolution').textContent = `Resolution: ${comparison.resolution}`;
+  byId('comparison-rule').textContent = comparison.rule;
+  byId('comparison-conclusions').replaceChildren(...comparison.conclusions.map((text) => {
+    const li = document.createElement('li');
+    li.textContent = text;
+    li.classList.toggle('resolved', !/: not resolved: /.test(text));
+    return li;
+  }));
   const cell = (tag: 'th' | 'td', text: string) => {
     const element = document.createElement(tag);
     element.textContent = text;

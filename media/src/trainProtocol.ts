@@ -72,6 +72,8 @@ export function stepPosition(p: RunProgress): number {
 /** A finished run read back from its folder, for "Compare runs". */
 export interface RunCurves {
   name: string;
+  /** Runs of one comparison cell across seeds share a group: the charts draw the group as a band around its mean. */
+  group?: string;
   epochs: EpochMetrics[];
 }
 
@@ -85,6 +87,15 @@ export interface ComparisonView {
   /** The Markdown report's path, written when every run has ended. */
   report?: string;
   reportError?: string;
+  /** The seeds every combination trains with, and the runs: all of them, and how many have ended. */
+  seeds: number[];
+  runs: { total: number; ended: number };
+  /** The smallest difference the runs can resolve (one validation image, the spread across seeds). */
+  resolution: string;
+  /** When a difference counts as resolved. */
+  rule: string;
+  /** One sentence per pair of combinations: who beats whom, or "not resolved" and why. */
+  conclusions: string[];
 }
 
 export interface RunnerSummary {

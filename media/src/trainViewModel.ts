@@ -121,3 +121,44 @@ export function compareData(runs: RunCurves[], pick: (e: EpochMetrics) => number
   });
   return [xs, ...columns];
 }
+
+/** A series of the compare charts: a run's own line, or a group's mean line or band edge. */
+export interface CompareSeries {
+  label: string;
+  /** Index into the palette: one colour per run or group. */
+  colour: number;
+  edge?: boolean;
+}
+
+/**
+ * The compare charts' columns: a run without a group is one line; the runs of a group (one
+ * combination across seeds) are its mean line and, as band edges, its max and min per epoch over
+ * the runs that reached that epoch. `bands` pairs each group's [max, min] series, by index.
+ */
+export function bandData(runs: RunCurves[], pick: (e: EpochMetrics) => number): { data: [number[], ...Column[]]; series: CompareSeries[]; bands: [number, number][] } {
+  const xs = [...new Set(runs.flatMap((r) => r.epochs.map((e) => e.epoch)))].sort((a, b) => a - b);
+  const units: { label: string; runs: RunCurves[]; group: boolean }[] = [];
+  for (const run of runs) {
+    const unit = run.group === undefined ? undefined : units.find((u) => u.group && u.label === run.group);
+    if (unit) unit.runs.push(run);
+    else units.push({ label: run.group ?? run.name, runs: [run], group: run.group !== undefined });
+  }
+  const data: [number[], ...Column[]] = [xs];
+  const series: CompareSeries[] = [];
+  const bands: [number, number][] = [];
+  units.forEach((unit, colour) => {
+    const at = xs.map((x) => unit.runs.flatMap((r) => r.epochs.filter((e) => e.epoch === x).map(pick)));
+    if (!unit.group) {
+      data.push(at.map((v) => v[0] ?? null));
+      series.push({ label: unit.label, colour });
+      return;
+    }
+    data.push(at.map((v) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null)));
+    data.push(at.map((v) => (v.length ? Math.max(...v) : null)));
+    data.push(at.map((v) => (v.length ? Math.min(...v) : null)));
+    const mean = series.length;
+    series.push({ label: unit.runs.length > 1 ? `${unit.label}` : unit.label, colour }, { label: `${unit.label} max`, colour, edge: true }, { label: `${unit.label} min`, colour, edge: true });
+    bands.push([mean + 1, mean + 2]);
+  });
+  return { data, series, bands };
+}

@@ -17,10 +17,11 @@ const USAGE = `Usage:
   cnn check FILE... [--warnings-as-errors]          diagnostics as FILE:LINE:COL: SEVERITY: MESSAGE [CODE]
   cnn train FILE [--epochs N --batch N --lr X --backend auto|webgpu|reference --json ...]
                                                    train the network on the file's dataset (see cnn train --help)
-  cnn compare FILE [--inits gaussian,xavier,he --acts relu,prelu --epochs N --samples N ...]
-                                                   train it with each init and activation, as He et al. 2015 compare them
-  cnn compare --variants A.cnn,B.cnn[,...] [--epochs N --samples N ...]
-                                                   train each file with the same seed and settings (plain20 against resnet20)
+  cnn compare FILE [--inits gaussian,xavier,he --acts relu,prelu --seeds N --epochs N --samples N ...]
+                                                   train it with each init and activation, as He et al. 2015 compare them,
+                                                   each N times (3 by default) with its own seed: mean, spread, what holds
+  cnn compare --variants A.cnn,B.cnn[,...] [--seeds N --epochs N --samples N ...]
+                                                   train each file with the same seeds and settings (plain20 against resnet20)
   cnn --help | --version
 
 Exit codes: 0 no error, 1 a file has an error, 2 usage or I/O error.`;

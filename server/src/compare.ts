@@ -1,26 +1,33 @@
 /**
  * `cnn compare FILE`: He et al. 2015's comparison on the user's own network. The same network,
- * data and seed, trained with each initialisation (AlexNet's gaussian(0.01), Xavier, He) and each
- * activation (ReLU, PReLU); a table of final errors and each run's error curve side by side.
+ * data and seeds, trained with each initialisation (AlexNet's gaussian(0.01), Xavier, He) and each
+ * activation (ReLU, PReLU), each combination once per seed (`--seeds N`, 3 by default); a table of
+ * the final errors across seeds (mean, ± std, min–max), the mean error curve, and one sentence per
+ * comparison saying whether the difference is resolved (compareStats.ts).
  * `cnn compare --variants A.cnn,B.cnn`: whole files (a plain network and its residual twin, He et
- * al. 2016) trained with the same data, seed and settings, one row each.
+ * al. 2016) trained with the same data, seeds and settings, one row each.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { COMPARE_INITS, compareReport, compareReportPath, compareTable, variantsReport, type CompareRun } from './compareReport';
+import { COMPARE_INITS, compareReport, compareReportPath, compareTable, compareValSamples, conclusions, networkClasses, variantsReport, type CompareRun, type ReportContext } from './compareReport';
+import { compareCells, DEFAULT_SEEDS, seedList } from './compareStats';
 import { analyzeText } from './language/analyze';
 import { formatCheckLine } from './language/checkReport';
 import { variantText } from './language/variants';
 import type { Network } from './language/network';
 import { train, isTrainingError } from '../../runner/src/train';
-import type { BackendChoice, JobSettings } from '../../runner/src/settings';
+import { defaultTrainSamples, type BackendChoice, type JobSettings } from '../../runner/src/settings';
+import { NUMBER_SETTINGS } from './language/trainSchema';
 
 export { compareTable, sparkline, type CompareRun } from './compareReport';
 
-export const COMPARE_USAGE = `usage: cnn compare FILE [--inits gaussian,xavier,he] [--acts relu,prelu] [--epochs N] [--samples N]
-                        [--batch N] [--lr X] [--seed N] [--backend auto|webgpu|reference] [--json]
-       cnn compare --variants A.cnn,B.cnn[,...] [--epochs N] [--samples N] [--batch N] [--lr X] [--seed N]
-                        [--backend auto|webgpu|reference] [--json]`;
+export const COMPARE_USAGE = `usage: cnn compare FILE [--inits gaussian,xavier,he] [--acts relu,prelu] [--seeds N] [--epochs N] [--samples N]
+                        [--val-samples N] [--batch N] [--lr X] [--seed N] [--backend auto|webgpu|reference] [--json]
+       cnn compare --variants A.cnn,B.cnn[,...] [--seeds N] [--epochs N] [--samples N] [--val-samples N] [--batch N]
+                        [--lr X] [--seed N] [--backend auto|webgpu|reference] [--json]
+  --seeds N        train every cell N times (default ${DEFAULT_SEEDS}), with seeds --seed, --seed+1, ... (--seed
+                   defaults to the file's train seed=)
+  --val-samples N  validation images of the shapes data (default: at least 1,024)`;
 
 const INITS = COMPARE_INITS;
 const ACTS = ['relu', 'prelu', 'prelu-shared', 'leakyrelu', 'tanh', 'sigmoid'];
@@ -36,6 +43,8 @@ export interface CompareOptions {
   acts: string[];
   /** `--variants`: the files to compare, in the order given; the grid of inits and acts is then unused. */
   variants?: string[];
+  /** Runs per cell, each with its own seed. */
+  seeds: number;
   json: boolean;
   job: JobSettings;
 }
@@ -70,7 +79,7 @@ function files(value: string | undefined): string[] {
 }
 
 export function parseCompareArgs(args: string[]): CompareOptions {
-  const options: CompareOptions = { inits: ['gaussian', 'xavier', 'he'], acts: ['relu', 'prelu'], json: false, job: {} };
+  const options: CompareOptions = { inits: ['gaussian', 'xavier', 'he'], acts: ['relu', 'prelu'], seeds: DEFAULT_SEEDS, json: false, job: {} };
   const grid: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const flag = args[i];
@@ -81,6 +90,8 @@ export function parseCompareArgs(args: string[]): CompareOptions {
       case '--variants': options.variants = files(value()); break;
       case '--epochs': options.job.epochs = positive(value(), flag, true); break;
       case '--samples': options.job.trainSamples = positive(value(), flag, true); break;
+      case '--val-samples': options.job.valSamples = positive(value(), flag, true); break;
+      case '--seeds': options.seeds = positive(value(), flag, true); break;
       case '--batch': options.job.batch = positive(value(), flag, true); break;
       case '--lr': options.job.lr = positive(value(), flag, false); break;
       case '--seed': options.job.seed = seed(value()); break;
@@ -105,20 +116,49 @@ const percent = (v: number | undefined) => (v === undefined ? '—' : `${(100 * 
 /** One run to train: what the JSON lines and the progress line call it, and the analysed network. */
 interface Planned {
   run: CompareRun;
-  /** The run's own fields in every JSON line: `{ init, act }`, or `{ variant }`. */
+  /** The run's own fields in every JSON line: `{ init, act, seed }`, or `{ variant, seed }`. */
+  label: Record<string, string | number>;
+  network: Network;
+}
+
+/** One cell of the comparison before it is planned per seed. */
+interface Cell {
+  run: Omit<CompareRun, 'epochs' | 'seconds' | 'seed'>;
   label: Record<string, string>;
   network: Network;
 }
 
-/** Trains each planned run in turn with the same job settings, writes the report, prints the table. */
-async function trainAll(planned: Planned[], options: CompareOptions, dir: string, report: { name: string; markdown: (runs: CompareRun[]) => string }, io: Io): Promise<number> {
+/**
+ * The seeds (from --seed, else the first network's train seed=) and the validation images (from
+ * --val-samples, else at least 1,024 of the shapes data), then every cell once per seed: all cells
+ * with the first seed, then all with the second, so an interrupted comparison has whole rounds.
+ */
+function plan(cells: Cell[], options: CompareOptions): { planned: Planned[]; seeds: number[]; job: JobSettings } {
+  const network = cells[0].network;
+  const inputSize = (network.input ?? [1]).reduce((a, b) => a * b, 1);
+  const trainSamples = options.job.trainSamples ?? defaultTrainSamples(inputSize);
+  const job: JobSettings = { ...options.job, valSamples: options.job.valSamples ?? compareValSamples(network, trainSamples) };
+  const seeds = seedList(options.job.seed ?? network.train?.seed ?? NUMBER_SETTINGS.seed.default, options.seeds);
+  const planned = seeds.flatMap((seed) => cells.map((c) => ({ run: { ...c.run, seed, epochs: [], seconds: 0 }, label: { ...c.label, seed }, network: c.network })));
+  return { planned, seeds, job };
+}
+
+/** Trains each planned run in turn with the same job settings and its own seed, writes the report, prints the table. */
+async function trainAll(cells: Cell[], options: CompareOptions, dir: string, report: { name: string; markdown: (runs: CompareRun[], context: ReportContext) => string }, io: Io): Promise<number> {
   const line = (o: object) => io.stdout.write(JSON.stringify(o) + '\n');
+  const { planned, seeds, job } = plan(cells, options);
   const runs = planned.map((p) => p.run);
+  const context: ReportContext = { seedList: seeds, seeds: seeds.length, classes: networkClasses(cells[0].network), valSamples: job.valSamples };
   for (const { run, label, network } of planned) {
     const started = performance.now();
     if (!options.json) io.stdout.write(`${Object.entries(label).map(([k, v]) => (k === 'variant' ? v : `${k}=${v}`)).join(' ')}: `);
     try {
-      const result = await train(network, { ...options.job, runDir: dir, dataDir: dir }, {
+      const result = await train(network, { ...job, seed: run.seed, runDir: dir, dataDir: dir }, {
+        onStarted: (s) => {
+          context.epochs ??= s.settings.epochs;
+          context.trainSamples ??= s.settings.trainSamples;
+          if (s.settings.dataset.kind !== 'shapes') context.valSamples = undefined;
+        },
         onEpoch: (e) => {
           run.epochs.push(e);
           if (options.json) line({ type: 'epoch', ...label, ...e });
@@ -134,12 +174,19 @@ async function trainAll(planned: Planned[], options: CompareOptions, dir: string
     if (options.json) line({ type: 'run', ...label, runDir: run.runDir, failure: run.failure, seconds: run.seconds });
     else io.stdout.write(run.failure ? `stopped: ${run.failure}\n` : `(${run.seconds.toFixed(0)} s)\n`);
   }
-  const table = compareTable(runs);
+  const table = compareTable(runs, context);
+  const said = conclusions(runs, context.valSamples);
   const path = compareReportPath(dir, report.name);
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, report.markdown(runs));
-  if (options.json) line({ type: 'summary', report: path, runs: runs.map(({ epochs, ...r }) => ({ ...r, final: epochs[epochs.length - 1] })) });
-  else io.stdout.write(`\n${table}\nreport: ${path}\n`);
+  writeFileSync(path, report.markdown(runs, context));
+  if (options.json) {
+    line({
+      type: 'summary', report: path, seeds, valSamples: context.valSamples,
+      runs: runs.map(({ epochs, ...r }) => ({ ...r, final: epochs[epochs.length - 1] })),
+      cells: compareCells(runs).map(({ runs: _runs, counted, curve, ...c }) => ({ ...c, seeds: counted.map((r) => r.seed), curve })),
+      conclusions: said,
+    });
+  } else io.stdout.write(`\n${table}\n${said.join('\n')}\n\nreport: ${path}\n`);
   return runs.every((r) => r.failure === undefined) ? 0 : 1;
 }
 
@@ -161,15 +208,15 @@ export async function compareCommand(file: string, args: string[], io: Io): Prom
     return 2;
   }
   const text = io.readFile(file);
-  const planned: Planned[] = [];
+  const cells: Cell[] = [];
   for (const act of options.acts) {
     for (const init of options.inits) {
       const analysis = analyzeText(variantText(text, { init: INITS[init], act }));
       if (refuseErrors(file, analysis, io)) return 1;
-      planned.push({ run: { init, act, epochs: [], seconds: 0 }, label: { init, act }, network: analysis.network as Network });
+      cells.push({ run: { init, act }, label: { init, act }, network: analysis.network as Network });
     }
   }
-  return trainAll(planned, options, dirname(resolve(file)), { name: file, markdown: (runs) => compareReport(file, runs) }, io);
+  return trainAll(cells, options, dirname(resolve(file)), { name: file, markdown: (runs, context) => compareReport(file, runs, context) }, io);
 }
 
 /**
@@ -182,7 +229,7 @@ export function variantNames(files: string[]): string[] {
 }
 
 /**
- * `cnn compare --variants A.cnn,B.cnn[,...]`: each file trained with the same seed and settings:
+ * `cnn compare --variants A.cnn,B.cnn[,...]`: each file trained with the same seeds and settings:
  * the first file's `train` statement, overridden by the flags, for every file (a note on stderr
  * names any file whose own `train` statement differs). Every file is checked before any training.
  * Run folders and the report go beside the first file; a `folder(PATH)` dataset is relative to it.
@@ -208,10 +255,10 @@ export async function compareVariantsCommand(args: string[], io: Io): Promise<nu
       io.stderr.write(`cnn compare: ${files[i]}'s train statement differs from ${files[0]}'s; every variant trains with ${files[0]}'s settings and the flags\n`);
     }
   });
-  const planned: Planned[] = analyses.map((a, i) => {
+  const cells: Cell[] = analyses.map((a, i) => {
     const network = { ...(a.network as Network), train: settings };
-    return { run: { variant: names[i], epochs: [], seconds: 0 }, label: { variant: names[i] }, network };
+    return { run: { variant: names[i] }, label: { variant: names[i] }, network };
   });
   const reportName = `${names.map((n) => basename(n, '.cnn')).join('-vs-')}.cnn`;
-  return trainAll(planned, options, dirname(resolve(files[0])), { name: reportName, markdown: (runs) => variantsReport(files, runs) }, io);
+  return trainAll(cells, options, dirname(resolve(files[0])), { name: reportName, markdown: (runs, context) => variantsReport(files, runs, context) }, io);
 }

@@ -80,10 +80,14 @@ describe('the variants of a file', () => {
     assert.equal(compareReportPath('/w', '/w/tiny.cnn', when, (p) => taken.has(p)), '/w/.cnn-runs/compare-tiny-2026-11-28T18-38-18-3.md');
   });
 
-  it('a quick look: the train statement\'s seed, 512 samples an epoch, the runner\'s 256 for a large input', () => {
-    assert.deepEqual(quickLookSettings(analyzeText(TINY).network), { trainSamples: QUICK_LOOK_SAMPLES, seed: 7 });
+  it('a quick look: the train statement\'s seed, 512 samples an epoch, the runner\'s 256 for a large input, 1,024 validation images', () => {
+    // 1,024 validation images of the shapes data, not the runner's trainSamples/8 (64): steps of 0.1 points, not 1.6.
+    assert.deepEqual(quickLookSettings(analyzeText(TINY).network), { trainSamples: QUICK_LOOK_SAMPLES, valSamples: 1024, seed: 7 });
     assert.equal(quickLookSettings(analyzeText('input 2x2x1\nsoftmax 2\n').network).seed, 1);
-    assert.equal(quickLookSettings(analyzeText('input 227x227x3\nsoftmax 2\n').network).trainSamples, 256);
+    const large = quickLookSettings(analyzeText('input 227x227x3\nsoftmax 2\n').network);
+    assert.equal(large.trainSamples, 256);
+    assert.equal(large.valSamples, Math.floor(256 * 2 ** 20 / (4 * 227 * 227 * 3)), 'no more validation images than 256 MB hold');
+    assert.equal(quickLookSettings(analyzeText('input 8x8x1\nsoftmax 2\ntrain dataset=folder(data)\n').network).valSamples, undefined, 'a folder has its own');
   });
 });
 
@@ -106,7 +110,7 @@ describe('a comparison on the real runner', { skip: existsSync(runnerPath) ? fal
     rmSync(runParent, { recursive: true, force: true });
   });
 
-  function comparison(combinations: Combination[], settings: object) {
+  function comparison(combinations: Combination[], settings: object, seeds?: number[]) {
     let resolveEnded!: () => void;
     const ended = new Promise<void>((r) => (resolveEnded = r));
     const views: ReturnType<InitComparison['view']>[] = [];
@@ -116,6 +120,7 @@ describe('a comparison on the real runner', { skip: existsSync(runnerPath) ? fal
       file: join(runParent, 'tiny.cnn'),
       runParent,
       variants: variants(combinations),
+      seeds,
       settings: { ...quickLookSettings(analyzeText(TINY).network), backend: 'reference', ...settings },
       changed: (x) => views.push(structuredClone(x.view())),
       ended: () => resolveEnded(),
@@ -149,8 +154,10 @@ describe('a comparison on the real runner', { skip: existsSync(runnerPath) ? fal
     assert.ok(c.run(combos[1])!.startedAt! >= c.run(combos[0])!.endedAt!);
 
     const view = c.view();
-    assert.deepEqual(view.rows.map((r) => [r.status, r.cells[0], r.cells[1]]), [['done', 'gaussian', 'relu'], ['done', 'he', 'prelu']]);
-    assert.equal(view.rows[0].cells[4], `${(100 * c.run(combos[0])!.epochs[0].top1Error).toFixed(1)}%`);
+    assert.deepEqual(view.rows.map((r) => [r.status, r.cells[0], r.cells[1], r.cells[2]]), [['done', 'gaussian', 'relu', '1'], ['done', 'he', 'prelu', '1']]);
+    assert.equal(view.header[3], 'top-1 error');
+    assert.equal(view.rows[0].cells[3], `${(100 * c.run(combos[0])!.epochs[0].top1Error).toFixed(1)}%`);
+    assert.ok(!view.header.some((h) => /top-5/.test(h)), 'no top-5 columns with 4 classes');
     assert.equal(view.active, false);
     // The view was told as the runs went: queued or starting first, done at the end.
     assert.ok(views.some((v) => v.active && v.rows.some((r) => /^(queued|starting|epoch)/.test(r.status))), views.map((v) => v.rows.map((r) => r.status).join('/')).join(' '));
@@ -159,9 +166,50 @@ describe('a comparison on the real runner', { skip: existsSync(runnerPath) ? fal
     assert.ok(c.report && existsSync(c.report), `report ${c.report}`);
     assert.match(c.report!, /\.cnn-runs\/compare-tiny-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.md$/);
     const report = readFileSync(c.report!, 'utf8');
-    assert.match(report, /^# tiny\.cnn: initialisations and activations compared\n\n\| init \| activation \| train loss \| val loss \| top-1 error \| top-5 error \|/);
-    assert.match(report, /\n\| gaussian \| relu \| \d\.\d{4} \| \d\.\d{4} \| [\d.]+% \| [\d.]+% \|/);
-    assert.ok(report.includes(`- init=he act=prelu: ${c.run(combos[1])!.runDir}`));
+    assert.match(report, /^# tiny\.cnn: initialisations and activations compared\n\n1 seed per combination \(7\), 1 epoch, 32 training images per epoch, 1,024 validation images\./);
+    assert.match(report, /\n\| init \| activation \| seeds \| top-1 error \| ± std \| min–max \|/);
+    assert.match(report, /\n\| gaussian \| relu \| 1 \| [\d.]+% \| — \| [\d.]+–[\d.]+% \|/);
+    assert.ok(report.includes(`| ${c.run(combos[1])!.runDir} |`), 'the run folder in the table of every run');
+  });
+
+  it('with seeds, trains every combination once per seed, shows mean and spread, a band per combination and what holds', async () => {
+    const combos: Combination[] = [{ init: 'xavier', act: 'relu' }, { init: 'he', act: 'relu' }];
+    const { c, ended, views } = comparison(combos, { trainSamples: 32 }, [7, 8]);
+    await c.start();
+    await within(ended, 60000, 'the comparison did not end');
+    // Seed-major, one job after another: both combinations with seed 7, then both with seed 8.
+    const order = [7, 8].flatMap((seed) => combos.map((combo) => c.run(combo, seed)!));
+    for (let i = 1; i < order.length; i++) assert.ok(order[i].startedAt! >= order[i - 1].endedAt!, `run ${i} started after run ${i - 1} ended`);
+    for (const seed of [7, 8]) {
+      for (const combo of combos) {
+        const run = c.run(combo, seed)!;
+        assert.equal(run.status, 'done', run.error);
+        const settings = JSON.parse(readFileSync(join(run.runDir!, 'settings.json'), 'utf8'));
+        assert.deepEqual([settings.seed, settings.valSamples, settings.trainSamples], [seed, 1024, 32]);
+      }
+    }
+    const view = c.view();
+    assert.deepEqual(view.seeds, [7, 8]);
+    assert.deepEqual(view.runs, { total: 4, ended: 4 });
+    assert.deepEqual(view.rows.map((r) => [r.status, ...r.cells.slice(0, 3)]), [['done', 'xavier', 'relu', '2'], ['done', 'he', 'relu', '2']]);
+    const finals = [7, 8].map((seed) => c.run(combos[1], seed)!.epochs[0].top1Error);
+    assert.equal(view.rows[1].cells[3], `${(50 * (finals[0] + finals[1])).toFixed(1)}%`, 'the mean over the seeds');
+    assert.match(view.rows[1].cells[4], /^± \d+\.\d$/);
+    assert.equal(view.rows[1].cells[5], `${(100 * Math.min(...finals)).toFixed(1)}–${(100 * Math.max(...finals)).toFixed(1)}%`);
+    assert.equal(view.conclusions.length, 1);
+    assert.match(view.conclusions[0], /^(He beats Xavier|Xavier beats He) with ReLU in 2 of 2 seeds by|^(He vs Xavier|Xavier vs He) with ReLU: not resolved: /);
+    assert.match(view.resolution, /^1,024 validation images: top-1 error moves in steps of 0\.098 points/);
+    // While training, a row said which seed it was on.
+    assert.ok(views.some((v) => v.rows.some((r) => /, seed 2 of 2$/.test(r.status))), views.map((v) => v.rows.map((r) => r.status).join('/')).join(' '));
+    // Each run's curve, grouped by combination for the bands.
+    assert.deepEqual(c.curves().map((r) => [r.name, r.group, r.epochs.length]), [
+      ['init=xavier act=relu seed=7', 'init=xavier act=relu', 1], ['init=he act=relu seed=7', 'init=he act=relu', 1],
+      ['init=xavier act=relu seed=8', 'init=xavier act=relu', 1], ['init=he act=relu seed=8', 'init=he act=relu', 1],
+    ]);
+    const report = readFileSync(c.report!, 'utf8');
+    assert.match(report, /^2 seeds per combination \(7, 8\)/m);
+    assert.match(report, /## What holds\n/);
+    for (const seed of [7, 8]) for (const combo of combos) assert.ok(report.includes(`| ${combo.init} | relu | ${seed} |`) && report.includes(c.run(combo, seed)!.runDir!), `${combo.init} seed ${seed} in the report`);
   });
 
   it('Cancel stops the running job and removes the queued ones', async () => {

@@ -10,7 +10,7 @@ import { analyzeText } from '../../server/src/language/analyze';
 import { defaultTrainSamples } from '../../runner/src/settings';
 import { fieldsFromNetwork, placeholders, settingsFromFields } from '../../media/src/trainForm';
 import { addStepLoss, MAX_STEP_LOSSES, type RunView } from '../../media/src/trainProtocol';
-import { compareData, duration, errorData, etaSeconds, lossData, progressLine, resultLine } from '../../media/src/trainViewModel';
+import { bandData, compareData, duration, errorData, etaSeconds, lossData, progressLine, resultLine } from '../../media/src/trainViewModel';
 import { describeRun, listRunFolders, runsOfNetwork } from '../../client/src/training/runFolders';
 import { trainingRefusal } from '../../client/src/training/trainingRefusal';
 import { trainLensLine } from '../../client/src/training/trainLensLine';
@@ -94,6 +94,24 @@ describe('the run as the view shows it', () => {
     assert.deepEqual(errorData([epoch(1, 0.5), epoch(2, 0.25)]), [[1, 2], [50, 25], [12.5, 6.25]]);
     const compared = compareData([{ name: 'a', epochs: [epoch(1, 0.5), epoch(2, 0.25)] }, { name: 'b', epochs: [epoch(1, 0.4)] }], (e) => e.top1Error);
     assert.deepEqual(compared, [[1, 2], [0.5, 0.25], [0.4, null]]);
+  });
+
+  it('runs of one combination across seeds are a band (max, min) around their mean; runs without a group a line each', () => {
+    const runs = [
+      { name: 'he seed=1', group: 'he', epochs: [epoch(1, 0.6), epoch(2, 0.2)] },
+      { name: 'xavier seed=1', group: 'xavier', epochs: [epoch(1, 0.75)] },
+      { name: 'he seed=2', group: 'he', epochs: [epoch(1, 0.4)] },
+      { name: 'picked', epochs: [epoch(2, 0.5)] },
+    ];
+    const { data, series, bands } = bandData(runs, (e) => e.top1Error);
+    assert.deepEqual(series, [
+      { label: 'he', colour: 0 }, { label: 'he max', colour: 0, edge: true }, { label: 'he min', colour: 0, edge: true },
+      { label: 'xavier', colour: 1 }, { label: 'xavier max', colour: 1, edge: true }, { label: 'xavier min', colour: 1, edge: true },
+      { label: 'picked', colour: 2 },
+    ]);
+    assert.deepEqual(bands, [[1, 2], [4, 5]]);
+    // Epoch 2: only seed 1 of he reached it; xavier has no point there.
+    assert.deepEqual(data.map((c) => c.map((v) => (v === null ? null : +v.toFixed(3)))), [[1, 2], [0.5, 0.2], [0.6, 0.2], [0.4, 0.2], [0.75, null], [0.75, null], [0.75, null], [null, 0.5]]);
   });
 
   it('a long run\'s batch losses are thinned, keeping the first and the latest', () => {

@@ -12,13 +12,17 @@ test('arguments are checked and named in the message', () => {
   assert.throws(() => parseCompareArgs(['--inits', 'he,lecun']), /'lecun' is not one/);
   assert.throws(() => parseCompareArgs(['--epochs', '0']), /--epochs needs a whole number greater than 0/);
   assert.equal(parseCompareArgs(['--seed', '0']).job.seed, 0);
+  assert.equal(parseCompareArgs([]).seeds, 3, 'three seeds unless told');
+  assert.equal(parseCompareArgs(['--seeds', '5']).seeds, 5);
+  assert.throws(() => parseCompareArgs(['--seeds', '0']), /--seeds needs a whole number greater than 0/);
+  assert.equal(parseCompareArgs(['--val-samples', '2048']).job.valSamples, 2048);
   assert.throws(() => parseCompareArgs(['--seed', '-1']), /--seed needs a whole number of at least 0/);
 });
 
 test('the table and the error curves', () => {
   assert.equal(sparkline([1, 0.5, 0]), '█▅▁');
-  const table = compareTable([{ init: 'he', act: 'prelu', seconds: 3, epochs: [{ epoch: 1, steps: 4, trainLoss: 1, valLoss: 0.9, top1Error: 0.25, top5Error: 0, samplesPerSec: 10, seconds: 1 }] }]);
-  assert.match(table, /\| he \| prelu \| 1\.0000 \| 0\.9000 \| 25\.0% \| 0\.0% \| 25\.0% \| 3 s \| ▃ \|/);
+  const table = compareTable([{ init: 'he', act: 'prelu', seed: 1, seconds: 3, epochs: [{ epoch: 1, steps: 4, trainLoss: 1, valLoss: 0.9, top1Error: 0.25, top5Error: 0, samplesPerSec: 10, seconds: 1 }] }]);
+  assert.match(table, /\| he \| prelu \| 1 \| 25\.0% \| — \| 25\.0–25\.0% \| 25\.0% \| 0\.9000 \| 1\.0000 \| 3 s \| ▃ \|/);
 });
 
 test('cnn compare trains each combination with the same seed and writes a report', () => {
@@ -26,7 +30,7 @@ test('cnn compare trains each combination with the same seed and writes a report
   try {
     const file = join(dir, 'tiny.cnn');
     writeFileSync(file, 'network tiny\ninput 12x12x1\nconv 4 f=3\nmaxpool f=2\nfc 16\nsoftmax 4\ntrain dataset=shapes batch=16 lr=0.05 seed=3\n');
-    const result = spawnSync(process.execPath, ['bin/cnn.js', 'compare', file, '--inits', 'gaussian,he', '--acts', 'relu,prelu', '--epochs', '1', '--samples', '64', '--backend', 'reference', '--json'], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['bin/cnn.js', 'compare', file, '--inits', 'gaussian,he', '--acts', 'relu,prelu', '--seeds', '1', '--epochs', '1', '--samples', '64', '--backend', 'reference', '--json'], { encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
     const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const runs = lines.filter((l) => l.type === 'run');
@@ -35,11 +39,45 @@ test('cnn compare trains each combination with the same seed and writes a report
     assert.equal(summary.type, 'summary');
     assert.ok(summary.runs.every((r: { final: { top1Error: number } }) => r.final.top1Error >= 0 && r.final.top1Error <= 1));
     assert.ok(existsSync(summary.report));
-    assert.match(readFileSync(summary.report, 'utf8'), /\| he \| prelu \|/);
+    assert.match(readFileSync(summary.report, 'utf8'), /\| he \| prelu \| 1 \|/);
+    assert.ok(runs.every((r) => r.seed === 3), 'one seed: the train statement\'s');
     for (const run of runs) {
       const network = JSON.parse(readFileSync(join(run.runDir, 'network.json'), 'utf8'));
       assert.ok(network.layers.filter((l: { act?: string }) => l.act).every((l: { act: string }) => l.act === run.act));
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cnn compare --seeds 2: every cell twice with seeds from --seed, mean and spread in the table, every run in the report', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cnn-compare-seeds-'));
+  try {
+    const file = join(dir, 'tiny.cnn');
+    writeFileSync(file, 'network tiny\ninput 8x8x1\nconv 4 f=3\nfc 8\nsoftmax 4\ntrain dataset=shapes batch=16 lr=0.05 seed=3\n');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'server/src/cli.ts', 'compare', file, '--inits', 'xavier,he', '--acts', 'relu', '--seeds', '2', '--seed', '11', '--epochs', '1', '--samples', '32', '--backend', 'reference'], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    // Seed-major: every cell with seed 11, then every cell with seed 12.
+    assert.deepEqual(result.stdout.split('\n').filter((l) => /^init=/.test(l)).map((l) => l.split(':')[0]), [
+      'init=xavier act=relu seed=11', 'init=he act=relu seed=11', 'init=xavier act=relu seed=12', 'init=he act=relu seed=12',
+    ]);
+    const table = result.stdout.split('\n').filter((l) => l.startsWith('|'));
+    assert.equal(table[0], '| init | activation | seeds | top-1 error | ± std | min–max | best top-1 | val loss | train loss | time/run | top-1 error by epoch |');
+    assert.equal(table.length, 4);
+    for (const row of table.slice(2)) assert.match(row, /^\| (xavier|he) \| relu \| 2 \| \d+\.\d% \| ± \d+\.\d \| \d+\.\d–\d+\.\d% \|/);
+    // One sentence for the pair, resolved or not.
+    assert.match(result.stdout, /\n(He beats Xavier with ReLU in 2 of 2 seeds by|Xavier beats He with ReLU in 2 of 2 seeds by|(He vs Xavier|Xavier vs He) with ReLU: not resolved: )/);
+    const reportPath = result.stdout.match(/report: (.*\.md)/)![1];
+    const report = readFileSync(reportPath, 'utf8');
+    assert.match(report, /^2 seeds per combination \(11, 12\), 1 epoch, 32 training images per epoch, 1,024 validation images\./m);
+    assert.match(report, /^Resolution: 1,024 validation images: top-1 error moves in steps of 0\.098 points \(one image\); across seeds/m);
+    assert.match(report, /## What holds\n\nA difference counts as resolved when/);
+    // Every run, with its seed and its own folder, which holds that seed's settings.
+    const every = report.split('## Every run')[1].split('\n').filter((l) => /^\| (xavier|he) \|/.test(l));
+    assert.deepEqual(every.map((l) => l.split(' | ').slice(0, 3).join(' ')), ['| xavier relu 11', '| he relu 11', '| xavier relu 12', '| he relu 12']);
+    const folders = every.map((l) => l.split(' | ').at(-1)!.replace(/ \|$/, ''));
+    assert.equal(new Set(folders).size, 4);
+    assert.deepEqual(folders.map((f) => JSON.parse(readFileSync(join(f, 'settings.json'), 'utf8'))).map((s) => [s.seed, s.valSamples, s.trainSamples]), [[11, 1024, 32], [11, 1024, 32], [12, 1024, 32], [12, 1024, 32]]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -63,9 +101,9 @@ test('a variants table has one row per file, named by the file', () => {
   const epoch = { epoch: 1, steps: 4, trainLoss: 1, valLoss: 0.9, top1Error: 0.5, top5Error: 0, samplesPerSec: 10, seconds: 1 };
   const table = compareTable([{ variant: 'plain20', seconds: 2, epochs: [epoch] }, { variant: 'resnet20', seconds: 3, epochs: [] }]);
   const [header, , plain, resnet] = table.trim().split('\n');
-  assert.equal(header, '| network | train loss | val loss | top-1 error | top-5 error | best top-1 | time | top-1 error by epoch |');
-  assert.equal(plain, '| plain20 | 1.0000 | 0.9000 | 50.0% | 0.0% | 50.0% | 2 s | ▅ |');
-  assert.equal(resnet, '| resnet20 | — | — | — | — | — | 3 s |  |');
+  assert.equal(header, '| network | seeds | top-1 error | ± std | min–max | best top-1 | val loss | train loss | time/run | top-1 error by epoch |');
+  assert.equal(plain, '| plain20 | 1 | 50.0% | — | 50.0–50.0% | 50.0% | 0.9000 | 1.0000 | 2 s | ▅ |');
+  assert.equal(resnet, '| resnet20 | 0 of 1 | — | — | — | — | — | — | 3 s |  |');
 });
 
 test('cnn compare --variants trains every file with the first file\'s seed and settings', () => {
@@ -77,7 +115,7 @@ test('cnn compare --variants trains every file with the first file\'s seed and s
     writeFileSync(join(dir, 'twin.cnn'), `${tiny}train dataset=shapes batch=8 lr=0.5 seed=99\n`);
     writeFileSync(join(dir, 'wide.cnn'), 'network wide\ninput 12x12x1\nconv 8 f=3\nconv 8 f=3\nmaxpool f=2\nsoftmax 4\n');
     const files = ['tiny', 'twin', 'wide'].map((n) => join(dir, `${n}.cnn`));
-    const result = cnn(['compare', '--variants', files.join(','), '--epochs', '2', '--samples', '64', '--backend', 'reference', '--json']);
+    const result = cnn(['compare', '--variants', files.join(','), '--seeds', '1', '--epochs', '2', '--samples', '64', '--backend', 'reference', '--json']);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stderr, /twin\.cnn's train statement differs from .*tiny\.cnn's; every variant trains with .*tiny\.cnn's settings/);
     assert.match(result.stderr, /wide\.cnn's train statement differs/);
@@ -102,7 +140,7 @@ test('cnn compare --variants trains every file with the first file\'s seed and s
     assert.match(summary.report, /\.cnn-runs\/compare-tiny-vs-twin-vs-wide-[0-9T-]+\.md$/);
     const report = readFileSync(summary.report, 'utf8');
     assert.match(report, /^# tiny\.cnn, twin\.cnn, wide\.cnn: networks compared/);
-    for (const name of ['tiny', 'twin', 'wide']) assert.match(report, new RegExp(`^\\| ${name} \\| \\d+\\.\\d{4} \\|`, 'm'));
+    for (const name of ['tiny', 'twin', 'wide']) assert.match(report, new RegExp(`^\\| ${name} \\| 1 \\| \\d+\\.\\d% \\|`, 'm'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -142,7 +180,7 @@ test('cnn compare --variants plain20.cnn,resnet20.cnn (graph networks)', (t) => 
       writeFileSync(path, readFileSync(`examples/${n}.cnn`, 'utf8'));
       return path;
     });
-    const result = cnn(['compare', '--variants', files.join(','), '--epochs', '1', '--samples', '32', '--batch', '16', '--backend', 'reference', '--json']);
+    const result = cnn(['compare', '--variants', files.join(','), '--seeds', '1', '--epochs', '1', '--samples', '32', '--val-samples', '64', '--batch', '16', '--backend', 'reference', '--json']);
     const runs = jsonLines(result.stdout).filter((l) => l.type === 'run');
     const refusal = runs.find((r) => r.failure && /\b(add|concat)\b/.test(r.failure));
     if (refusal) {

@@ -1,14 +1,16 @@
 /**
- * "CNN: Compare initialisations and activations": pick the init × activation combinations, refuse a
- * file with errors as "Train model" does, queue one runner job per combination (InitComparison) and
- * show them in the file's training view, whose compare section overlays the runs' curves and shows
- * `cnn compare`'s table as the epochs arrive.
+ * "CNN: Compare initialisations and activations": pick the init × activation combinations and the
+ * number of seeds, refuse a file with errors as "Train model" does, queue one runner job per
+ * combination and seed (InitComparison) and show them in the file's training view, whose compare
+ * section draws each combination's band of curves across seeds and shows `cnn compare`'s table
+ * (mean, ± std, min–max) and the sentences of what holds as the epochs arrive.
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Network } from '../../../server/src/language/network';
 import type { TrainHostMessage } from '../../../media/src/trainProtocol';
 import { COMBINATIONS, InitComparison, combinationName, quickLookSettings, variantNetworks, type Combination } from './initComparison';
+import { compareCells, DEFAULT_SEEDS, seedList } from '../../../server/src/compareStats';
 import type { RunnerProcess } from './runnerProcess';
 import { baseName, requestNetwork, runParentDir, type TrainPanels } from './trainPanel';
 
@@ -41,6 +43,24 @@ async function pickCombinations(fileName: string): Promise<Combination[] | undef
     canPickMany: true,
   });
   return picked?.map((p) => p.combination);
+}
+
+/** The choices of seeds per combination: DEFAULT_SEEDS first. */
+export const SEED_CHOICES = [DEFAULT_SEEDS, 1, 2, 5];
+
+/** How many times each combination trains, each with its own seed (the train statement's, then the next ones). */
+async function pickSeeds(fileName: string, firstSeed: number): Promise<number | undefined> {
+  const items = SEED_CHOICES.map((n) => ({
+    label: n === 1 ? '1 seed' : `${n} seeds`,
+    // No `detail`: one line per choice, its seeds beside it.
+    description: `seed${n === 1 ? '' : 's'} ${seedList(firstSeed, n).join(', ')}${n === DEFAULT_SEEDS ? ' (default)' : n === 1 ? ': no spread to judge a difference by' : ''}`,
+    n,
+  }));
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Seeds per combination for ${fileName}`,
+    placeHolder: 'How many times to train each combination, each with its own seed: the table shows mean and spread',
+  });
+  return picked?.n;
 }
 
 /** The comparisons of this window, one per .cnn file, and the command that starts them. */
@@ -94,6 +114,9 @@ export class InitComparisons implements vscode.Disposable {
     if (this.services.refuse(document, network)) return;
     const combinations = await pickCombinations(fileName);
     if (!combinations || combinations.length === 0) return;
+    const settings = quickLookSettings(network);
+    const seedCount = await pickSeeds(fileName, settings.seed ?? 1);
+    if (!seedCount) return;
     // The variants of the text as it is now, each analysed on its own.
     const made = variantNetworks(document.getText(), fileName, combinations);
     if ('refusal' in made) {
@@ -107,7 +130,8 @@ export class InitComparisons implements vscode.Disposable {
       file: document.uri.fsPath,
       runParent,
       variants: made.variants,
-      settings: quickLookSettings(network),
+      seeds: seedList(settings.seed ?? 1, seedCount),
+      settings,
       changed: () => this.post(key),
       ended: (c) => this.announceEnd(document.uri, c),
     });
@@ -119,15 +143,19 @@ export class InitComparisons implements vscode.Disposable {
 
   private announceEnd(uri: vscode.Uri, comparison: InitComparison): void {
     const runs = comparison.compareRuns();
-    const finished = runs.filter((r) => r.epochs.length > 0 && !r.failure);
-    const best = finished.sort((a, b) => a.epochs.at(-1)!.top1Error - b.epochs.at(-1)!.top1Error)[0];
-    const bestText = best ? `; lowest top-1 error ${(100 * best.epochs.at(-1)!.top1Error).toFixed(1)} % with init=${best.init} act=${best.act}` : '';
+    const cells = compareCells(runs);
+    const seeds = comparison.seeds.length;
+    // A combination counts as trained when every seed of it trained.
+    const finished = cells.filter((c) => c.counted.length === c.runs.length && c.top1);
+    const best = [...finished].sort((a, b) => a.top1!.mean - b.top1!.mean)[0];
+    const bestText = best ? `; lowest ${seeds > 1 ? 'mean ' : ''}top-1 error ${(100 * best.top1!.mean).toFixed(1)} % with init=${best.init} act=${best.act}` : '';
+    const over = seeds > 1 ? ` over ${seeds} seeds` : '';
     const open = 'Open report';
     const buttons = comparison.report ? [open] : [];
     void vscode.window
       .showInformationMessage(runs.some((r) => r.failure === 'cancelled')
-        ? `Comparison of ${baseName(uri)} cancelled: ${finished.length} of ${runs.length} combinations trained${bestText}.`
-        : `Compared ${runs.length} combinations of ${baseName(uri)}: ${finished.length} trained${bestText}.`, ...buttons)
+        ? `Comparison of ${baseName(uri)} cancelled: ${finished.length} of ${cells.length} combinations trained${over}${bestText}.`
+        : `Compared ${cells.length} combinations of ${baseName(uri)}${over}: ${finished.length} trained${bestText}.`, ...buttons)
       .then((choice) => {
         if (choice === open && comparison.report) void vscode.window.showTextDocument(vscode.Uri.file(comparison.report));
       });

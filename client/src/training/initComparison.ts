@@ -3,7 +3,9 @@
  * the tests drive it against the real runner: each chosen init × activation is made by editing the
  * text and analysing it again (variantText + analyzeText, as `cnn compare` does), so every variant's
  * Network carries its own init std, PReLU parameters and signal gains; the runner gets those
- * Networks, one job each, queued one after another, with the same seed and settings.
+ * Networks, one job per variant and seed, queued one after another (every variant with the first
+ * seed, then every variant with the next), with the same settings. The view gets `cnn compare`'s
+ * table across seeds, each variant's band of curves, and the sentences of what holds.
  *
  * The jobs go through a TrainingJobs of their own on the extension's one runner process: its
  * bookkeeping (queued, running, epochs, cancel, a runner that dies) is the training view's, and the
@@ -14,8 +16,9 @@ import { dirname } from 'node:path';
 import { analyzeText } from '../../../server/src/language/analyze';
 import { variantText } from '../../../server/src/language/variants';
 import type { Network } from '../../../server/src/language/network';
-import { COMPARE_HEADER, COMPARE_INITS, compareReport, compareReportPath, compareRows, type CompareRun } from '../../../server/src/compareReport';
-import { defaultTrainSamples } from '../../../runner/src/settings';
+import { COMPARE_INITS, compareHeaderFor, compareReport, compareReportPath, compareRows, compareValSamples, conclusions, networkClasses, type CompareRun, type ReportContext } from '../../../server/src/compareReport';
+import { compareCells, resolutionText, RESOLVED_RULE } from '../../../server/src/compareStats';
+import { defaultTrainSamples, type JobSettings } from '../../../runner/src/settings';
 import type { ComparisonView, FormSettings, RunCurves, RunView } from '../../../media/src/trainProtocol';
 import type { RunnerProcess } from './runnerProcess';
 import { TrainingJobs, isRunActive } from './trainingJobs';
@@ -39,10 +42,20 @@ export function combinationName(c: Combination): string {
  */
 export const QUICK_LOOK_SAMPLES = 512;
 
-export function quickLookSettings(network: Network): FormSettings {
+/** FormSettings and the validation images, which the form does not set but a comparison does. */
+export type ComparisonSettings = FormSettings & Pick<JobSettings, 'valSamples'>;
+
+/**
+ * The settings of every run of a comparison: few samples per epoch, the train statement's seed as
+ * the first seed, and validation images enough to resolve a difference (at least 1,024 of the
+ * shapes data, as `cnn compare`: the runner's own trainSamples/8 would be 64).
+ */
+export function quickLookSettings(network: Network): ComparisonSettings {
   const inputSize = (network.input ?? [1]).reduce((a, b) => a * b, 1);
-  // The same seed for every run, whatever the runner's default: that is the comparison.
-  return { trainSamples: Math.min(QUICK_LOOK_SAMPLES, defaultTrainSamples(inputSize)), seed: network.train?.seed ?? 1 };
+  const trainSamples = Math.min(QUICK_LOOK_SAMPLES, defaultTrainSamples(inputSize));
+  const valSamples = compareValSamples(network, trainSamples);
+  // The same seeds for every variant, whatever the runner's default: that is the comparison.
+  return { trainSamples, ...(valSamples === undefined ? {} : { valSamples }), seed: network.train?.seed ?? 1 };
 }
 
 export interface Variant {
@@ -68,6 +81,7 @@ export function variantNetworks(text: string, fileName: string, combinations: re
 
 interface Entry {
   variant: Variant;
+  seed: number;
   key: string;
   /** Set when the job has been handed to the runner (or refused by it). */
   sent: boolean;
@@ -82,7 +96,9 @@ export interface InitComparisonOptions {
   /** The folder that receives `.cnn-runs/`. */
   runParent: string;
   variants: Variant[];
-  settings: FormSettings;
+  /** Every variant trains once with each of these seeds (seedList of the settings' seed); [settings.seed] when absent. */
+  seeds?: number[];
+  settings: ComparisonSettings;
   /** A run was queued, started, finished an epoch or ended: the view follows. */
   changed(comparison: InitComparison): void;
   /** Every run has ended (done, cancelled or failed) and the report is written. */
@@ -99,10 +115,13 @@ export class InitComparison {
   report: string | undefined;
   reportError: string | undefined;
   private readonly now: () => number;
+  readonly seeds: number[];
 
   constructor(private readonly options: InitComparisonOptions) {
     this.now = options.now ?? Date.now;
-    this.entries = options.variants.map((variant) => ({ variant, key: `${options.fileKey}#compare:${variant.combination.init}-${variant.combination.act}`, sent: false }));
+    this.seeds = options.seeds?.length ? options.seeds : [options.settings.seed ?? 1];
+    // Seed-major: every variant with the first seed, then with the next, so a cancelled comparison has whole rounds.
+    this.entries = this.seeds.flatMap((seed) => options.variants.map((variant) => ({ variant, seed, key: `${options.fileKey}#compare:${variant.combination.init}-${variant.combination.act}#seed=${seed}`, sent: false })));
     this.jobs = new TrainingJobs(options.runner, {
       // Step reports are many and the view draws epochs: it follows the rest.
       update: (_key, update) => {
@@ -116,8 +135,9 @@ export class InitComparison {
     return !this.finished;
   }
 
-  run(c: Combination): RunView | undefined {
-    const entry = this.entries.find((e) => e.variant.combination.init === c.init && e.variant.combination.act === c.act);
+  /** The run of a combination with a seed (the first seed when not given). */
+  run(c: Combination, seed = this.seeds[0]): RunView | undefined {
+    const entry = this.entries.find((e) => e.seed === seed && e.variant.combination.init === c.init && e.variant.combination.act === c.act);
     return entry && this.jobs.get(entry.key);
   }
 
@@ -127,7 +147,7 @@ export class InitComparison {
       if (this.cancelled) break;
       entry.sent = true;
       try {
-        await this.jobs.start(entry.key, entry.variant.network, this.options.settings, this.options.runParent);
+        await this.jobs.start(entry.key, entry.variant.network, { ...this.options.settings, seed: entry.seed }, this.options.runParent);
         // Cancel came while the runner was answering: the job has an id only now.
         if (this.cancelled) await this.jobs.cancel(entry.key).catch(() => false);
       } catch {
@@ -170,9 +190,9 @@ export class InitComparison {
     this.options.ended(this);
   }
 
-  /** The runs as `cnn compare` reports them. */
+  /** The runs as `cnn compare` reports them, with their seeds. */
   compareRuns(): CompareRun[] {
-    return this.entries.map(({ variant, key }) => {
+    return this.entries.map(({ variant, key, seed }) => {
       const run = this.jobs.get(key);
       const { init, act } = variant.combination;
       const end = run?.endedAt ?? this.now();
@@ -180,19 +200,59 @@ export class InitComparison {
       const failure = !run ? (this.cancelled ? 'cancelled' : undefined)
         : run.status === 'failed' ? run.error ?? 'failed'
           : run.status === 'cancelled' ? 'cancelled' : undefined;
-      return { init, act, epochs: run?.epochs ?? [], runDir: run?.runDir, failure, seconds };
+      return { init, act, seed, epochs: run?.epochs ?? [], runDir: run?.runDir, failure, seconds };
     });
   }
 
-  /** Each run's curves for the compare charts, named by its combination. */
+  /**
+   * Each run's curves for the compare charts, named by its combination and seed and grouped by its
+   * combination: the view draws each group as a band (min–max across seeds) around its mean.
+   */
   curves(): RunCurves[] {
-    return this.entries.map(({ variant, key }) => ({ name: combinationName(variant.combination), epochs: this.jobs.get(key)?.epochs ?? [] }));
+    const seeded = this.seeds.length > 1;
+    return this.entries.map(({ variant, key, seed }) => ({ name: `${combinationName(variant.combination)}${seeded ? ` seed=${seed}` : ''}`, group: combinationName(variant.combination), epochs: this.jobs.get(key)?.epochs ?? [] }));
   }
 
-  /** What the comparison view shows: the table's rows with each run's state, and whether Cancel applies. */
+  private context(): ReportContext {
+    const settings = this.entries.map((e) => this.jobs.get(e.key)?.settings).find((s) => s !== undefined);
+    const classes = networkClasses(this.options.variants[0].network);
+    const valSamples = settings ? (settings.dataset.kind === 'shapes' ? settings.valSamples : undefined) : this.options.settings.valSamples;
+    return { seedList: this.seeds, seeds: this.seeds.length, classes, valSamples, epochs: settings?.epochs, trainSamples: settings?.trainSamples };
+  }
+
+  /**
+   * What the comparison view shows: a row per combination across its seeds with its state, the
+   * sentences of what holds, and whether Cancel applies.
+   */
   view(): ComparisonView {
-    const rows = compareRows(this.compareRuns()).map((cells, i) => ({ status: this.status(this.entries[i]), cells }));
-    return { header: COMPARE_HEADER, rows, active: this.active, report: this.report, reportError: this.reportError };
+    const runs = this.compareRuns();
+    const context = this.context();
+    const cells = compareCells(runs);
+    const rows = compareRows(runs, context).map((cells, i) => ({ status: this.cellStatus(this.options.variants[i].combination), cells }));
+    const ended = this.entries.filter((e) => !/^(waiting|queued|starting|epoch|running)/.test(this.status(e))).length;
+    return {
+      header: compareHeaderFor(context), rows, active: this.active, report: this.report, reportError: this.reportError,
+      seeds: this.seeds, runs: { total: this.entries.length, ended },
+      resolution: resolutionText(cells, context.valSamples), rule: RESOLVED_RULE,
+      conclusions: conclusions(runs, context.valSamples),
+    };
+  }
+
+  /** One combination's state across its seeds: a single seed's as it is; else which seed is training, or how the seeds ended. */
+  private cellStatus(c: Combination): string {
+    const entries = this.entries.filter((e) => e.variant.combination.init === c.init && e.variant.combination.act === c.act);
+    const states = entries.map((e) => this.status(e));
+    if (entries.length === 1) return states[0];
+    const n = entries.length;
+    const done = states.filter((s) => s === 'done').length;
+    if (done === n) return 'done';
+    const training = states.findIndex((s) => /^(epoch|running|starting)/.test(s));
+    if (training >= 0) return `${states[training]}, seed ${training + 1} of ${n}`;
+    const waiting = states.find((s) => /^(waiting|queued)/.test(s));
+    if (waiting) return `${waiting}, ${done} of ${n} seeds done`;
+    const counts = new Map<string, number>();
+    for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
+    return [...counts].map(([s, k]) => `${k} ${s}`).join(', ');
   }
 
   private status(entry: Entry): string {
@@ -207,7 +267,7 @@ export class InitComparison {
   private writeReport(): string {
     const path = compareReportPath(this.options.runParent, this.options.file);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, compareReport(this.options.file, this.compareRuns()));
+    writeFileSync(path, compareReport(this.options.file, this.compareRuns(), this.context()));
     return path;
   }
 

@@ -83,11 +83,16 @@ export function trainHtml(resources: TrainPageResources): string {
     <div id="comparison" hidden>
       <p id="comparison-status" role="status" aria-live="polite"></p>
       <div class="scroll"><table id="comparison-table"></table></div>
+      <p id="comparison-resolution" class="note"></p>
+      <h3 id="conclusions-heading">What holds</h3>
+      <p id="comparison-rule" class="note"></p>
+      <ul id="comparison-conclusions" aria-labelledby="conclusions-heading"></ul>
     </div>
     <div class="charts">
       <figure><figcaption>Validation loss</figcaption><div id="chart-compare-loss" class="chart"></div></figure>
       <figure><figcaption>Top-1 error</figcaption><div id="chart-compare-error" class="chart"></div></figure>
     </div>
+    <p id="compare-band-note" class="note" hidden>Each combination: its mean across seeds as a line, the range across seeds (min–max per epoch) as the band around it.</p>
   </section>
   <section aria-labelledby="layers-heading">
     <div class="section-head">

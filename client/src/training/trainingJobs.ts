@@ -4,7 +4,7 @@
  * again. Free of the vscode module: the tests drive it against the real runner.
  */
 import type { Network } from '../../../server/src/language/network';
-import { defaultTrainSamples } from '../../../runner/src/settings';
+import { defaultTrainSamples, type JobSettings } from '../../../runner/src/settings';
 import type { EpochMetrics } from '../../../runner/src/runFolder';
 import { addStepLoss, stepPosition, type FormSettings, type RunProgress, type RunView } from '../../../media/src/trainProtocol';
 import { stderrSummary, type RunnerExit, type RunnerProcess } from './runnerProcess';
@@ -70,7 +70,7 @@ export class TrainingJobs {
    * .cnn file's folder). Rejects with the runner's message if it refuses the job; the run then shows
    * as failed with that message.
    */
-  async start(fileKey: string, network: Network, settings: FormSettings, runDir: string): Promise<RunView> {
+  async start(fileKey: string, network: Network, settings: FormSettings & Pick<JobSettings, 'valSamples'>, runDir: string): Promise<RunView> {
     const current = this.runs.get(fileKey);
     if (isRunActive(current)) throw new Error('this file is already training; cancel that run first');
     const pending: RunView = { jobId: '', status: 'starting', requestedAt: this.now(), stepLosses: [], epochs: [] };
