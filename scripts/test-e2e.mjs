@@ -31,7 +31,7 @@ const secs = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;
 
 function notRun(why) {
   if (isCI()) {
-    console.error(`test:e2e FAILED: CI=true and the end-to-end tests cannot run: ${why}`);
+    console.error(`test:e2e FAILED: under CI the end-to-end tests must run, and cannot: ${why}`);
     process.exit(1);
   }
   console.log(`test:e2e SKIPPED (not run): ${why}`);

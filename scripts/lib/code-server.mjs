@@ -39,7 +39,7 @@ export class MissingPrerequisite extends Error {
   }
 }
 
-export const isCI = () => process.env.CI === 'true' || process.env.CI === '1';
+export { isCI } from './ci.mjs';
 
 export function codeServerVersion() {
   return JSON.parse(readFileSync(join(SPEC_DIR, 'package.json'), 'utf8')).dependencies['code-server'];

@@ -264,7 +264,7 @@ export function e2eSuite(name: string, body: (session: () => Session) => void): 
   describe(name, { skip }, () => {
     let session: Session | undefined;
     before(async () => {
-      if (missing) throw new Error(`CI=true and the end-to-end suite cannot run: ${missing}`);
+      if (missing) throw new Error(`under CI the end-to-end suite must run, and cannot: ${missing}`);
       session = await openSession();
     });
     // The screen as each test left it, pass or fail, for diagnosis: test-results/e2e/last/NAME.png.

@@ -18,6 +18,7 @@ import { openWebGpu } from '../../runner/src/webgpu/device';
 import { readBuffer, storage } from '../../runner/src/webgpu/gpu';
 import { gpuLayer, stepInfoBuffer, WebGpuModel, writeStepInfo } from '../../runner/src/webgpu/model';
 import { makeNetwork, type LayerSketch } from './fixtures';
+import { isCI } from '../../scripts/lib/ci.mjs';
 
 type Backend = 'reference' | 'webgpu';
 
@@ -281,7 +282,7 @@ describe('graph gradients, finite differences', () => {
 
   const needDevice = (t: { skip(message: string): void }): boolean => {
     if (device) return true;
-    if (process.env.CI === 'true') assert.fail(`CI needs a WebGPU adapter for these tests: ${reason}`);
+    if (isCI()) assert.fail(`CI needs a WebGPU adapter for these tests: ${reason}`);
     t.skip(`no WebGPU adapter (${reason}): install a Vulkan driver, e.g. Mesa lavapipe`);
     return false;
   };
