@@ -146,7 +146,7 @@ export function checkLayerClaims(layer: NetworkLayer, inShapes: Shape[]): void {
       }
       let channels = input[2];
       if (layer.kind === 'conv') {
-        const filters = count ?? output[2];
+        const filters = count ?? (output as number[])[2];
         const g = groups ?? 1;
         if (input[2] % g || filters % g) refuse(name, `groups=${g} must divide ${input[2]} input channels and ${filters} filters`);
         channels = filters;

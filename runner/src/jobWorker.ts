@@ -18,6 +18,8 @@ export type WorkerMessage =
   | { type: 'started'; event: import('./train').StartedEvent }
   | { type: 'progress'; event: import('./train').ProgressEvent }
   | { type: 'epoch'; event: import('./runFolder').EpochMetrics }
+  /** The job is alive and doing this (sent at most once a second); the runner's watchdog listens. */
+  | { type: 'heartbeat'; phase: string }
   | { type: 'done'; result: import('./train').TrainResult }
   | { type: 'failed'; code: import('./train').FailureCode; message: string; details?: Record<string, unknown> };
 
@@ -31,8 +33,22 @@ export async function workerMain(): Promise<void> {
     return;
   }
   const stop = new Int32Array(request.stop);
+  let lastBeat = 0;
+  let lastPhase = '';
+  // For the watchdog's tests: a job whose network has this name blocks in its second step, as a hung
+  // device or file system would (Atomics.wait sleeps without using the CPU; terminate() ends it).
+  const stall = process.env.CNN_RUNNER_TEST_STALL === request.network.network;
+  let trainingBeats = 0;
   try {
     const result = await train(request.network, request.settings, {
+      onHeartbeat: (phase) => {
+        if (stall && phase === 'training' && ++trainingBeats === 2) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+        const now = Date.now();
+        if (now - lastBeat < 1000 && phase === lastPhase) return;
+        lastBeat = now;
+        lastPhase = phase;
+        post({ type: 'heartbeat', phase });
+      },
       onStarted: (event) => post({ type: 'started', event }),
       onProgress: (event) => post({ type: 'progress', event }),
       onEpoch: (event) => post({ type: 'epoch', event }),
