@@ -13,6 +13,7 @@ import { formatCheckLine } from './language/checkReport';
 import { variantText } from './language/variants';
 import type { Network } from './language/network';
 import { train, isTrainingError } from '../../runner/src/train';
+import { onInterrupt } from '../../runner/src/interrupt';
 import type { BackendChoice, JobSettings } from '../../runner/src/settings';
 
 export { compareTable, sparkline, type CompareRun } from './compareReport';
@@ -114,11 +115,20 @@ interface Planned {
 async function trainAll(planned: Planned[], options: CompareOptions, dir: string, report: { name: string; markdown: (runs: CompareRun[]) => string }, io: Io): Promise<number> {
   const line = (o: object) => io.stdout.write(JSON.stringify(o) + '\n');
   const runs = planned.map((p) => p.run);
+  // Ctrl+C stops the run in progress at its next step (its weights saved, its folder marked
+  // interrupted), skips the rest, and still writes the report of what was trained.
+  const interrupt = onInterrupt(io.stderr, 'cnn compare');
   for (const { run, label, network } of planned) {
+    if (interrupt.requested()) {
+      run.failure = 'not trained: interrupted (Ctrl+C)';
+      if (options.json) line({ type: 'run', ...label, runDir: run.runDir, failure: run.failure, seconds: run.seconds });
+      continue;
+    }
     const started = performance.now();
     if (!options.json) io.stdout.write(`${Object.entries(label).map(([k, v]) => (k === 'variant' ? v : `${k}=${v}`)).join(' ')}: `);
     try {
       const result = await train(network, { ...options.job, runDir: dir, dataDir: dir }, {
+        shouldStop: interrupt.shouldStop,
         onEpoch: (e) => {
           run.epochs.push(e);
           if (options.json) line({ type: 'epoch', ...label, ...e });
@@ -126,6 +136,7 @@ async function trainAll(planned: Planned[], options: CompareOptions, dir: string
         },
       });
       run.runDir = result.runDir;
+      if (result.cancelled) run.failure = `interrupted (Ctrl+C) after ${result.epochs.length} epoch(s); the weights so far are in the run folder`;
     } catch (error) {
       if (!isTrainingError(error)) throw error;
       run.failure = error.message;
@@ -134,6 +145,7 @@ async function trainAll(planned: Planned[], options: CompareOptions, dir: string
     if (options.json) line({ type: 'run', ...label, runDir: run.runDir, failure: run.failure, seconds: run.seconds });
     else io.stdout.write(run.failure ? `stopped: ${run.failure}\n` : `(${run.seconds.toFixed(0)} s)\n`);
   }
+  interrupt.dispose();
   const table = compareTable(runs);
   const path = compareReportPath(dir, report.name);
   mkdirSync(dirname(path), { recursive: true });
