@@ -25,6 +25,8 @@ const DOC_IMAGES = {
   '06-layer-table': 'layer-table.png',
   '07-resnet-hover': 'resnet-hover.png',
   '08-resnet-table': 'resnet-table.png',
+  '09-compare': 'compare.png',
+  '10-train': 'train.png',
 };
 const t0 = Date.now();
 const secs = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;

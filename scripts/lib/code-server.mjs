@@ -97,9 +97,13 @@ function pidAlive(pid) {
   try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
 }
 
+/** How long to wait for another process's install before giving up: a first install takes 3 to 5 minutes. */
+const INSTALL_WAIT_MS = Number(process.env.CNN_INSTALL_WAIT_MS ?? 30 * 60_000);
+
 async function withInstallLock(log, fn) {
   mkdirSync(dirname(LOCK_DIR), { recursive: true });
   let told = false;
+  const deadline = Date.now() + INSTALL_WAIT_MS;
   for (;;) {
     try {
       mkdirSync(LOCK_DIR);
@@ -111,6 +115,9 @@ async function withInstallLock(log, fn) {
       try { pid = Number(readFileSync(join(LOCK_DIR, 'pid'), 'utf8')); } catch {}
       if (!Number.isInteger(pid) || !pidAlive(pid)) { rmSync(LOCK_DIR, { recursive: true, force: true }); continue; }
       if (!told) { log(`[code-server] another process (pid ${pid}) is installing code-server; waiting for it…`); told = true; }
+      if (Date.now() > deadline) {
+        throw new Error(`another process (pid ${pid}) has held the code-server install lock ${LOCK_DIR} for over ${Math.round(INSTALL_WAIT_MS / 60_000)} minutes; if it is stuck, end it, or remove the folder`);
+      }
       await sleep(2000);
     }
   }

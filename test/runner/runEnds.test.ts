@@ -14,6 +14,7 @@ import { readRunStatus, type RunStatus } from '../../runner/src/runFolder';
 import { makeNetwork } from './fixtures';
 import { startRunner, type RunnerProcess } from './runnerClient';
 import { tempDir } from '../tempDir';
+import { pollUntil } from '../poll';
 
 const tiny = (name = 'tiny') => makeNetwork([12, 12, 1], [
   { kind: 'conv', count: 4, kernel: 3 },
@@ -106,7 +107,7 @@ describe('the runner: run folders that cannot be made, and the watchdog', () => 
     await runner.connection.sendRequest('job/cancel', { jobId });
     const done = await runner.waitFor('job/done', (p) => p.jobId === jobId, 30000);
     assert.equal(done.cancelled, true);
-    await waitUntil(() => readRunStatus(started.runDir)?.status !== 'running', 30000, 'the status to be written');
+    await pollUntil('the status to be written', () => readRunStatus(started.runDir)?.status !== 'running');
     const s = status(started.runDir);
     assert.equal(s.status, 'cancelled');
     assert.match(s.reason ?? '', /cancelled by force/);
@@ -122,18 +123,9 @@ describe('the runner: run folders that cannot be made, and the watchdog', () => 
     assert.match(failed.message, /no progress for 1 s while training, so the runner stopped it \(watchdogSeconds=1/);
     const done = await runner.waitFor('job/done', (p) => p.jobId === next.jobId, 60000);
     assert.equal(done.cancelled, false);
-    await waitUntil(() => readRunStatus(failed.runDir)?.status !== 'running', 30000, 'the status to be written');
+    await pollUntil('the status to be written', () => readRunStatus(failed.runDir)?.status !== 'running');
     const s = status(failed.runDir);
     assert.deepEqual([s.status, s.code], ['failed', 'stalled']);
     assert.ok(existsSync(join(failed.runDir, 'weights.safetensors')));
   });
 });
-
-/** Polls a condition on files (no notification says when a status is written), with a deadline. */
-async function waitUntil(ok: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
