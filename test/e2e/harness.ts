@@ -20,6 +20,7 @@ import {
   codeServerStatus,
   findChromium,
   isCI,
+  openSignedIn,
   startCodeServer,
   type CodeServer,
 } from '../../scripts/lib/code-server.mjs';
@@ -300,7 +301,8 @@ export async function openSession(): Promise<Session> {
       await server.stop();
       rmSync(workspace, { recursive: true, force: true });
     });
-    await page.goto(server.workbenchUrl(folder));
+    // code-server asks for its password first (a random one per start).
+    await openSignedIn(page, server, server.workbenchUrl(folder));
     // The workbench is up when the explorer shows the workspace's files.
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
