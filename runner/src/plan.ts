@@ -169,6 +169,8 @@ export function buildPlan(network: Network, overrides: PlanOverrides = {}): Plan
     throw new PlanError(`the network needs an input HxWxC, got ${JSON.stringify(network.input)}`);
   }
   if (network.layers.length === 0) throw new PlanError('the network has no layers');
+  const notObject = network.layers.findIndex((l) => !l || typeof l !== 'object' || Array.isArray(l));
+  if (notObject >= 0) throw new PlanError(`layer ${notObject + 1} of the job is not a layer object: ${JSON.stringify(network.layers[notObject])}`);
   const last = network.layers[network.layers.length - 1];
   if (last.kind !== 'softmax') {
     throw new PlanError(`training needs a softmax layer last (the classifier and its loss); the last layer, ${last.name}, is ${last.kind}`);
@@ -177,7 +179,6 @@ export function buildPlan(network: Network, overrides: PlanOverrides = {}): Plan
   // Output shape of every layer defined so far, by full name: a layer may read only these.
   const outputs = new Map<string, Shape>([[NETWORK_INPUT, network.input]]);
   for (const layer of network.layers) {
-    if (!layer || typeof layer !== 'object') throw new PlanError(`a layer is not an object: ${JSON.stringify(layer)}`);
     if (typeof layer.name !== 'string' || !layer.name || layer.name.includes('#')) {
       throw new PlanError(`a layer has no usable name: ${JSON.stringify(layer.name)}`);
     }

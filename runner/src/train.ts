@@ -59,10 +59,13 @@ export interface TrainResult {
   steps: number;
 }
 
-function makeSplit(data: ShapesDataset, split: 'train' | 'val', count: number, inputSize: number): Split {
+function makeSplit(data: ShapesDataset, split: 'train' | 'val', count: number, inputSize: number, beat: () => void): Split {
   const x = new Float32Array(count * inputSize);
   const labels = new Int32Array(count);
-  for (let i = 0; i < count; i++) labels[i] = data.sample(split, i, x, i * inputSize);
+  for (let i = 0; i < count; i++) {
+    labels[i] = data.sample(split, i, x, i * inputSize);
+    beat();
+  }
   return { x, labels, count };
 }
 
@@ -83,10 +86,17 @@ function listData(plan: Plan, settings: ResolvedSettings): FolderListing | undef
 }
 
 /** Both splits in memory (an epoch revisits them in a new order), and the class names. */
-function loadData(plan: Plan, settings: ResolvedSettings, listing: FolderListing | undefined, beat: () => void): { classNames: string[]; train: Split; val: Split } {
-  if (listing) return datasetErrors(() => loadListing(listing, beat));
-  const data = new ShapesDataset(plan.input, plan.classes, settings.seed);
-  return { classNames: data.classNames, train: makeSplit(data, 'train', settings.trainSamples, plan.inputSize), val: makeSplit(data, 'val', settings.valSamples, plan.inputSize) };
+function loadData(plan: Plan, settings: ResolvedSettings, listing: FolderListing | undefined, onHeartbeat: (phase: string) => void): { classNames: string[]; train: Split; val: Split } {
+  const beat = () => onHeartbeat('loading the dataset');
+  let loaded: { classNames: string[]; train: Split; val: Split };
+  if (listing) loaded = datasetErrors(() => loadListing(listing, beat));
+  else {
+    const data = new ShapesDataset(plan.input, plan.classes, settings.seed);
+    loaded = { classNames: data.classNames, train: makeSplit(data, 'train', settings.trainSamples, plan.inputSize, beat), val: makeSplit(data, 'val', settings.valSamples, plan.inputSize, beat) };
+  }
+  // What comes next, so a watchdog that fires there names it.
+  onHeartbeat('opening the backend and building the model');
+  return loaded;
 }
 
 export async function evaluate(model: TrainingModel, plan: Plan, split: Split, batch: number, beat: () => void = () => {}): Promise<{ loss: number; top1Error: number; top5Error: number }> {
@@ -124,7 +134,7 @@ export async function train(network: Network, jobSettings: JobSettings | undefin
   checkHostMemory(plan, Math.min(settings.batch, settings.trainSamples), datasetBytes);
   const { params, state } = initialTensors(plan, settings.seed);
   const optimizer = { ...DEFAULT_OPTIMIZER, kind: settings.optimizer, momentum: settings.momentum, weightDecay: settings.weightDecay };
-  const data = loadData(plan, settings, listing, () => callbacks.onHeartbeat?.('loading the dataset'));
+  const data = loadData(plan, settings, listing, (phase) => callbacks.onHeartbeat?.(phase));
   if (data.val.count === 0) throw new TrainingError('invalid-job', 'the dataset has no validation images: give each class at least two');
   const { model, info } = await createModel(settings.backend, plan, params, state, { optimizer, seed: settings.seed }, Math.min(settings.batch, data.train.count));
   try {

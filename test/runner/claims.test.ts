@@ -93,6 +93,7 @@ describe('the runner checks what a job claims', () => {
       ['init std null', (n) => { (n.layers[5] as any).init = { kind: 'gaussian', std: null }; }, /layer fc2: init must be/],
       ['bias null', (n) => { (n.layers[5] as any).bias = null; }, /layer fc2: bias is null/],
       ['act unknown', (n) => { (n.layers[5] as any).act = 'swish'; }, /layer fc2: act must be one of/],
+      ['a null layer', (n) => { (n.layers as any)[2] = null; }, /layer 3 of the job is not a layer object: null/],
       ['a huge input', (n) => { n.input = [1e6, 1e6, 3]; n.layers[0].input = [1e6, 1e6, 3]; }, /input HxWxC|values per sample/],
     ];
     for (const [what, forge, pattern] of cases) {
