@@ -35,14 +35,13 @@ export async function workerMain(): Promise<void> {
   const stop = new Int32Array(request.stop);
   let lastBeat = 0;
   let lastPhase = '';
-  // For the watchdog's tests: a job whose network has this name blocks in its second step, as a hung
-  // device or file system would (Atomics.wait sleeps without using the CPU; terminate() ends it).
+  // For the watchdog's tests: a job whose network has this name blocks right after it reports its
+  // first progress, as a step on a hung device or file system would (Atomics.wait sleeps without
+  // using the CPU; terminate() ends it).
   const stall = process.env.CNN_RUNNER_TEST_STALL === request.network.network;
-  let trainingBeats = 0;
   try {
     const result = await train(request.network, request.settings, {
       onHeartbeat: (phase) => {
-        if (stall && phase === 'training' && ++trainingBeats === 2) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
         const now = Date.now();
         if (now - lastBeat < 1000 && phase === lastPhase) return;
         lastBeat = now;
@@ -50,7 +49,10 @@ export async function workerMain(): Promise<void> {
         post({ type: 'heartbeat', phase });
       },
       onStarted: (event) => post({ type: 'started', event }),
-      onProgress: (event) => post({ type: 'progress', event }),
+      onProgress: (event) => {
+        post({ type: 'progress', event });
+        if (stall) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      },
       onEpoch: (event) => post({ type: 'epoch', event }),
       shouldStop: () => Atomics.load(stop, 0) === 1,
     });

@@ -5,7 +5,7 @@
  * which weights are on disk). Every file is written to a temporary name and renamed, so a reader
  * never sees half a file, even if the run is killed.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
 import type { Network } from '../../server/src/language/network';
@@ -89,6 +89,8 @@ export function markRunEnded(runDir: string, end: { status: Exclude<RunState, 'r
       ended: new Date().toISOString(),
     };
     writeAtomically(join(runDir, STATUS_FILE), JSON.stringify(status, null, 2) + '\n');
+    // A worker ended while writing leaves its temporary file; the file it was replacing is whole.
+    for (const name of readdirSync(runDir)) if (name.endsWith('.tmp')) rmSync(join(runDir, name), { force: true });
   } catch {
     // A status that cannot be written must not hide the error that ended the run.
   }

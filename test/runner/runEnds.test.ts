@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeSafetensors } from '../../runner/src/safetensors';
 import { train } from '../../runner/src/train';
@@ -85,7 +85,7 @@ describe('run folders record how a run ended, with the last good weights', () =>
 describe('the runner: run folders that cannot be made, and the watchdog', () => {
   let runner: RunnerProcess;
   const runDir = tempDir('cnn-run-ends-runner-');
-  // A job whose network is named "stall" blocks in its second step (see jobWorker.ts).
+  // A job whose network is named "stall" blocks right after its first job/progress (see jobWorker.ts).
   before(() => { runner = startRunner({ CNN_RUNNER_TEST_STALL: 'stall' }); });
   after(async () => { await runner.close(); });
 
@@ -102,7 +102,7 @@ describe('the runner: run folders that cannot be made, and the watchdog', () => 
   it('a cancel that the step in progress never answers ends the worker by force: status cancelled, the initial weights kept', async () => {
     const { jobId }: any = await runner.connection.sendRequest('job/start', { network: tiny('stall'), settings: { ...quick, epochs: 1, runDir, lossEvery: 1 } });
     const started = await runner.waitFor('job/started', (p) => p.jobId === jobId, 60000);
-    // The worker reports its first step, then blocks in its second.
+    // The worker reports its first step, then blocks before it could see a cancel.
     await runner.waitFor('job/progress', (p) => p.jobId === jobId, 60000);
     await runner.connection.sendRequest('job/cancel', { jobId });
     const done = await runner.waitFor('job/done', (p) => p.jobId === jobId, 30000);
@@ -113,6 +113,7 @@ describe('the runner: run folders that cannot be made, and the watchdog', () => 
     assert.match(s.reason ?? '', /cancelled by force/);
     assert.deepEqual(s.weights, { epoch: 0, steps: 0, note: 'initial weights' });
     assert.equal(weights(started.runDir).tensors.length, 6);
+    assert.deepEqual(readdirSync(started.runDir).filter((f) => f.endsWith('.tmp')), [], 'no temporary files left');
   });
 
   it('a job that makes no progress fails after watchdogSeconds, and the next job runs', async () => {
