@@ -1,17 +1,23 @@
 // npm start: the extension in a real VS Code, in your browser.
 //
 // 1. builds and packages the extension (`npm run package` → dist/cnn-spec.vsix);
-// 2. installs code-server (VS Code in the browser) into .cache/code-server on first use;
-// 3. starts it on 127.0.0.1 with a fresh profile, the .vsix installed, examples/ open;
-// 4. prints the URL that opens examples/alexnet-coursework.cnn. Ctrl+C stops everything.
+// 2. installs code-server (VS Code in the browser) on first use, once per user and version, into
+//    ~/.cache/cnn-spec/code-server-<version> ($XDG_CACHE_HOME/cnn-spec/... when that is set);
+// 3. starts it on 127.0.0.1, on a free port, with a random password, a fresh profile, the .vsix
+//    installed, examples/ open;
+// 4. prints the URL that opens examples/alexnet-coursework.cnn and the password. Ctrl+C stops everything.
 //
-// Options: --port N (default 8765, or a free port when that is taken), --skip-package (use the
-// dist/cnn-spec.vsix already built), --open-file PATH (relative to examples/), --help.
+// code-server gives whoever signs in a terminal as you, and every user of this machine can reach
+// 127.0.0.1: hence the password, new at every start, printed only here.
+//
+// Options: --port N (default: a free port the OS picks), --skip-package (use the dist/cnn-spec.vsix
+// already built), --open-file PATH (relative to examples/), --help.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createServer } from 'node:net';
 import {
+  CACHE_DIR,
   MissingPrerequisite,
   ROOT,
   codeServerVersion,
@@ -27,8 +33,9 @@ function usage(code) {
   console.log(`usage: npm start [-- --port N] [--skip-package] [--open-file FILE]
 
 Builds and packages the extension, then opens it in VS Code in the browser (code-server ${codeServerVersion()},
-installed into .cache/code-server on first use) with examples/ as the workspace.
-  --port N          listen on 127.0.0.1:N (default 8765, or a free port if 8765 is taken)
+installed into ${CACHE_DIR} on first use) with examples/ as the workspace,
+behind a random password printed with the URL.
+  --port N          listen on 127.0.0.1:N (default: a free port)
   --skip-package    do not rebuild; use dist/cnn-spec.vsix as it is
   --open-file FILE  the file to open, relative to examples/ (default alexnet-coursework.cnn)`);
   process.exit(code);
@@ -86,7 +93,7 @@ if (!existsSync(VSIX)) fail(`${relative(process.cwd(), VSIX)} is missing: \`npm 
 const openFile = join(EXAMPLES, opts.openFile);
 if (!existsSync(openFile)) fail(`--open-file: ${relative(process.cwd(), openFile)} does not exist`);
 
-// 2. code-server, installed once into .cache/.
+// 2. code-server, installed once per user and version.
 try {
   await ensureCodeServer({ log: (l) => console.log(l) });
 } catch (e) {
@@ -96,7 +103,7 @@ try {
 
 // 3. Start it.
 let port = opts.port;
-if (port === undefined) port = (await portFree(8765)) ? 8765 : await freePort();
+if (port === undefined) port = await freePort();
 else if (!(await portFree(port))) fail(`port ${port} on 127.0.0.1 is in use; choose another with --port N`);
 
 console.log(`▶ starting code-server ${codeServerVersion()} with the extension installed…`);
@@ -129,7 +136,10 @@ console.log(`
 
     ${url}
 
+  Password:  ${server.password}
+  (new at every start: code-server gives whoever signs in a terminal as you)
+
   Workspace: ${relative(process.cwd(), EXAMPLES) || '.'}/  (edits are saved to your checkout)
   Plain URL: ${server.url}/?folder=${encodeURIComponent(EXAMPLES)}
-  Listening on 127.0.0.1 only, no password. Press Ctrl+C to stop.
+  Listening on 127.0.0.1 only. Press Ctrl+C to stop.
 `);

@@ -108,7 +108,7 @@ async function desktop() {
 }
 
 async function viaCodeServer() {
-  const { MissingPrerequisite, ensureCodeServer, findChromium, chromiumHint, startCodeServer, CHROMIUM_ARGS } = await import('./lib/code-server.mjs');
+  const { MissingPrerequisite, ensureCodeServer, findChromium, chromiumHint, startCodeServer, openSignedIn, CHROMIUM_ARGS } = await import('./lib/code-server.mjs');
   if (!findChromium()) notRun(chromiumHint);
   if (!skipBuild) run(npm, ['run', '--silent', 'package'], '`npm run package`');
   const vsix = join(ROOT, 'dist', 'cnn-spec.vsix');
@@ -152,7 +152,7 @@ exports.activate = () => {
     console.log(`▶ running the desktop suite in code-server's extension host (${secs()} so far)`);
     browser = await chromium.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await page.goto(server.workbenchUrl(join(ws, 'examples')));
+    await openSignedIn(page, server, server.workbenchUrl(join(ws, 'examples')));
     const deadline = Date.now() + 240_000;
     // The suite signals the end by writing its results file; the page's own log shows it running.
     while (!existsSync(resultFile) && Date.now() < deadline && server.process.exitCode === null) await new Promise((r) => setTimeout(r, 500));

@@ -25,13 +25,15 @@ const DOC_IMAGES = {
   '06-layer-table': 'layer-table.png',
   '07-resnet-hover': 'resnet-hover.png',
   '08-resnet-table': 'resnet-table.png',
+  '09-compare': 'compare.png',
+  '10-train': 'train.png',
 };
 const t0 = Date.now();
 const secs = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;
 
 function notRun(why) {
   if (isCI()) {
-    console.error(`test:e2e FAILED: CI=true and the end-to-end tests cannot run: ${why}`);
+    console.error(`test:e2e FAILED: under CI the end-to-end tests must run, and cannot: ${why}`);
     process.exit(1);
   }
   console.log(`test:e2e SKIPPED (not run): ${why}`);

@@ -18,6 +18,8 @@ export type WorkerMessage =
   | { type: 'started'; event: import('./train').StartedEvent }
   | { type: 'progress'; event: import('./train').ProgressEvent }
   | { type: 'epoch'; event: import('./runFolder').EpochMetrics }
+  /** The job is alive and doing this (sent at most once a second); the runner's watchdog listens. */
+  | { type: 'heartbeat'; phase: string }
   | { type: 'done'; result: import('./train').TrainResult }
   | { type: 'failed'; code: import('./train').FailureCode; message: string; details?: Record<string, unknown> };
 
@@ -32,10 +34,26 @@ export async function workerMain(): Promise<void> {
     return;
   }
   const stop = new Int32Array(request.stop);
+  let lastBeat = 0;
+  let lastPhase = '';
+  // For the watchdog's tests: a job whose network has this name blocks right after it reports its
+  // first progress, as a step on a hung device or file system would (Atomics.wait sleeps without
+  // using the CPU; terminate() ends it).
+  const stall = process.env.CNN_RUNNER_TEST_STALL === request.network.network;
   try {
     const result = await train(request.network, request.settings, {
+      onHeartbeat: (phase) => {
+        const now = Date.now();
+        if (now - lastBeat < 1000 && phase === lastPhase) return;
+        lastBeat = now;
+        lastPhase = phase;
+        post({ type: 'heartbeat', phase });
+      },
       onStarted: (event) => post({ type: 'started', event }),
-      onProgress: (event) => post({ type: 'progress', event }),
+      onProgress: (event) => {
+        post({ type: 'progress', event });
+        if (stall) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      },
       onEpoch: (event) => post({ type: 'epoch', event }),
       shouldStop: () => Atomics.load(stop, 0) === 1,
     });

@@ -43,14 +43,25 @@ export function mib(bytes: number): string {
 }
 
 /**
- * Refuses a job whose activations, parameters and in-memory dataset would not fit in half of this
- * machine's memory, before anything is allocated.
+ * The memory a job may use: half of this machine's, or less where CNN_MEMORY_LIMIT_MB says so
+ * (a shared machine, a container whose limit the OS total does not show).
+ */
+export function hostMemoryLimit(): number {
+  const half = totalmem() / 2;
+  const mb = Number(process.env.CNN_MEMORY_LIMIT_MB);
+  return process.env.CNN_MEMORY_LIMIT_MB && Number.isFinite(mb) && mb > 0 ? Math.min(half, mb * 1048576) : half;
+}
+
+/**
+ * Refuses a job whose activations, parameters and in-memory dataset would not fit in the memory a
+ * job may use (hostMemoryLimit), before anything is allocated.
  */
 export function checkHostMemory(plan: Plan, batch: number, datasetBytes: number): void {
   const needs = memoryNeeds(plan, batch).total + datasetBytes;
-  const available = totalmem() / 2;
+  const available = hostMemoryLimit();
   if (needs > available) {
-    throw new TrainingError('too-large', `the network needs about ${mib(needs)} at batch ${batch}, more than the ${mib(available)} this machine can give it; lower the batch size`,
-      { needed: needs, limit: available, batch });
+    const data = datasetBytes > 0 ? ` (the dataset in memory is ${mib(datasetBytes)} of it)` : '';
+    throw new TrainingError('too-large', `the network needs about ${mib(needs)} at batch ${batch}, more than the ${mib(available)} this machine can give it${data}; lower the batch size${datasetBytes > needs / 2 ? ' or use fewer images' : ''}`,
+      { needed: needs, limit: available, batch, dataset: datasetBytes });
   }
 }

@@ -6,6 +6,7 @@
  */
 import { activationParams, convFans, denseFans, initStd, PRELU_INITIAL_SLOPE } from '../../server/src/language/layerMath';
 import type { Activation, Init, Network, NetworkLayer, Shape } from '../../server/src/language/network';
+import { checkLayerClaims, checkTotals, ClaimError, MAX_TENSOR_VALUES } from './claims';
 
 export class PlanError extends Error {}
 
@@ -145,11 +146,11 @@ function channelsOf(shape: Shape): number {
 }
 
 function isShape(s: unknown): s is Shape {
-  return Array.isArray(s) && (s.length === 1 || s.length === 3) && s.every((v) => Number.isInteger(v) && v > 0);
+  return Array.isArray(s) && (s.length === 1 || s.length === 3) && s.every((v) => Number.isSafeInteger(v) && v > 0) && size(s as Shape) <= MAX_TENSOR_VALUES;
 }
 
-function pair(v: unknown, what: string, layer: string): [number, number] {
-  if (Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && x >= 0)) return [v[0], v[1]];
+function pair(v: unknown, what: string, layer: string, min = 0): [number, number] {
+  if (Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && x >= min)) return [v[0], v[1]];
   throw new PlanError(`layer ${layer}: ${what} must be [H, W] of whole numbers, got ${JSON.stringify(v)}`);
 }
 
@@ -168,6 +169,8 @@ export function buildPlan(network: Network, overrides: PlanOverrides = {}): Plan
     throw new PlanError(`the network needs an input HxWxC, got ${JSON.stringify(network.input)}`);
   }
   if (network.layers.length === 0) throw new PlanError('the network has no layers');
+  const notObject = network.layers.findIndex((l) => !l || typeof l !== 'object' || Array.isArray(l));
+  if (notObject >= 0) throw new PlanError(`layer ${notObject + 1} of the job is not a layer object: ${JSON.stringify(network.layers[notObject])}`);
   const last = network.layers[network.layers.length - 1];
   if (last.kind !== 'softmax') {
     throw new PlanError(`training needs a softmax layer last (the classifier and its loss); the last layer, ${last.name}, is ${last.kind}`);
@@ -204,8 +207,20 @@ export function buildPlan(network: Network, overrides: PlanOverrides = {}): Plan
         throw new PlanError(`layer ${layer.name}: its input ${shapeText(declared[k])} does not match the previous output it reads, ${what} ${shapeText(actual)}`);
       }
     });
+    try {
+      checkLayerClaims(layer, declared);
+    } catch (error) {
+      if (error instanceof ClaimError) throw new PlanError(error.message);
+      throw error;
+    }
     steps.push(...stepsFor(layer, declared, overrides));
     outputs.set(layer.name, layer.output);
+  }
+  try {
+    checkTotals(network);
+  } catch (error) {
+    if (error instanceof ClaimError) throw new PlanError(error.message);
+    throw error;
   }
   const paramCount = steps.reduce((n, s) => n + s.params.reduce((m, p) => m + p.size, 0), 0);
   return {
@@ -247,7 +262,7 @@ function stepsFor(layer: NetworkLayer, inShapes: Shape[], overrides: PlanOverrid
   switch (layer.kind) {
     case 'conv': {
       if (layer.input.length !== 3 || layer.output.length !== 3) throw new PlanError(`layer ${name}: conv needs an HxWxC input`);
-      const kernel = pair(layer.kernel, 'kernel', name);
+      const kernel = pair(layer.kernel, 'kernel', name, 1);
       const groups = layer.groups ?? 1;
       const filters = layer.count ?? layer.output[2];
       const cin = layer.input[2];
@@ -258,7 +273,7 @@ function stepsFor(layer: NetworkLayer, inShapes: Shape[], overrides: PlanOverrid
       const std = stdFor(init, act, fans);
       const bias = layer.bias ?? true;
       const step: ConvStep = {
-        ...base, kind: 'conv', kernel, stride: pair(layer.stride ?? [1, 1], 'stride', name), pad: pair(layer.pad ?? [0, 0], 'pad', name),
+        ...base, kind: 'conv', kernel, stride: pair(layer.stride ?? [1, 1], 'stride', name, 1), pad: pair(layer.pad ?? [0, 0], 'pad', name),
         groups, filters, bias,
       };
       step.params.push({ name: `${name}.weight`, shape: [filters, kernel[0], kernel[1], cin / groups], size: filters * fans.fanIn, init: { kind: 'normal', std }, decay: true });
@@ -268,8 +283,8 @@ function stepsFor(layer: NetworkLayer, inShapes: Shape[], overrides: PlanOverrid
     case 'maxpool':
     case 'avgpool': {
       if (layer.input.length !== 3) throw new PlanError(`layer ${name}: pooling needs an HxWxC input`);
-      const kernel = pair(layer.kernel, 'kernel', name);
-      return [{ ...base, kind: layer.kind, kernel, stride: pair(layer.stride ?? kernel, 'stride', name), pad: pair(layer.pad ?? [0, 0], 'pad', name) }];
+      const kernel = pair(layer.kernel, 'kernel', name, 1);
+      return [{ ...base, kind: layer.kind, kernel, stride: pair(layer.stride ?? kernel, 'stride', name, 1), pad: pair(layer.pad ?? [0, 0], 'pad', name) }];
     }
     case 'globalavgpool':
       if (layer.input.length !== 3) throw new PlanError(`layer ${name}: global average pooling needs an HxWxC input`);

@@ -1,10 +1,13 @@
 /**
  * A run's folder, `.cnn-runs/<network>-<time>/`: network.json, settings.json, metrics.jsonl and
- * metrics.csv (rewritten after each epoch) and weights.safetensors. Every file is written to a
- * temporary name and renamed, so a reader never sees half a file, even if the run is killed.
+ * metrics.csv (rewritten after each epoch), weights.safetensors (the initial weights, then rewritten
+ * after each epoch and when the run stops) and status.json (how the run ended, or `running`, and
+ * which weights are on disk). Every file is written to a temporary name and renamed, so a reader
+ * never sees half a file, even if the run is killed.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { isMainThread, threadId } from 'node:worker_threads';
 import type { Network } from '../../server/src/language/network';
 import type { NamedTensor } from './init';
 import { encodeSafetensors } from './safetensors';
@@ -22,15 +25,102 @@ export interface EpochMetrics {
 
 const CSV_COLUMNS: (keyof EpochMetrics)[] = ['epoch', 'steps', 'trainLoss', 'valLoss', 'top1Error', 'top5Error', 'samplesPerSec', 'seconds'];
 
+/**
+ * How a run ended. `running` on disk with no runner left means the process was killed (SIGKILL,
+ * power loss) before it could say: the weights named in the status are still the last good ones.
+ */
+export type RunState = 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
+
+export interface RunStatus {
+  status: RunState;
+  /** Why it failed, was interrupted or cancelled by force, in words. */
+  reason?: string;
+  /** A failure's code (job/failed's). */
+  code?: string;
+  started: string;
+  ended?: string;
+  /** Finished epochs and training steps done. */
+  epochs: number;
+  steps: number;
+  /** What weights.safetensors holds: the weights after this many epochs and steps (0, 0: the initial weights). */
+  weights: { epoch: number; steps: number; note?: string } | null;
+}
+
+export const STATUS_FILE = 'status.json';
+export const WEIGHTS_FILE = 'weights.safetensors';
+
 export function writeAtomically(path: string, data: string | Buffer): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, data);
-  renameSync(temp, path);
+  // The worker threads of a runner share its pid: the thread id keeps their temporary names apart.
+  const temp = `${path}.${process.pid}-${threadId}.tmp`;
+  try {
+    writeFileSync(temp, data);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/** The run's status.json, or undefined when it has none (or it cannot be read). */
+export function readRunStatus(runDir: string): RunStatus | undefined {
+  try {
+    return JSON.parse(readFileSync(join(runDir, STATUS_FILE), 'utf8')) as RunStatus;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Records how a run ended from outside the trainer (the runner when it ends a worker by force, or
+ * a process exiting): the weights the trainer last recorded stay as they are. Never throws.
+ */
+export function markRunEnded(runDir: string, end: { status: Exclude<RunState, 'running'>; reason?: string; code?: string; epochs?: number; steps?: number }): void {
+  try {
+    const previous = readRunStatus(runDir);
+    if (previous && previous.status !== 'running') return;
+    const status: RunStatus = {
+      started: previous?.started ?? new Date().toISOString(),
+      epochs: end.epochs ?? previous?.epochs ?? 0,
+      steps: end.steps ?? previous?.steps ?? 0,
+      weights: previous?.weights ?? null,
+      status: end.status,
+      ...(end.reason !== undefined ? { reason: end.reason } : {}),
+      ...(end.code !== undefined ? { code: end.code } : {}),
+      ended: new Date().toISOString(),
+    };
+    writeAtomically(join(runDir, STATUS_FILE), JSON.stringify(status, null, 2) + '\n');
+    // A worker ended while writing leaves its temporary file; the file it was replacing is whole.
+    for (const name of readdirSync(runDir)) if (name.endsWith('.tmp')) rmSync(join(runDir, name), { force: true });
+  } catch {
+    // A status that cannot be written must not hide the error that ended the run.
+  }
+}
+
+/**
+ * mkdir -p, one level at a time. Node's own recursive mkdirSync never returns for a path under
+ * /proc (it retries ENOENT forever, in C++, where no worker termination reaches it).
+ */
+export function makeDirectories(path: string): void {
+  const full = resolve(path);
+  try {
+    if (statSync(full).isDirectory()) return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const parent = dirname(full);
+  if (parent !== full) makeDirectories(parent);
+  try {
+    mkdirSync(full);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 80) || 'network';
 }
+
+export class RunFolderError extends Error {}
 
 export class RunFolder {
   readonly path: string;
@@ -40,26 +130,65 @@ export class RunFolder {
     const stamp = now.toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
     const root = join(baseDir, '.cnn-runs');
     let path = join(root, `${safeName(network.network ?? 'network')}-${stamp}`);
+    try {
+      makeDirectories(root);
+    } catch (error) {
+      throw new RunFolderError(`cannot create the run folder in ${root}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
     // Two runs in the same second (tests, a quick restart) each get their own folder.
     for (let n = 2; ; n++) {
       try {
-        mkdirSync(root, { recursive: true });
         mkdirSync(path);
         break;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST' || n > 1000) throw new RunFolderError(`cannot create the run folder ${path}: ${code ?? (error as Error).message}`);
         path = join(root, `${safeName(network.network ?? 'network')}-${stamp}-${n}`);
       }
     }
     this.path = path;
+    this.status = { status: 'running', started: now.toISOString(), epochs: 0, steps: 0, weights: null };
     writeAtomically(join(path, 'network.json'), JSON.stringify(network, null, 2) + '\n');
     writeAtomically(join(path, 'settings.json'), JSON.stringify(settings, null, 2) + '\n');
     this.writeMetrics();
+    this.writeStatus();
+    // A CLI process that exits mid-run (a second Ctrl+C, an uncaught error) says so. In the runner's
+    // worker threads the runner itself records what ended the worker.
+    if (isMainThread) process.on('exit', this.onExit);
+  }
+
+  private status: RunStatus;
+  private readonly onExit = (code: number) => {
+    if (this.status.status !== 'running') return;
+    this.end(code === 130 ? 'interrupted' : 'failed', code === 130 ? 'interrupted (Ctrl+C twice): the weights are the last saved ones' : `the process exited (code ${code}) before the run ended`);
+  };
+
+  get state(): Readonly<RunStatus> {
+    return this.status;
   }
 
   addEpoch(row: EpochMetrics): void {
     this.rows.push(row);
+    this.status.epochs = row.epoch;
+    this.status.steps = row.steps;
     this.writeMetrics();
+    this.writeStatus();
+  }
+
+  /** Records the end of the run (once; later calls are ignored). */
+  end(status: Exclude<RunState, 'running'>, reason?: string, code?: string): void {
+    if (this.status.status !== 'running') return;
+    if (isMainThread) process.off('exit', this.onExit);
+    this.status = { ...this.status, status, ...(reason !== undefined ? { reason } : {}), ...(code !== undefined ? { code } : {}), ended: new Date().toISOString() };
+    try {
+      this.writeStatus();
+    } catch {
+      // The run's own error (a full disk, a removed folder) is the one to report.
+    }
+  }
+
+  private writeStatus(): void {
+    writeAtomically(join(this.path, STATUS_FILE), JSON.stringify(this.status, null, 2) + '\n');
   }
 
   private writeMetrics(): void {
@@ -68,7 +197,10 @@ export class RunFolder {
     writeAtomically(join(this.path, 'metrics.csv'), csv);
   }
 
-  writeWeights(tensors: NamedTensor[], metadata: Record<string, string>): void {
-    writeAtomically(join(this.path, 'weights.safetensors'), encodeSafetensors(tensors, metadata));
+  /** Writes the weights (atomically: a kill leaves the previous file whole) and records which they are. */
+  writeWeights(tensors: NamedTensor[], metadata: Record<string, string>, at: { epoch: number; steps: number; note?: string } = { epoch: this.status.epochs, steps: this.status.steps }): void {
+    writeAtomically(join(this.path, WEIGHTS_FILE), encodeSafetensors(tensors, { ...metadata, epoch: String(at.epoch), steps: String(at.steps) }));
+    this.status.weights = at;
+    this.writeStatus();
   }
 }

@@ -11,7 +11,7 @@ import { buildPlan } from './plan';
 import {
   ERROR_TOO_LARGE, PROTOCOL_VERSION, type JobCancelParams, type JobCancelResult, type JobStartParams, type JobStartResult, type RunnerInfo,
 } from './protocol';
-import type { EpochMetrics } from './runFolder';
+import { markRunEnded, type EpochMetrics } from './runFolder';
 import { resolveSettings, type JobSettings } from './settings';
 
 /** A cancelled job that does not reach its next step in this time is ended by force. */
@@ -27,6 +27,18 @@ interface Job {
   epochs: EpochMetrics[];
   steps: number;
   finished: boolean;
+  /** The watchdog: the job fails when no message comes from its worker for this long. */
+  watchdogMs: number;
+  lastSign: number;
+  /** What the job was last heard doing, for the watchdog's message. */
+  phase: string;
+  watchdog?: ReturnType<typeof setInterval>;
+}
+
+/** Ends a worker; what it was writing is done (or abandoned) before `then` runs, or after a second at most. */
+function endWorker(worker: Worker | undefined): Promise<void> {
+  if (!worker) return Promise.resolve();
+  return Promise.race([worker.terminate().then(() => undefined, () => undefined), new Promise<void>((r) => setTimeout(r, 1000).unref())]);
 }
 
 export function startRunnerServer(entryFile: string): MessageConnection {
@@ -66,11 +78,13 @@ export function startRunnerServer(entryFile: string): MessageConnection {
     let batch: number;
     let choice: JobSettings['backend'];
     let plan;
+    let watchdogSeconds: number;
     try {
       const settings = resolveSettings(params.network, params.settings);
       plan = buildPlan(params.network, { act: settings.act, init: settings.init });
       batch = Math.min(settings.batch, settings.trainSamples);
       choice = settings.backend;
+      watchdogSeconds = settings.watchdogSeconds;
     } catch (error) {
       throw new ResponseError(ErrorCodes.InvalidParams, `bad job: ${(error as Error).message}`);
     }
@@ -84,7 +98,10 @@ export function startRunnerServer(entryFile: string): MessageConnection {
           { needed: needs.largestBuffer, limit, buffer: needs.largestBufferName, batch });
       }
     }
-    const job: Job = { id: randomUUID(), params, stop: new SharedArrayBuffer(4), epochs: [], steps: 0, finished: false };
+    const job: Job = {
+      id: randomUUID(), params, stop: new SharedArrayBuffer(4), epochs: [], steps: 0, finished: false,
+      watchdogMs: watchdogSeconds * 1000, lastSign: 0, phase: 'queued',
+    };
     queue.push(job);
     const queued = queue.length - 1 + (running ? 1 : 0);
     setImmediate(next);
@@ -106,9 +123,12 @@ export function startRunnerServer(entryFile: string): MessageConnection {
     Atomics.store(new Int32Array(job.stop), 0, 1);
     setTimeout(() => {
       if (job.finished) return;
-      // Still inside a long step: end the worker; the metrics of finished epochs are already on disk.
+      // Still inside a long step: end the worker; the metrics and weights of finished epochs are already on disk.
       finish(job, 'job/done', { jobId: job.id, runDir: job.runDir ?? null, cancelled: true, epochs: job.epochs, steps: job.steps });
-      void job.worker?.terminate();
+      const runDir = job.runDir;
+      void endWorker(job.worker).then(() => {
+        if (runDir) markRunEnded(runDir, { status: 'cancelled', reason: `cancelled by force: the step in progress did not end within ${CANCEL_GRACE_MS} ms; the weights are the last saved ones`, epochs: job.epochs.length, steps: job.steps });
+      });
     }, CANCEL_GRACE_MS);
     return { cancelled: true };
   });
@@ -116,6 +136,7 @@ export function startRunnerServer(entryFile: string): MessageConnection {
   function finish(job: Job, method: 'job/done' | 'job/failed', payload: object): void {
     if (job.finished) return;
     job.finished = true;
+    clearInterval(job.watchdog);
     void connection.sendNotification(method, payload);
     if (running === job) running = undefined;
     setImmediate(next);
@@ -128,14 +149,34 @@ export function startRunnerServer(entryFile: string): MessageConnection {
     const request: WorkerRequest = { kind: 'job', network: job.params.network, settings: job.params.settings, stop: job.stop };
     const worker = startWorker(entryFile, request);
     job.worker = worker;
+    job.lastSign = Date.now();
+    job.phase = 'preparing (checking the job, loading the dataset, opening the backend)';
+    // A job that makes no progress (a hung device, a stuck file system, a bug) would hold the queue
+    // for ever: past its watchdog time it fails, its worker is ended, and the next job starts.
+    job.watchdog = setInterval(() => {
+      if (job.finished || Date.now() - job.lastSign <= job.watchdogMs) return;
+      const seconds = job.watchdogMs / 1000;
+      const message = `the job made no progress for ${seconds} s while ${job.phase}, so the runner stopped it (watchdogSeconds=${seconds}; raise it for steps that take longer)`;
+      const runDir = job.runDir;
+      finish(job, 'job/failed', { jobId: job.id, code: 'stalled', message, runDir });
+      void endWorker(worker).then(() => {
+        if (runDir) markRunEnded(runDir, { status: 'failed', code: 'stalled', reason: `${message}; the weights are the last saved ones`, epochs: job.epochs.length, steps: job.steps });
+      });
+    }, Math.max(50, Math.min(1000, job.watchdogMs / 4)));
     worker.on('message', (m: WorkerMessage) => {
       if (job.finished) return;
+      job.lastSign = Date.now();
       switch (m.type) {
+        case 'heartbeat':
+          job.phase = m.phase;
+          break;
         case 'started':
+          job.phase = 'writing the initial weights';
           job.runDir = m.event.runDir;
           void connection.sendNotification('job/started', { jobId: job.id, ...m.event });
           break;
         case 'progress':
+          job.phase = 'training';
           job.steps = (m.event.epoch - 1) * m.event.stepsPerEpoch + m.event.step;
           void connection.sendNotification('job/progress', { jobId: job.id, ...m.event });
           break;
@@ -153,12 +194,13 @@ export function startRunnerServer(entryFile: string): MessageConnection {
           break;
       }
     });
-    worker.on('error', (error) => {
-      finish(job, 'job/failed', { jobId: job.id, code: 'internal', message: `the job's worker crashed: ${error.message}`, runDir: job.runDir });
-    });
-    worker.on('exit', (code) => {
-      finish(job, 'job/failed', { jobId: job.id, code: 'internal', message: `the job's worker exited (code ${code}) without finishing`, runDir: job.runDir });
-    });
+    const lost = (message: string) => {
+      if (job.finished) return;
+      if (job.runDir) markRunEnded(job.runDir, { status: 'failed', code: 'internal', reason: `${message}; the weights are the last saved ones`, epochs: job.epochs.length, steps: job.steps });
+      finish(job, 'job/failed', { jobId: job.id, code: 'internal', message, runDir: job.runDir });
+    };
+    worker.on('error', (error) => lost(`the job's worker crashed: ${error.message}`));
+    worker.on('exit', (code) => lost(`the job's worker exited (code ${code}) without finishing`));
   }
 
   connection.onClose(() => process.exit(0));

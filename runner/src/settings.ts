@@ -25,6 +25,11 @@ export interface JobSettings extends TrainSettings {
   runDir?: string;
   /** Directory a `folder(PATH)` dataset is relative to (the .cnn file's folder); runDir when absent. */
   dataDir?: string;
+  /**
+   * The runner fails a job that makes no progress (no step, validation batch or image decoded) for
+   * this many seconds, and runs the next; default $CNN_WATCHDOG_SECONDS, else 120.
+   */
+  watchdogSeconds?: number;
 }
 
 export interface ResolvedSettings {
@@ -44,6 +49,16 @@ export interface ResolvedSettings {
   lossEvery: number;
   runDir: string;
   dataDir: string;
+  watchdogSeconds: number;
+}
+
+export const DEFAULT_WATCHDOG_SECONDS = 120;
+const MAX_WATCHDOG_SECONDS = 7 * 24 * 3600;
+
+/** The watchdog's default: $CNN_WATCHDOG_SECONDS when it is a number of seconds in range, else 120. */
+export function defaultWatchdogSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.CNN_WATCHDOG_SECONDS);
+  return env.CNN_WATCHDOG_SECONDS && Number.isFinite(v) && v > 0 && v <= MAX_WATCHDOG_SECONDS ? v : DEFAULT_WATCHDOG_SECONDS;
 }
 
 export class SettingsError extends Error {}
@@ -111,12 +126,20 @@ export function resolveSettings(network: Network, job: JobSettings | undefined, 
     lossEvery: merged.lossEvery === undefined ? 5 : positiveInt(merged.lossEvery, 'lossEvery', 1e6),
     runDir: merged.runDir ?? cwd,
     dataDir: merged.dataDir ?? merged.runDir ?? cwd,
+    watchdogSeconds: merged.watchdogSeconds === undefined ? defaultWatchdogSeconds() : positiveSeconds(merged.watchdogSeconds, 'watchdogSeconds', MAX_WATCHDOG_SECONDS),
   };
 }
 
 function positiveInt(value: unknown, key: string, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
     throw new SettingsError(`${key} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function positiveSeconds(value: unknown, key: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+    throw new SettingsError(`${key} must be a number of seconds above 0 and at most ${max}, got ${JSON.stringify(value)}`);
   }
   return value;
 }

@@ -7,18 +7,19 @@ import type { Network } from '../../server/src/language/network';
 import { DEFAULT_OPTIMIZER, type BackendInfo, type TrainingModel } from './backend';
 import { createModel } from './backends';
 import { resolve } from 'node:path';
-import { DatasetError, loadFolder } from './data/folder';
+import { DatasetError, loadListing, scanFolder, type FolderListing } from './data/folder';
 import { ShapesDataset } from './data/shapes';
 import type { Split } from './data/split';
 import { initialTensors } from './init';
 import { checkHostMemory } from './memory';
 import { buildPlan, type Plan } from './plan';
 import { Rng, mixSeed } from './rng';
-import { RunFolder, type EpochMetrics } from './runFolder';
+import { RunFolder, RunFolderError, type EpochMetrics } from './runFolder';
 import { resolveSettings, type JobSettings, type ResolvedSettings } from './settings';
 import { TrainingError } from './trainingError';
 
 export { isTrainingError, TrainingError, type FailureCode } from './trainingError';
+import { isTrainingError } from './trainingError';
 
 export interface ProgressEvent {
   epoch: number;
@@ -41,8 +42,13 @@ export interface TrainCallbacks {
   onStarted?(event: StartedEvent): void;
   onProgress?(event: ProgressEvent): void;
   onEpoch?(event: EpochMetrics): void;
-  /** Polled between steps; true stops the job at the next step, keeping what was done. */
-  shouldStop?(): boolean;
+  /**
+   * Polled between steps; true stops the job at the next step, keeping what was done (the weights
+   * are saved). 'interrupted' stops it the same way and records the run as interrupted, not cancelled.
+   */
+  shouldStop?(): boolean | 'interrupted';
+  /** Called often while the job makes progress (steps, validation batches, images decoded), with what it is doing. */
+  onHeartbeat?(phase: string): void;
 }
 
 export interface TrainResult {
@@ -53,31 +59,51 @@ export interface TrainResult {
   steps: number;
 }
 
-function makeSplit(data: ShapesDataset, split: 'train' | 'val', count: number, inputSize: number): Split {
+function makeSplit(data: ShapesDataset, split: 'train' | 'val', count: number, inputSize: number, beat: () => void): Split {
   const x = new Float32Array(count * inputSize);
   const labels = new Int32Array(count);
-  for (let i = 0; i < count; i++) labels[i] = data.sample(split, i, x, i * inputSize);
+  for (let i = 0; i < count; i++) {
+    labels[i] = data.sample(split, i, x, i * inputSize);
+    beat();
+  }
   return { x, labels, count };
 }
 
-/** Both splits in memory (an epoch revisits them in a new order), and the class names. */
-function loadData(plan: Plan, settings: ResolvedSettings): { classNames: string[]; train: Split; val: Split } {
-  if (settings.dataset.kind === 'folder') {
-    try {
-      return loadFolder(resolve(settings.dataDir, settings.dataset.path), plan.input, plan.classes, settings.seed);
-    } catch (error) {
-      if (error instanceof DatasetError) throw new TrainingError('invalid-job', error.message);
-      throw error;
-    }
+function datasetErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof DatasetError) throw new TrainingError('invalid-job', error.message);
+    throw error;
   }
-  const data = new ShapesDataset(plan.input, plan.classes, settings.seed);
-  return { classNames: data.classNames, train: makeSplit(data, 'train', settings.trainSamples, plan.inputSize), val: makeSplit(data, 'val', settings.valSamples, plan.inputSize) };
 }
 
-export async function evaluate(model: TrainingModel, plan: Plan, split: Split, batch: number): Promise<{ loss: number; top1Error: number; top5Error: number }> {
+/** A folder dataset listed (headers checked, nothing decoded), for the memory check; undefined for shapes. */
+function listData(plan: Plan, settings: ResolvedSettings): FolderListing | undefined {
+  if (settings.dataset.kind !== 'folder') return undefined;
+  const root = resolve(settings.dataDir, settings.dataset.path);
+  return datasetErrors(() => scanFolder(root, plan.input, plan.classes, settings.seed));
+}
+
+/** Both splits in memory (an epoch revisits them in a new order), and the class names. */
+function loadData(plan: Plan, settings: ResolvedSettings, listing: FolderListing | undefined, onHeartbeat: (phase: string) => void): { classNames: string[]; train: Split; val: Split } {
+  const beat = () => onHeartbeat('loading the dataset');
+  let loaded: { classNames: string[]; train: Split; val: Split };
+  if (listing) loaded = datasetErrors(() => loadListing(listing, beat));
+  else {
+    const data = new ShapesDataset(plan.input, plan.classes, settings.seed);
+    loaded = { classNames: data.classNames, train: makeSplit(data, 'train', settings.trainSamples, plan.inputSize, beat), val: makeSplit(data, 'val', settings.valSamples, plan.inputSize, beat) };
+  }
+  // What comes next, so a watchdog that fires there names it.
+  onHeartbeat('opening the backend and building the model');
+  return loaded;
+}
+
+export async function evaluate(model: TrainingModel, plan: Plan, split: Split, batch: number, beat: () => void = () => {}): Promise<{ loss: number; top1Error: number; top5Error: number }> {
   let loss = 0, wrong1 = 0, wrong5 = 0;
   const C = plan.classes;
   for (let start = 0; start < split.count; start += batch) {
+    beat();
     const n = Math.min(batch, split.count - start);
     const probs = await model.predict(split.x.subarray(start * plan.inputSize, (start + n) * plan.inputSize), n);
     for (let b = 0; b < n; b++) {
@@ -103,11 +129,12 @@ export async function train(network: Network, jobSettings: JobSettings | undefin
   } catch (error) {
     throw new TrainingError('invalid-job', (error as Error).message);
   }
-  const datasetBytes = settings.dataset.kind === 'shapes' ? (settings.trainSamples + settings.valSamples) * plan.inputSize * 4 : 0;
+  const listing = listData(plan, settings);
+  const datasetBytes = listing ? listing.bytes : (settings.trainSamples + settings.valSamples) * plan.inputSize * 4;
   checkHostMemory(plan, Math.min(settings.batch, settings.trainSamples), datasetBytes);
   const { params, state } = initialTensors(plan, settings.seed);
   const optimizer = { ...DEFAULT_OPTIMIZER, kind: settings.optimizer, momentum: settings.momentum, weightDecay: settings.weightDecay };
-  const data = loadData(plan, settings);
+  const data = loadData(plan, settings, listing, (phase) => callbacks.onHeartbeat?.(phase));
   if (data.val.count === 0) throw new TrainingError('invalid-job', 'the dataset has no validation images: give each class at least two');
   const { model, info } = await createModel(settings.backend, plan, params, state, { optimizer, seed: settings.seed }, Math.min(settings.batch, data.train.count));
   try {
@@ -120,20 +147,56 @@ export async function train(network: Network, jobSettings: JobSettings | undefin
 async function trainModel(
   network: Network, plan: Plan, settings: ResolvedSettings, data: ReturnType<typeof loadData>, model: TrainingModel, info: BackendInfo, callbacks: TrainCallbacks,
 ): Promise<TrainResult> {
+  const { classNames } = data;
+  let folder: RunFolder;
+  try {
+    folder = new RunFolder(settings.runDir, network, { ...settings, backend: info.backend, adapter: info.adapter, classes: classNames });
+  } catch (error) {
+    if (error instanceof RunFolderError) throw new TrainingError('invalid-job', `${error.message}; choose another runDir`, { runDir: settings.runDir });
+    throw error;
+  }
+  try {
+    return await trainInFolder(network, plan, settings, data, model, info, callbacks, folder);
+  } catch (error) {
+    const e = isTrainingError(error) ? error : undefined;
+    folder.end('failed', e?.message ?? String((error as Error)?.message ?? error), e?.code ?? 'internal');
+    throw error;
+  }
+}
+
+/**
+ * The epoch loop. The weights on disk are always the last good ones: the initial weights first,
+ * then each finished epoch's, then, when a stop request ends the run mid-epoch, the weights at
+ * that step (unless a loss not yet read back is not finite). A diverged run keeps the last epoch's.
+ */
+async function trainInFolder(
+  network: Network, plan: Plan, settings: ResolvedSettings, data: ReturnType<typeof loadData>, model: TrainingModel, info: BackendInfo, callbacks: TrainCallbacks, folder: RunFolder,
+): Promise<TrainResult> {
   const { classNames, train: trainSplit, val: valSplit } = data;
-  const folder = new RunFolder(settings.runDir, network, { ...settings, backend: info.backend, adapter: info.adapter, classes: classNames });
+  const beat = (phase: string) => () => callbacks.onHeartbeat?.(phase);
+  const metadata = () => ({
+    network: network.network ?? 'network', backend: info.backend, epochs: String(folder.state.epochs), steps: String(folder.state.steps), layout: 'NHWC; conv weights [filters, kh, kw, Cin/groups]; fc weights [units, inputs] over inputs flattened H, W, C',
+  });
   // Full batches only (the last partial one is left for the next epoch's shuffle): every backend then
   // works at one batch size, and batchnorm never sees a tiny batch.
   const batch = Math.min(settings.batch, trainSplit.count);
   const stepsPerEpoch = Math.floor(trainSplit.count / batch);
   callbacks.onStarted?.({ runDir: folder.path, backend: info, settings, classes: classNames, stepsPerEpoch, params: plan.paramCount });
+  beat('writing the initial weights')();
+  folder.writeWeights(await model.tensors(), metadata(), { epoch: 0, steps: 0, note: 'initial weights' });
 
   const epochs: EpochMetrics[] = [];
   const xBatch = new Float32Array(batch * plan.inputSize);
   const yBatch = new Int32Array(batch);
   let globalStep = 0;
   let cancelled = false;
-  const stopRequested = () => callbacks.shouldStop?.() ?? false;
+  let stopKind = 'cancelled' as 'cancelled' | 'interrupted';
+  const stopRequested = () => {
+    const stop = callbacks.shouldStop?.() ?? false;
+    if (stop === 'interrupted') stopKind = 'interrupted';
+    return stop !== false;
+  };
+  const stepBeat = beat('training');
 
   for (let epoch = 1; epoch <= settings.epochs && !cancelled; epoch++) {
     const order = shuffled(trainSplit.count, new Rng(mixSeed(settings.seed, 0xe0, epoch)));
@@ -149,6 +212,7 @@ async function trainModel(
       }
       model.trainStep(xBatch.subarray(0, n * plan.inputSize), yBatch.subarray(0, n), n, settings.lr);
       globalStep++;
+      stepBeat();
       windowSamples += n;
       const last = s === stepsPerEpoch - 1;
       if ((s + 1) % settings.lossEvery === 0 || last) {
@@ -156,8 +220,10 @@ async function trainModel(
         const firstBad = losses.findIndex((l) => !Number.isFinite(l));
         if (firstBad >= 0) {
           const badStep = globalStep - losses.length + firstBad + 1;
+          const saved = folder.state.weights;
           throw new TrainingError('non-finite-loss',
-            `the loss became ${losses[firstBad]} at step ${badStep} (epoch ${epoch}): training diverged; lower the learning rate (lr=${settings.lr}, try ${settings.lr / 10})`,
+            `the loss became ${losses[firstBad]} at step ${badStep} (epoch ${epoch}): training diverged; lower the learning rate (lr=${settings.lr}, try ${settings.lr / 10})`
+            + `; the run folder keeps the weights from before it (${saved && saved.epoch > 0 ? `after epoch ${saved.epoch}, step ${saved.steps}` : 'the initial weights'})`,
             { step: badStep, epoch, lr: settings.lr });
         }
         const now = performance.now();
@@ -175,7 +241,7 @@ async function trainModel(
     // its training losses went out as progress, and the finished epochs are on disk.
     if (cancelled) break;
     const trainSeconds = (performance.now() - epochStart) / 1000;
-    const val = await evaluate(model, plan, valSplit, batch);
+    const val = await evaluate(model, plan, valSplit, batch, beat('validating'));
     const row: EpochMetrics = {
       epoch, steps: globalStep, trainLoss: epochLossSum / Math.max(1, epochLossCount), valLoss: val.loss,
       top1Error: val.top1Error, top5Error: val.top5Error,
@@ -184,11 +250,21 @@ async function trainModel(
     };
     epochs.push(row);
     folder.addEpoch(row);
+    // Each epoch's weights, so a kill loses at most an epoch.
+    beat('writing the weights')();
+    folder.writeWeights(await model.tensors(), metadata(), { epoch, steps: globalStep });
     callbacks.onEpoch?.(row);
   }
-  folder.writeWeights(await model.tensors(), {
-    network: network.network ?? 'network', backend: info.backend, epochs: String(epochs.length), steps: String(globalStep), layout: 'NHWC; conv weights [filters, kh, kw, Cin/groups]; fc weights [units, inputs] over inputs flattened H, W, C',
-  });
+  if (cancelled) {
+    // The steps since the last read-back have not been checked: their weights are saved only if all their losses are finite.
+    const pending = await model.takeLosses();
+    if (globalStep > folder.state.steps && pending.every(Number.isFinite)) {
+      folder.writeWeights(await model.tensors(), { ...metadata(), steps: String(globalStep) }, { epoch: epochs.length, steps: globalStep, note: `stopped during epoch ${epochs.length + 1}` });
+    }
+    folder.end(stopKind, stopKind === 'interrupted' ? 'interrupted (Ctrl+C)' : undefined);
+  } else {
+    folder.end('completed');
+  }
   return { runDir: folder.path, cancelled, epochs, backend: info, steps: globalStep };
 }
 

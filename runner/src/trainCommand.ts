@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import type { Network } from '../../server/src/language/network';
 import type { EpochMetrics } from './runFolder';
 import type { BackendChoice, JobSettings } from './settings';
+import { onInterrupt } from './interrupt';
 import { isTrainingError, train, TrainingError, type ProgressEvent, type StartedEvent } from './train';
 
 export const TRAIN_USAGE = `usage: cnn train FILE [--epochs N] [--batch N] [--lr X] [--momentum X] [--weight-decay X]
@@ -78,18 +79,13 @@ export async function trainCommand(network: Network, args: string[], file: strin
   const settings: JobSettings = { ...parsed.settings, runDir: dirname(resolve(file)), dataDir: dirname(resolve(file)) };
   const tty = !json && (io.stdout as NodeJS.WriteStream).isTTY === true;
   const line = (o: object) => io.stdout.write(JSON.stringify(o) + '\n');
-  let stopRequested = false;
-  const onSigint = () => {
-    if (stopRequested) process.exit(130);
-    stopRequested = true;
-    io.stderr.write('\nstopping after this step (Ctrl+C again to quit at once)\n');
-  };
-  process.on('SIGINT', onSigint);
+  // Ctrl+C stops at the next step with the weights saved; a second quits at once.
+  const interrupt = onInterrupt(io.stderr, 'cnn train');
   let started: StartedEvent | undefined;
   let lastEpoch: EpochMetrics | undefined;
   try {
     const result = await train(network, settings, {
-      shouldStop: () => stopRequested,
+      shouldStop: interrupt.shouldStop,
       onStarted(event) {
         started = event;
         if (json) {
@@ -126,6 +122,6 @@ export async function trainCommand(network: Network, args: string[], file: strin
     else io.stderr.write(`${tty ? '\n' : ''}cnn train: ${e.message}\n`);
     return e.code === 'invalid-job' ? 2 : 1;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
   }
 }

@@ -1,5 +1,5 @@
 /** Why a job failed, as `job/failed` reports it. */
-export type FailureCode = 'invalid-job' | 'no-adapter' | 'non-finite-loss' | 'device-lost' | 'too-large' | 'internal';
+export type FailureCode = 'invalid-job' | 'no-adapter' | 'non-finite-loss' | 'device-lost' | 'too-large' | 'stalled' | 'internal';
 
 export class TrainingError extends Error {
   constructor(readonly code: FailureCode, message: string, readonly details: Record<string, unknown> = {}) {

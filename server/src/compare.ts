@@ -16,6 +16,7 @@ import { formatCheckLine } from './language/checkReport';
 import { variantText } from './language/variants';
 import type { Network } from './language/network';
 import { train, isTrainingError } from '../../runner/src/train';
+import { onInterrupt } from '../../runner/src/interrupt';
 import { defaultTrainSamples, type BackendChoice, type JobSettings } from '../../runner/src/settings';
 import { NUMBER_SETTINGS } from './language/trainSchema';
 
@@ -149,7 +150,15 @@ async function trainAll(cells: Cell[], options: CompareOptions, dir: string, rep
   const { planned, seeds, job } = plan(cells, options);
   const runs = planned.map((p) => p.run);
   const context: ReportContext = { seedList: seeds, seeds: seeds.length, classes: networkClasses(cells[0].network), valSamples: job.valSamples };
+  // Ctrl+C stops the run in progress at its next step (its weights saved, its folder marked
+  // interrupted), skips the rest, and still writes the report of what was trained.
+  const interrupt = onInterrupt(io.stderr, 'cnn compare');
   for (const { run, label, network } of planned) {
+    if (interrupt.requested()) {
+      run.failure = 'not trained: interrupted (Ctrl+C)';
+      if (options.json) line({ type: 'run', ...label, runDir: run.runDir, failure: run.failure, seconds: run.seconds });
+      continue;
+    }
     const started = performance.now();
     if (!options.json) io.stdout.write(`${Object.entries(label).map(([k, v]) => (k === 'variant' ? v : `${k}=${v}`)).join(' ')}: `);
     try {
@@ -159,6 +168,7 @@ async function trainAll(cells: Cell[], options: CompareOptions, dir: string, rep
           context.trainSamples ??= s.settings.trainSamples;
           if (s.settings.dataset.kind !== 'shapes') context.valSamples = undefined;
         },
+        shouldStop: interrupt.shouldStop,
         onEpoch: (e) => {
           run.epochs.push(e);
           if (options.json) line({ type: 'epoch', ...label, ...e });
@@ -166,6 +176,7 @@ async function trainAll(cells: Cell[], options: CompareOptions, dir: string, rep
         },
       });
       run.runDir = result.runDir;
+      if (result.cancelled) run.failure = `interrupted (Ctrl+C) after ${result.epochs.length} epoch(s); the weights so far are in the run folder`;
     } catch (error) {
       if (!isTrainingError(error)) throw error;
       run.failure = error.message;
@@ -174,6 +185,7 @@ async function trainAll(cells: Cell[], options: CompareOptions, dir: string, rep
     if (options.json) line({ type: 'run', ...label, runDir: run.runDir, failure: run.failure, seconds: run.seconds });
     else io.stdout.write(run.failure ? `stopped: ${run.failure}\n` : `(${run.seconds.toFixed(0)} s)\n`);
   }
+  interrupt.dispose();
   const table = compareTable(runs, context);
   const said = conclusions(runs, context.valSamples);
   const path = compareReportPath(dir, report.name);

@@ -13,6 +13,7 @@ import { compareReportPath } from '../../server/src/compareReport';
 import { parseTrainWebviewMessage } from '../../media/src/trainProtocol';
 import { RunnerProcess } from '../../client/src/training/runnerProcess';
 import { COMBINATIONS, InitComparison, QUICK_LOOK_SAMPLES, combinationName, quickLookSettings, variantNetworks, type Combination } from '../../client/src/training/initComparison';
+import { pollUntil } from '../poll';
 
 const root = join(import.meta.dirname, '..', '..');
 const runnerPath = join(root, 'dist', 'runner.js');
@@ -217,19 +218,11 @@ describe('a comparison on the real runner', { skip: existsSync(runnerPath) ? fal
     const { c, ended } = comparison(combos, { epochs: 10000, trainSamples: 64 });
     const before = readdirSync(join(runParent, '.cnn-runs')).length;
     await c.start();
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        if (c.run(combos[0])?.status === 'running') {
-          clearInterval(poll);
-          resolve();
-        }
-      }, 20);
-    });
+    await pollUntil('the first combination to run', () => c.run(combos[0])?.status === 'running');
     assert.deepEqual(combos.slice(1).map((x) => c.run(x)?.status), ['queued', 'queued']);
-    const asked = Date.now();
     assert.equal(await c.cancel(), true);
-    await within(ended, 5000, 'the cancelled comparison did not end');
-    assert.ok(Date.now() - asked < 2000, `ended ${Date.now() - asked} ms after Cancel`);
+    // How fast is bench/responsiveness.bench.ts's to measure; a loaded machine must not fail this.
+    await within(ended, 30000, 'the cancelled comparison did not end');
     assert.deepEqual(combos.map((x) => c.run(x)?.status), ['cancelled', 'cancelled', 'cancelled']);
     assert.deepEqual(combos.map((x) => c.run(x)?.startedAt === undefined), [false, true, true], 'the queued jobs never started');
     // One new run folder (the running job's) and the report; nothing of the queued ones.

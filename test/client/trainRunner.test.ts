@@ -10,6 +10,7 @@ import { analyzeText } from '../../server/src/language/analyze';
 import { RunnerProcess } from '../../client/src/training/runnerProcess';
 import { TrainingJobs, type RunUpdate } from '../../client/src/training/trainingJobs';
 import type { RunView } from '../../media/src/trainProtocol';
+import { pollUntil } from '../poll';
 
 const root = join(import.meta.dirname, '..', '..');
 const runnerPath = join(root, 'dist', 'runner.js');
@@ -111,16 +112,13 @@ describe('training through the real runner process', { skip: existsSync(runnerPa
     assert.match(run?.error ?? '', /use dataset=shapes/);
   });
 
-  it('cancel stops a running job within a second', async () => {
+  // How fast a cancel lands is measured by bench/responsiveness.bench.ts; here only what it does.
+  it('cancel stops a running job', async () => {
     await jobs.start('file:///long.cnn', network, { ...quick, epochs: 10000 }, runDir);
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => { if (jobs.get('file:///long.cnn')?.status === 'running') { clearInterval(poll); resolve(); } }, 20);
-    });
+    await pollUntil('the long job to run', () => jobs.get('file:///long.cnn')?.status === 'running');
     assert.equal(await jobs.start('file:///long.cnn', network, quick, runDir).catch((e: Error) => e.message), 'this file is already training; cancel that run first');
-    const asked = Date.now();
     assert.equal(await jobs.cancel('file:///long.cnn'), true);
-    const ended = await rec.waitEnded('file:///long.cnn', 5000);
-    assert.ok(Date.now() - asked < 1000, `stopped after ${Date.now() - asked} ms`);
+    const ended = await rec.waitEnded('file:///long.cnn', 30000);
     assert.equal(ended.status, 'cancelled');
     assert.equal(await jobs.cancel('file:///long.cnn'), false, 'nothing left to cancel');
   });

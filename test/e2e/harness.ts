@@ -20,6 +20,7 @@ import {
   codeServerStatus,
   findChromium,
   isCI,
+  openSignedIn,
   startCodeServer,
   type CodeServer,
 } from '../../scripts/lib/code-server.mjs';
@@ -264,7 +265,7 @@ export function e2eSuite(name: string, body: (session: () => Session) => void): 
   describe(name, { skip }, () => {
     let session: Session | undefined;
     before(async () => {
-      if (missing) throw new Error(`CI=true and the end-to-end suite cannot run: ${missing}`);
+      if (missing) throw new Error(`under CI the end-to-end suite must run, and cannot: ${missing}`);
       session = await openSession();
     });
     // The screen as each test left it, pass or fail, for diagnosis: test-results/e2e/last/NAME.png.
@@ -300,7 +301,8 @@ export async function openSession(): Promise<Session> {
       await server.stop();
       rmSync(workspace, { recursive: true, force: true });
     });
-    await page.goto(server.workbenchUrl(folder));
+    // code-server asks for its password first (a random one per start).
+    await openSignedIn(page, server, server.workbenchUrl(folder));
     // The workbench is up when the explorer shows the workspace's files.
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });

@@ -8,9 +8,10 @@ import fc from 'fast-check';
 import { analyzeText } from '../../server/src/language/analyze';
 import { renderTable, TABLE_FORMATS } from '../../server/src/language/table';
 import { assertInside, examples, mutatedExample, tokenSoup } from './generators';
+import { assertProperty } from '../property';
 
 test('random files of the language\'s words never throw and stay inside the document', () => {
-  fc.assert(fc.property(tokenSoup, (text) => {
+  assertProperty(fc.property(tokenSoup, (text) => {
     const analysis = analyzeText(text);
     assertInside(text, analysis);
     for (const format of TABLE_FORMATS) renderTable(analysis.network, format);
@@ -18,7 +19,7 @@ test('random files of the language\'s words never throw and stay inside the docu
 });
 
 test('mutated examples never throw and stay inside the document', () => {
-  fc.assert(fc.property(mutatedExample, (text) => {
+  assertProperty(fc.property(mutatedExample, (text) => {
     const analysis = analyzeText(text);
     assertInside(text, analysis);
     for (const layer of analysis.network.layers) {
@@ -29,13 +30,13 @@ test('mutated examples never throw and stay inside the document', () => {
 });
 
 test('arbitrary unicode never throws', () => {
-  fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (text) => {
+  assertProperty(fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (text) => {
     assertInside(text, analyzeText(text));
   }), { numRuns: 300 });
 });
 
 test('re-parsing after an edit, reusing unchanged lines, gives what a fresh parse gives', () => {
-  fc.assert(fc.property(fc.constantFrom(...examples), mutatedExample, (before, after) => {
+  assertProperty(fc.property(fc.constantFrom(...examples), mutatedExample, (before, after) => {
     const fresh = analyzeText(after);
     const reused = analyzeText(after, {}, analyzeText(before));
     assert.deepEqual(reused.network, fresh.network);

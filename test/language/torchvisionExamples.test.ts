@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { main } from '../../server/src/cli';
 import type { Network, NetworkLayer, Shape } from '../../server/src/language/network';
+import { isCI } from '../../scripts/lib/ci.mjs';
 
 /** What `cnn table FILE --format json` prints, parsed; the file must have no error. */
 async function table(file: string): Promise<Network> {
@@ -181,7 +182,7 @@ function torchvisionModels(): Promise<Record<string, TorchModel> | { missing: st
 async function models(t: TestContext): Promise<Record<string, TorchModel> | undefined> {
   const data = await torchvisionModels();
   if (!('missing' in data)) return data as Record<string, TorchModel>;
-  if (process.env.CI === 'true') assert.fail(`CI=true and the torchvision comparison cannot run: missing ${data.missing}`);
+  if (isCI()) assert.fail(`under CI the torchvision comparison must run, and cannot: missing ${data.missing}`);
   const reason = `not compared with torchvision: missing ${data.missing}`;
   t.skip(reason);
   return undefined;

@@ -84,11 +84,23 @@ export function makeNetwork(input: [number, number, number], sketches: LayerSket
     }
     layer.output = out;
     layer.neurons = out.reduce((a, b) => a * b, 1);
+    // The counts a real analysis claims (the runner checks them): weights and biases of conv and fc,
+    // batchnorm's scale and shift, PReLU slopes per channel (or one).
+    const channels = out[out.length - 1];
+    if (layer.fanIn !== undefined) {
+      layer.weights = layer.count! * layer.fanIn;
+      layer.biases = layer.bias ? layer.count! : 0;
+    } else if (s.kind === 'batchnorm') {
+      layer.weights = layer.biases = channels;
+    }
+    layer.activationParams = layer.act === 'prelu' ? channels : layer.act === 'prelu-shared' ? 1 : 0;
+    layer.params = layer.weights + layer.biases + layer.activationParams;
     shapes.set(layer.name, out);
     previous = layer.name;
     return layer;
   });
-  return { network: name, input, layers, totals: { params: 0, neurons: 0, neuronsConvFc: 0, macs: 0, nonTrainableParams: 0, forwardFlops: 0, trainingFlops: 0 }, diagnostics: [] };
+  const params = layers.reduce((n, l) => n + l.params, 0);
+  return { network: name, input, layers, totals: { params, neurons: 0, neuronsConvFc: 0, macs: 0, nonTrainableParams: 0, forwardFlops: 0, trainingFlops: 0 }, diagnostics: [] };
 }
 
 export const lenet5 = (input: [number, number, number] = [32, 32, 1]): Network =>

@@ -1,12 +1,15 @@
 /** The folder(PATH) dataset: PNG and JPEG decoding, resizing, class folders, validation split, errors. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { decodeImage, resizeInto } from '../../runner/src/data/images';
-import { loadFolder } from '../../runner/src/data/folder';
+import { loadFolder, scanFolder } from '../../runner/src/data/folder';
+import { MAX_IMAGE_FILE_BYTES } from '../../runner/src/data/images';
+import { buildPlan } from '../../runner/src/plan';
+import { memoryNeeds } from '../../runner/src/memory';
 import { train } from '../../runner/src/train';
 import { Rng } from '../../runner/src/rng';
 import { makeNetwork } from './fixtures';
@@ -101,5 +104,69 @@ describe('folder(PATH) dataset', () => {
     mkdirSync(join(dir, 'one', 'cats'), { recursive: true });
     await assert.rejects(train(net, { dataset: { kind: 'folder', path: 'one' }, dataDir: dir, runDir: dir, backend: 'reference' }),
       (e: any) => e.code === 'invalid-job' && /at least two class sub-folders, found 1/.test(e.message));
+  });
+
+  it('refuses an image whose header claims more than 50 megapixels (a PNG bomb), naming the file, before decoding it', async () => {
+    const dir = tempDir('cnn-folder-bomb-');
+    writeStripes(join(dir, 'data'), 2, 3);
+    // A PNG signature and an IHDR claiming 10000x10000 RGBA, then nothing: decoding it would allocate 400 MB.
+    const header = Buffer.alloc(33);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header, 0);
+    header.writeUInt32BE(13, 8);
+    header.write('IHDR', 12, 'latin1');
+    header.writeUInt32BE(10000, 16);
+    header.writeUInt32BE(10000, 20);
+    header.set([8, 6, 0, 0, 0], 24);
+    const bomb = join(dir, 'data', 'vertical', 'bomb.png');
+    writeFileSync(bomb, header);
+    assert.throws(() => scanFolder(join(dir, 'data'), [8, 8, 1], 2, 1), new RegExp(`${bomb.replace(/[.\\/]/g, '\\$&')} is 10000x10000 pixels \\(100\\.0 megapixels\\), more than the 50 megapixels`));
+    const net = makeNetwork([8, 8, 1], [{ kind: 'conv', count: 2, kernel: 3 }, { kind: 'softmax', count: 2 }]);
+    await assert.rejects(train(net, { dataset: { kind: 'folder', path: 'data' }, dataDir: dir, runDir: dir, backend: 'reference' }),
+      (e: any) => e.code === 'invalid-job' && e.message.includes('bomb.png is 10000x10000 pixels'));
+    // A JPEG's size comes from its frame header.
+    const big = Buffer.from(jpg(8, 8, () => [1, 2, 3]));
+    const sof = big.indexOf(Buffer.from([0xff, 0xc0]));
+    big.writeUInt16BE(9000, sof + 5);
+    big.writeUInt16BE(9000, sof + 7);
+    writeFileSync(bomb, Buffer.alloc(0));
+    writeFileSync(join(dir, 'data', 'vertical', 'bomb.png'), png(4, 4, () => [0, 0, 0]));
+    writeFileSync(join(dir, 'data', 'vertical', 'big.jpg'), big);
+    assert.throws(() => scanFolder(join(dir, 'data'), [8, 8, 1], 2, 1), /big\.jpg is 9000x9000 pixels \(81\.0 megapixels\)/);
+  });
+
+  it('refuses an image file over the size limit, and anything that is not a regular file', () => {
+    const dir = tempDir('cnn-folder-large-');
+    writeStripes(dir, 2, 4);
+    const large = join(dir, 'horizontal', 'large.png');
+    writeFileSync(large, png(4, 4, () => [0, 0, 0]));
+    truncateSync(large, MAX_IMAGE_FILE_BYTES + 1);
+    assert.throws(() => scanFolder(dir, [8, 8, 1], 2, 1), /large\.png is 64\.0 MiB, more than the 64 MiB an image of the folder dataset may be/);
+    truncateSync(large, 0);
+    assert.throws(() => scanFolder(dir, [8, 8, 1], 2, 1), /cannot read .*large\.png: not a PNG file/);
+    writeFileSync(large, png(4, 4, () => [0, 0, 0]));
+    mkdirSync(join(dir, 'vertical', 'odd.png'));
+    assert.throws(() => scanFolder(dir, [8, 8, 1], 2, 1), /odd\.png is not a regular file/);
+  });
+
+  it('counts the decoded dataset in the memory check: a folder too large for the memory a job may use is refused before decoding', async () => {
+    const dir = tempDir('cnn-folder-memory-');
+    writeStripes(join(dir, 'data'), 8, 5);
+    const net = makeNetwork([64, 64, 3], [{ kind: 'globalavgpool' }, { kind: 'softmax', count: 2 }], 'memory');
+    const listing = scanFolder(join(dir, 'data'), [64, 64, 3], 2, 1);
+    // 16 images as floats at 64x64x3, plus the largest (20 to 39 pixels square) decoded as RGBA at 16 bits a channel.
+    const floats = 16 * 64 * 64 * 3 * 4;
+    assert.ok(listing.bytes >= floats + 20 * 20 * 8 && listing.bytes <= floats + 39 * 39 * 8, `${listing.bytes} bytes`);
+    const network = memoryNeeds(buildPlan(net), 2).total;
+    // A limit above what the network needs, below what it needs with its dataset.
+    const limitMb = (network + listing.bytes / 2) / 1048576;
+    const before = process.env.CNN_MEMORY_LIMIT_MB;
+    process.env.CNN_MEMORY_LIMIT_MB = String(limitMb);
+    try {
+      await assert.rejects(train(net, { dataset: { kind: 'folder', path: 'data' }, dataDir: dir, runDir: dir, backend: 'reference', batch: 2 }),
+        (e: any) => e.code === 'too-large' && /the dataset in memory is 0\.\d MiB of it/.test(e.message));
+    } finally {
+      if (before === undefined) delete process.env.CNN_MEMORY_LIMIT_MB;
+      else process.env.CNN_MEMORY_LIMIT_MB = before;
+    }
   });
 });

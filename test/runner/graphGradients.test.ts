@@ -22,6 +22,7 @@ import { makeNetwork, type LayerSketch } from './fixtures';
 import type { CpuKernels } from '../../runner/src/cpu/kernels';
 import { cpuFactory, CpuModel } from '../../runner/src/cpu/model';
 import { cpuVariants, haveKernels } from './cpuVariants';
+import { isCI } from '../../scripts/lib/ci.mjs';
 
 type Backend = 'reference' | 'webgpu' | 'cpu' | 'cpu, TypeScript kernels';
 
@@ -288,7 +289,7 @@ describe('graph gradients, finite differences', () => {
 
   const needDevice = (t: { skip(message: string): void }): boolean => {
     if (device) return true;
-    if (process.env.CI === 'true') assert.fail(`CI needs a WebGPU adapter for these tests: ${reason}`);
+    if (isCI()) assert.fail(`CI needs a WebGPU adapter for these tests: ${reason}`);
     t.skip(`no WebGPU adapter (${reason}): install a Vulkan driver, e.g. Mesa lavapipe`);
     return false;
   };

@@ -53,11 +53,15 @@ describe('initial weights', () => {
     assert.ok(slope.data.every((v) => v === 0.25));
   });
 
-  it('the Network initStd wins when given, and an act override recomputes it', () => {
-    const withStd = makeNetwork([4, 4, 1], [{ kind: 'conv', count: 2, kernel: 3 }, { kind: 'softmax', count: 2 }]);
+  it('the Network initStd is used when it agrees with the init, refused when it does not, and an act override recomputes it', () => {
+    const withStd = makeNetwork([4, 4, 1], [{ kind: 'conv', count: 2, kernel: 3, init: { kind: 'gaussian', std: 0.123 } }, { kind: 'softmax', count: 2 }]);
     withStd.layers[0].initStd = 0.123;
     assert.equal((buildPlan(withStd).steps[0].params[0].init as { std: number }).std, 0.123);
-    const overridden = buildPlan(withStd, { act: 'prelu' });
+    const made = makeNetwork([4, 4, 1], [{ kind: 'conv', count: 2, kernel: 3 }, { kind: 'softmax', count: 2 }]);
+    made.layers[0].initStd = 0.123;
+    assert.throws(() => buildPlan(made), /layer conv1: the job claims initStd=0.123, but he init .* gives 0\.4714/);
+    made.layers[0].initStd = Math.sqrt(2 / 9) * (1 + 1e-9);
+    const overridden = buildPlan(made, { act: 'prelu' });
     assert.ok(Math.abs((overridden.steps[0].params[0].init as { std: number }).std - Math.sqrt(2 / (1.0625 * 9))) < 1e-12);
   });
 

@@ -25,15 +25,13 @@ const small = () => makeNetwork([16, 16, 1], [
 ], 'small');
 
 describe('training on shapes (reference backend)', () => {
-  it('a small network reaches a low error within seconds', async () => {
-    const started = performance.now();
+  // How long it takes is measured by bench/responsiveness.bench.ts; a loaded machine must not fail this.
+  it('a small network reaches a low error', async () => {
     const result = await train(small(), { backend: 'reference', epochs: 6, batch: 16, lr: 0.02, trainSamples: 640, valSamples: 200, runDir });
-    const seconds = (performance.now() - started) / 1000;
     const last = result.epochs.at(-1)!;
     // 4 classes: chance is 75% top-1 error.
     assert.ok(last.top1Error < 0.15, `top-1 error ${last.top1Error} after ${result.epochs.length} epochs`);
     assert.ok(last.trainLoss < result.epochs[0].trainLoss, 'training loss falls');
-    assert.ok(seconds < 20, `took ${seconds} s`);
     assert.equal(last.top5Error, 0, 'with 4 classes the true class is always in the top 5');
   });
 

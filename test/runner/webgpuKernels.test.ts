@@ -16,6 +16,7 @@ import { openWebGpu } from '../../runner/src/webgpu/device';
 import { readBuffer, storage } from '../../runner/src/webgpu/gpu';
 import { gpuLayer, stepInfoBuffer, WebGpuModel, writeStepInfo } from '../../runner/src/webgpu/model';
 import { makeNetwork, type LayerSketch } from './fixtures';
+import { isCI } from '../../scripts/lib/ci.mjs';
 
 function assertAllClose(actual: Float32Array, expected: Float32Array, what: string, tolerance = 1e-4): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
@@ -65,7 +66,7 @@ describe('WebGPU kernels against the reference backend', () => {
   /** Skips (locally) or fails (CI) when there is no adapter; true when the test may go on. */
   const needDevice = (t: { skip(message: string): void }): boolean => {
     if (device) return true;
-    if (process.env.CI === 'true') assert.fail(`CI needs a WebGPU adapter for these tests: ${reason}`);
+    if (isCI()) assert.fail(`CI needs a WebGPU adapter for these tests: ${reason}`);
     t.skip(`no WebGPU adapter (${reason}): install a Vulkan driver, e.g. Mesa lavapipe`);
     return false;
   };
