@@ -8,6 +8,7 @@ import { DEFAULT_OPTIMIZER, type BackendInfo, type TrainingModel } from './backe
 import { createModel } from './backends';
 import { resolve } from 'node:path';
 import { DatasetError, loadFolder } from './data/folder';
+import { loadDigits } from './data/mnist';
 import { ShapesDataset } from './data/shapes';
 import type { Split } from './data/split';
 import { initialTensors } from './init';
@@ -15,6 +16,7 @@ import { checkHostMemory } from './memory';
 import { buildPlan, type Plan } from './plan';
 import { Rng, mixSeed } from './rng';
 import { RunFolder, type EpochMetrics } from './runFolder';
+import { learningRate } from './schedule';
 import { resolveSettings, type JobSettings, type ResolvedSettings } from './settings';
 import { TrainingError } from './trainingError';
 
@@ -62,9 +64,11 @@ function makeSplit(data: ShapesDataset, split: 'train' | 'val', count: number, i
 
 /** Both splits in memory (an epoch revisits them in a new order), and the class names. */
 function loadData(plan: Plan, settings: ResolvedSettings): { classNames: string[]; train: Split; val: Split } {
-  if (settings.dataset.kind === 'folder') {
+  const kind = settings.dataset.kind;
+  if (kind === 'folder' || kind === 'mnist' || kind === 'fashion-mnist') {
     try {
-      return loadFolder(resolve(settings.dataDir, settings.dataset.path), plan.input, plan.classes, settings.seed);
+      if (kind !== 'folder') return loadDigits(kind, plan.input, plan.classes, settings.dataDir);
+      return loadFolder(resolve(settings.dataDir, (settings.dataset as { path: string }).path), plan.input, plan.classes, settings.seed);
     } catch (error) {
       if (error instanceof DatasetError) throw new TrainingError('invalid-job', error.message);
       throw error;
@@ -147,7 +151,7 @@ async function trainModel(
         xBatch.set(trainSplit.x.subarray(i * plan.inputSize, (i + 1) * plan.inputSize), b * plan.inputSize);
         yBatch[b] = trainSplit.labels[i];
       }
-      model.trainStep(xBatch.subarray(0, n * plan.inputSize), yBatch.subarray(0, n), n, settings.lr);
+      model.trainStep(xBatch.subarray(0, n * plan.inputSize), yBatch.subarray(0, n), n, learningRate(settings, epoch, s, stepsPerEpoch));
       globalStep++;
       windowSamples += n;
       const last = s === stepsPerEpoch - 1;
