@@ -16,7 +16,7 @@ import { Chart, PALETTE } from './trainCharts';
 import { FIELD_LABELS, FIELD_NAMES, datasetField, fieldsFromNetwork, placeholders, settingsFromFields, type FieldName, type FormFields } from './trainForm';
 import { mountLayerTable } from './layerTableDom';
 import { addStepLoss, type ComparisonView, type RunCurves, type RunView, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from './trainProtocol';
-import { compareData, errorData, lossData, progressLine, resultLine, speedData } from './trainViewModel';
+import { compareData, errorData, lossData, progressLine, resultLine, showsTop5, speedData } from './trainViewModel';
 
 interface SavedState {
   fileUri: string;
@@ -202,7 +202,7 @@ function renderRun(): void {
   byId('open-run').hidden = !run?.runDir;
   byId('adapter').textContent = adapterLine(run);
   charts.loss.setData(lossData(run));
-  charts.error.setData(errorData(run?.epochs ?? []));
+  charts.error.setData(errorData(run?.epochs ?? [], showsTop5(run)));
   charts.speed.setData(speedData(run?.epochs ?? []));
 }
 

@@ -43,6 +43,8 @@ export interface RunView {
   backend?: BackendInfo;
   runDir?: string;
   params?: number;
+  /** How many classes the run has (job/started's `classes`); top-5 error is shown only above 5. */
+  classes?: number;
   progress?: RunProgress;
   /** [fractional epoch, batch loss] for every loss the runner reported, thinned past MAX_STEP_LOSSES. */
   stepLosses: [number, number][];

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Network } from '../../../server/src/language/network';
 import type { RunView } from '../../../media/src/trainProtocol';
+import { showsTop5 } from '../../../media/src/trainViewModel';
 import { InitComparisons } from './compareCommand';
 import { RunnerProcess } from './runnerProcess';
 import { TrainCodeLensProvider } from './trainCodeLens';
@@ -68,7 +69,7 @@ function announceEnd(fileKey: string, run: RunView, panels: TrainPanels): void {
     if (choice === show) panels.show(vscode.Uri.parse(fileKey));
   };
   const last = run.epochs.at(-1);
-  const errors = last ? `top-1 error ${pct(last.top1Error)}, top-5 error ${pct(last.top5Error)}` : 'no epoch finished';
+  const errors = last ? `top-1 error ${pct(last.top1Error)}${showsTop5(run) ? `, top-5 error ${pct(last.top5Error)}` : ''}` : 'no epoch finished';
   if (run.status === 'done') {
     void vscode.window.showInformationMessage(`${name} trained ${run.epochs.length} epoch${run.epochs.length === 1 ? '' : 's'}: ${errors}.`, ...buttons).then(act);
   } else if (run.status === 'cancelled') {
