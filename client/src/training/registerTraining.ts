@@ -11,6 +11,7 @@ import type { Network } from '../../../server/src/language/network';
 import type { RunView } from '../../../media/src/trainProtocol';
 import { showsTop5 } from '../../../media/src/trainViewModel';
 import { InitComparisons } from './compareCommand';
+import { predictImage } from './predictCommand';
 import { RunnerProcess } from './runnerProcess';
 import { TrainCodeLensProvider } from './trainCodeLens';
 import { isRunActive, TrainingJobs } from './trainingJobs';
@@ -176,6 +177,11 @@ export function registerTraining(context: vscode.ExtensionContext, client: Langu
     vscode.commands.registerCommand('cnn.trainModel', trainModel),
     vscode.commands.registerCommand('cnn.cancelTraining', cancelTraining),
     vscode.commands.registerCommand('cnn.showRuns', showRuns),
+    vscode.commands.registerCommand('cnn.predictImage', (arg?: unknown) => predictImage({
+      cliPath: context.asAbsolutePath('dist/cli.js'),
+      document: (a) => targetDocument(a, panels),
+      networkName: async (document) => (await requestNetwork(client, document).catch(() => undefined))?.network,
+    }, arg)),
     vscode.commands.registerCommand('cnn.compareInitialisations', (arg?: unknown) => comparisons.run(arg)),
     vscode.commands.registerCommand('cnn.openRunFolder', (path: unknown) => (typeof path === 'string' ? openRunFolder(path) : undefined)),
     vscode.window.registerWebviewPanelSerializer(TRAIN_VIEW_TYPE, panels),
