@@ -73,7 +73,7 @@ const SELECT_OPTIONS: Partial<Record<FieldName, [string, string][]>> = {
 function datasetOptions(): [string, string][] {
   const supported = runner?.datasets ?? ['shapes'];
   const options: [string, string][] = [['', 'runner default (shapes)']];
-  for (const kind of ['shapes', 'mnist']) {
+  for (const kind of ['shapes', 'mnist', 'fashion-mnist']) {
     options.push([kind, supported.includes(kind) ? kind : `${kind} (not supported by this runner)`]);
   }
   const own = network?.train?.dataset;
