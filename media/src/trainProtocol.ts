@@ -6,7 +6,7 @@
  */
 import { ACTIVATIONS } from '../../server/src/language/keys';
 import type { Activation, Init, Network, TrainSettings } from '../../server/src/language/network';
-import { inRange, OPTIMIZERS, type NumberSettingName } from '../../server/src/language/trainSchema';
+import { inRange, OPTIMIZERS, readSchedule, type NumberSettingName } from '../../server/src/language/trainSchema';
 import type { BackendInfo } from '../../runner/src/backend';
 import type { EpochMetrics } from '../../runner/src/runFolder';
 import type { LayerTableMessage } from './layerTableProtocol';
@@ -43,6 +43,8 @@ export interface RunView {
   backend?: BackendInfo;
   runDir?: string;
   params?: number;
+  /** How many classes the run has (job/started's `classes`); top-5 error is shown only above 5. */
+  classes?: number;
   progress?: RunProgress;
   /** [fractional epoch, batch loss] for every loss the runner reported, thinned past MAX_STEP_LOSSES. */
   stepLosses: [number, number][];
@@ -142,7 +144,7 @@ const hasOnly = (o: Record<string, unknown>, keys: string[]): boolean => Object.
 
 function isDataset(v: unknown): boolean {
   if (!isObject(v)) return false;
-  if (v.kind === 'shapes' || v.kind === 'mnist') return hasOnly(v, ['kind']);
+  if (v.kind === 'shapes' || v.kind === 'mnist' || v.kind === 'fashion-mnist') return hasOnly(v, ['kind']);
   return v.kind === 'folder' && hasOnly(v, ['kind', 'path']) && typeof v.path === 'string' && v.path.length > 0 && v.path.length < 4096;
 }
 
@@ -166,6 +168,8 @@ const SETTING_CHECKS: Record<keyof FormSettings, Check> = {
   weightDecay: setting('weightDecay'),
   optimizer: oneOf(OPTIMIZERS),
   seed: setting('seed'),
+  schedule: (v) => readSchedule(v).ok,
+  warmup: setting('warmup'),
   backend: oneOf(BACKEND_CHOICES),
   act: oneOf(ACTIVATIONS),
   init: isInit,

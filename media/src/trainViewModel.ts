@@ -78,7 +78,8 @@ export function resultLine(run: RunView | null): string {
   const last = run?.epochs.at(-1);
   if (!run || !last) return '';
   const prefix = run.status === 'running' ? `After epoch ${last.epoch}` : `Final (epoch ${last.epoch})`;
-  return `${prefix}: top-1 error ${percent(last.top1Error)}, top-5 error ${percent(last.top5Error)}, validation loss ${last.valLoss.toFixed(4)}`;
+  const top5 = showsTop5(run) ? `, top-5 error ${percent(last.top5Error)}` : '';
+  return `${prefix}: top-1 error ${percent(last.top1Error)}${top5}, validation loss ${last.valLoss.toFixed(4)}`;
 }
 
 export type Column = (number | null)[];
@@ -103,9 +104,14 @@ export function lossData(run: RunView | null): [number[], Column, Column, Column
   return [xs, xs.map((x) => byX.get(x)![0]), xs.map((x) => byX.get(x)![1]), xs.map((x) => byX.get(x)![2])];
 }
 
-/** Top-1 and top-5 error in percent per epoch. */
-export function errorData(epochs: EpochMetrics[]): [number[], number[], number[]] {
-  return [epochs.map((e) => e.epoch), epochs.map((e) => 100 * e.top1Error), epochs.map((e) => 100 * e.top5Error)];
+/** Top-5 error says something only with more than 5 classes (with 5 or fewer it is 0); unknown counts show it. */
+export function showsTop5(run: Pick<RunView, 'classes'> | null | undefined): boolean {
+  return run?.classes === undefined || run.classes > 5;
+}
+
+/** Top-1 and top-5 error in percent per epoch (top-5 empty when it says nothing). */
+export function errorData(epochs: EpochMetrics[], top5 = true): [number[], number[], Column] {
+  return [epochs.map((e) => e.epoch), epochs.map((e) => 100 * e.top1Error), epochs.map((e) => (top5 ? 100 * e.top5Error : null))];
 }
 
 export function speedData(epochs: EpochMetrics[]): [number[], number[]] {

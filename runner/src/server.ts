@@ -12,7 +12,7 @@ import {
   ERROR_TOO_LARGE, PROTOCOL_VERSION, type JobCancelParams, type JobCancelResult, type JobStartParams, type JobStartResult, type RunnerInfo,
 } from './protocol';
 import { markRunEnded, type EpochMetrics } from './runFolder';
-import { resolveSettings, type JobSettings } from './settings';
+import { DATASETS, resolveSettings, type JobSettings } from './settings';
 
 /** A cancelled job that does not reach its next step in this time is ended by force. */
 const CANCEL_GRACE_MS = 700;
@@ -68,7 +68,7 @@ export function startRunnerServer(entryFile: string): MessageConnection {
 
   connection.onRequest('runner/info', async (): Promise<RunnerInfo> => ({
     name: 'cnn-runner', version: '0.1.0', protocol: PROTOCOL_VERSION, pid: process.pid,
-    backend: await backendInfo(), backends: ['webgpu', 'cpu', 'reference'], datasets: ['shapes'],
+    backend: await backendInfo(), backends: ['webgpu', 'cpu', 'reference'], datasets: [...DATASETS],
   }));
 
   connection.onRequest('job/start', async (params: JobStartParams): Promise<JobStartResult> => {

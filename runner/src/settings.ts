@@ -4,8 +4,11 @@
  * message naming the key, before any work starts.
  */
 import { ACTIVATIONS } from '../../server/src/language/keys';
-import type { Activation, Dataset, Init, Network, TrainSettings } from '../../server/src/language/network';
-import { ADAM_DEFAULT_LR, describeRange, inRange, NUMBER_SETTINGS, type NumberSettingName } from '../../server/src/language/trainSchema';
+import type { Activation, Dataset, Init, Network, Schedule, TrainSettings } from '../../server/src/language/network';
+import { ADAM_DEFAULT_LR, describeRange, inRange, NUMBER_SETTINGS, readSchedule, type NumberSettingName } from '../../server/src/language/trainSchema';
+
+/** The datasets this runner trains on (runner/info's `datasets`). */
+export const DATASETS = ['shapes', 'mnist', 'fashion-mnist', 'folder'] as const;
 
 /** What a job may ask for; `auto` picks webgpu on a real GPU, cpu otherwise (backends.ts). */
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'cpu', 'reference'] as const;
@@ -41,6 +44,8 @@ export interface ResolvedSettings {
   weightDecay: number;
   optimizer: 'sgd' | 'adam';
   seed: number;
+  schedule: Schedule;
+  warmup: number;
   backend: BackendChoice;
   act?: Activation;
   init?: Init;
@@ -86,11 +91,8 @@ export function resolveSettings(network: Network, job: JobSettings | undefined, 
   const merged: JobSettings = { ...(network.train ?? {}), ...stripUndefined(job ?? {}) };
   const inputSize = (network.input ?? [1]).reduce((a, b) => a * b, 1);
   const dataset = merged.dataset ?? { kind: 'shapes' };
-  if (!dataset || typeof dataset !== 'object' || !['shapes', 'mnist', 'folder'].includes(dataset.kind)) {
-    throw new SettingsError(`dataset must be shapes, mnist or folder(PATH), got ${JSON.stringify(dataset)}`);
-  }
-  if (dataset.kind === 'mnist') {
-    throw new SettingsError('dataset mnist is not supported by this runner yet; use dataset=shapes or folder(PATH)');
+  if (!dataset || typeof dataset !== 'object' || !(DATASETS as readonly string[]).includes(dataset.kind)) {
+    throw new SettingsError(`dataset must be shapes, mnist, fashion-mnist or folder(PATH), got ${JSON.stringify(dataset)}`);
   }
   if (dataset.kind === 'folder' && (typeof dataset.path !== 'string' || dataset.path === '')) {
     throw new SettingsError(`dataset folder needs a path, got ${JSON.stringify(dataset)}`);
@@ -107,17 +109,23 @@ export function resolveSettings(network: Network, job: JobSettings | undefined, 
   }
   const trainSamples = number(merged, 'trainSamples', defaultTrainSamples(inputSize));
   const batch = number(merged, 'batch');
+  const schedule = readSchedule(merged.schedule ?? { kind: 'constant' });
+  if (!schedule.ok) throw new SettingsError(`schedule: ${schedule.message}`);
+  const epochs = number(merged, 'epochs');
+  const warmup = number(merged, 'warmup');
   if (merged.runDir !== undefined && typeof merged.runDir !== 'string') throw new SettingsError('runDir must be a path');
   if (merged.dataDir !== undefined && typeof merged.dataDir !== 'string') throw new SettingsError('dataDir must be a path');
   return {
     dataset,
-    epochs: number(merged, 'epochs'),
+    epochs,
     batch,
     lr: number(merged, 'lr', optimizer === 'adam' ? ADAM_DEFAULT_LR : NUMBER_SETTINGS.lr.default),
     momentum: number(merged, 'momentum'),
     weightDecay: number(merged, 'weightDecay'),
     optimizer,
     seed: number(merged, 'seed'),
+    schedule: schedule.value,
+    warmup,
     backend,
     act: merged.act,
     init: merged.init,

@@ -8,6 +8,7 @@ import { DEFAULT_OPTIMIZER, type BackendInfo, type TrainingModel } from './backe
 import { createModel } from './backends';
 import { resolve } from 'node:path';
 import { DatasetError, loadListing, scanFolder, type FolderListing } from './data/folder';
+import { loadDigits } from './data/mnist';
 import { ShapesDataset } from './data/shapes';
 import type { Split } from './data/split';
 import { initialTensors } from './init';
@@ -15,6 +16,7 @@ import { checkHostMemory } from './memory';
 import { buildPlan, type Plan } from './plan';
 import { Rng, mixSeed } from './rng';
 import { RunFolder, RunFolderError, type EpochMetrics } from './runFolder';
+import { learningRate } from './schedule';
 import { resolveSettings, type JobSettings, type ResolvedSettings } from './settings';
 import { TrainingError } from './trainingError';
 
@@ -89,7 +91,9 @@ function listData(plan: Plan, settings: ResolvedSettings): FolderListing | undef
 function loadData(plan: Plan, settings: ResolvedSettings, listing: FolderListing | undefined, onHeartbeat: (phase: string) => void): { classNames: string[]; train: Split; val: Split } {
   const beat = () => onHeartbeat('loading the dataset');
   let loaded: { classNames: string[]; train: Split; val: Split };
+  const kind = settings.dataset.kind;
   if (listing) loaded = datasetErrors(() => loadListing(listing, beat));
+  else if (kind === 'mnist' || kind === 'fashion-mnist') loaded = datasetErrors(() => loadDigits(kind, plan.input, plan.classes, settings.dataDir));
   else {
     const data = new ShapesDataset(plan.input, plan.classes, settings.seed);
     loaded = { classNames: data.classNames, train: makeSplit(data, 'train', settings.trainSamples, plan.inputSize, beat), val: makeSplit(data, 'val', settings.valSamples, plan.inputSize, beat) };
@@ -210,7 +214,7 @@ async function trainInFolder(
         xBatch.set(trainSplit.x.subarray(i * plan.inputSize, (i + 1) * plan.inputSize), b * plan.inputSize);
         yBatch[b] = trainSplit.labels[i];
       }
-      model.trainStep(xBatch.subarray(0, n * plan.inputSize), yBatch.subarray(0, n), n, settings.lr);
+      model.trainStep(xBatch.subarray(0, n * plan.inputSize), yBatch.subarray(0, n), n, learningRate(settings, epoch, s, stepsPerEpoch));
       globalStep++;
       stepBeat();
       windowSamples += n;

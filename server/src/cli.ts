@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { analyzeText, type Analysis } from './language/analyze';
 import { renderTable, TABLE_FORMATS, type TableFormat } from './language/table';
 import { formatCheckLine } from './language/checkReport';
-import { trainCommand } from '../../runner/src/trainCommand';
-import { compareCommand, compareVariantsCommand } from './compare';
+import { TRAIN_HELP, trainCommand } from '../../runner/src/trainCommand';
+import { PREDICT_HELP, predictCommand } from '../../runner/src/predictCommand';
+import { COMPARE_USAGE, compareCommand, compareVariantsCommand } from './compare';
 
 const USAGE = `Usage:
   cnn table FILE [--format text|markdown|csv|json] [--depth N]
@@ -15,16 +16,44 @@ const USAGE = `Usage:
                                                    --depth N shows block instances nested deeper than N
                                                    as one row each (json is always the whole Network)
   cnn check FILE... [--warnings-as-errors]          diagnostics as FILE:LINE:COL: SEVERITY: MESSAGE [CODE]
-  cnn train FILE [--epochs N --batch N --lr X --backend auto|webgpu|reference --json ...]
+  cnn train FILE [--epochs N --batch N --lr X --backend auto|webgpu|cpu|reference --json ...]
                                                    train the network on the file's dataset (see cnn train --help)
+  cnn predict FILE [--weights RUN_DIR] IMAGE...     the top-5 classes of PNG or JPEG images, with a run's weights
   cnn compare FILE [--inits gaussian,xavier,he --acts relu,prelu --seeds N --epochs N --samples N ...]
                                                    train it with each init and activation, as He et al. 2015 compare them,
                                                    each N times (3 by default) with its own seed: mean, spread, what holds
   cnn compare --variants A.cnn,B.cnn[,...] [--seeds N --epochs N --samples N ...]
                                                    train each file with the same seeds and settings (plain20 against resnet20)
-  cnn --help | --version
+  cnn COMMAND --help | cnn --help | --version
 
 Exit codes: 0 no error, 1 a file has an error, 2 usage or I/O error.`;
+
+/** Each command's `--help`. */
+const HELP: Record<string, string> = {
+  table: `usage: cnn table FILE [--format text|markdown|csv|json] [--depth N]
+
+Prints the layer table of FILE: each layer's output shape, neurons, parameters and
+multiply-adds, with totals. Diagnostics go to stderr (json carries them in the Network).
+
+  --format F    text (default), markdown, csv, or json (the whole analysed Network)
+  --depth N     show block instances nested deeper than N as one row each
+
+Exit codes: 0 no error, 1 the file has an error, 2 usage or I/O error.`,
+  check: `usage: cnn check FILE... [--warnings-as-errors]
+
+Prints the diagnostics of each FILE as FILE:LINE:COL: SEVERITY: MESSAGE [CODE].
+
+  --warnings-as-errors   exit 1 on a warning too
+
+Exit codes: 0 no error, 1 a file has an error, 2 usage error or a file cannot be read.`,
+  train: TRAIN_HELP,
+  predict: PREDICT_HELP,
+  compare: `${COMPARE_USAGE}
+
+Trains FILE once per initialisation and activation (He et al. 2015's comparison), or each file
+of --variants with the same seed and settings, and prints a table of their losses and errors.
+The other options are cnn train's (see cnn train --help).`,
+};
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -103,6 +132,19 @@ function check(args: string[], io: Io): number {
   return failed ? 1 : 0;
 }
 
+async function predict(args: string[], io: Io): Promise<number> {
+  const [file, ...rest] = args;
+  if (!file || file.startsWith('--')) throw new UsageError('cnn predict needs a FILE first: cnn predict FILE [--weights RUN_DIR] IMAGE...');
+  const analysis = analyseFile(file, io);
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) {
+    for (const d of errors) io.stderr.write(formatCheckLine(file, d) + '\n');
+    io.stderr.write(`cnn: cannot predict with ${file}: fix the ${errors.length === 1 ? 'error' : `${errors.length} errors`} above first\n`);
+    return 1;
+  }
+  return predictCommand(analysis.network, file, rest, io);
+}
+
 async function train(args: string[], io: Io): Promise<number> {
   const [file, ...rest] = args;
   if (!file || file.startsWith('--')) throw new UsageError('cnn train needs a FILE first: cnn train FILE [options]');
@@ -118,6 +160,14 @@ async function train(args: string[], io: Io): Promise<number> {
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...args] = argv;
+  if (command !== undefined && command in HELP && (args.includes('--help') || args.includes('-h'))) {
+    io.stdout.write(HELP[command] + '\n');
+    return 0;
+  }
+  if ((command === 'help' || command === '--help' || command === '-h') && args[0] !== undefined && args[0] in HELP) {
+    io.stdout.write(HELP[args[0]] + '\n');
+    return 0;
+  }
   try {
     switch (command) {
       case 'table':
@@ -126,6 +176,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return check(args, io);
       case 'train':
         return await train(args, io);
+      case 'predict':
+        return await predict(args, io);
       case 'compare': {
         const variants = args.indexOf('--variants');
         if (variants >= 0) {

@@ -106,10 +106,10 @@ describe('training through the real runner process', { skip: existsSync(runnerPa
   });
 
   it('a job the runner refuses rejects with the runner\'s reason and the run shows it', async () => {
-    await assert.rejects(jobs.start('file:///mnist.cnn', network, { ...quick, dataset: { kind: 'mnist' } }, runDir), /dataset mnist is not supported/);
-    const run = jobs.get('file:///mnist.cnn');
+    await assert.rejects(jobs.start('file:///refused.cnn', network, { ...quick, schedule: { kind: 'step', every: 0, factor: 0.1 } }, runDir), /schedule: step\(EPOCHS,FACTOR\): EPOCHS must be a whole number/);
+    const run = jobs.get('file:///refused.cnn');
     assert.equal(run?.status, 'failed');
-    assert.match(run?.error ?? '', /use dataset=shapes/);
+    assert.match(run?.error ?? '', /found 0/);
   });
 
   // How fast a cancel lands is measured by bench/responsiveness.bench.ts; here only what it does.

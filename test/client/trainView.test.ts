@@ -83,6 +83,8 @@ describe('the run as the view shows it', () => {
     assert.equal(resultLine({ ...running, status: 'done', epochs: [epoch(1, 0.5), epoch(2, 0.125)] }), 'Final (epoch 2): top-1 error 12.5 %, top-5 error 3.1 %, validation loss 1.9000');
     assert.equal(resultLine(running), 'After epoch 1: top-1 error 50.0 %, top-5 error 12.5 %, validation loss 2.0000');
     assert.equal(resultLine({ ...running, epochs: [] }), '');
+    assert.equal(resultLine({ ...running, classes: 3 }), 'After epoch 1: top-1 error 50.0 %, validation loss 2.0000', 'top-5 says nothing with 5 classes or fewer');
+    assert.equal(resultLine({ ...running, classes: 10 }), resultLine(running));
   });
 
   it('chart columns share one x axis, with gaps where a series has no point', () => {
@@ -92,6 +94,7 @@ describe('the run as the view shows it', () => {
     assert.deepEqual(train, [null, 1.9, null]);
     assert.deepEqual(val, [null, 2.0, null]);
     assert.deepEqual(errorData([epoch(1, 0.5), epoch(2, 0.25)]), [[1, 2], [50, 25], [12.5, 6.25]]);
+    assert.deepEqual(errorData([epoch(1, 0.5), epoch(2, 0.25)], false), [[1, 2], [50, 25], [null, null]]);
     const compared = compareData([{ name: 'a', epochs: [epoch(1, 0.5), epoch(2, 0.25)] }, { name: 'b', epochs: [epoch(1, 0.4)] }], (e) => e.top1Error);
     assert.deepEqual(compared, [[1, 2], [0.5, 0.25], [0.4, null]]);
   });

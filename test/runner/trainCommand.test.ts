@@ -39,16 +39,23 @@ describe('cnn train', () => {
     assert.ok(existsSync(join(lines.at(-1).runDir, 'weights.safetensors')));
   });
 
-  it('plain text on a pipe: one line per epoch with loss and top-1 / top-5 error', async () => {
+  it('plain text on a pipe: one line per epoch with loss and top-1 error; top-5 only with more than 5 classes', async () => {
     const file = join(tempDir('cnn-cmd-'), 'cmd.cnn');
     const c = capture();
     assert.equal(await trainCommand(net(), ['--epochs', '1', '--samples', '32', '--backend', 'reference'], file, c.io), 0);
-    assert.match(c.out(), /epoch 1\/1: train loss \d+\.\d+, val loss \d+\.\d+, top-1 error \d+\.\d%, top-5 error \d+\.\d%/);
+    assert.match(c.out(), /dataset shapes \(3 classes\), 1 epochs of 32 samples, batch 8, sgd lr 0\.05\n/);
+    assert.match(c.out(), /epoch 1\/1: train loss \d+\.\d+, val loss \d+\.\d+, top-1 error \d+\.\d%, \d/);
+    assert.doesNotMatch(c.out(), /top-5/, 'with 3 classes the true class is always in the top 5');
     assert.doesNotMatch(c.out(), /\r/);
+    const six = makeNetwork([10, 10, 1], [{ kind: 'conv', count: 4, kernel: 3 }, { kind: 'maxpool', kernel: 2 }, { kind: 'softmax', count: 6 }], 'cmd');
+    const d = capture();
+    assert.equal(await trainCommand(six, ['--epochs', '1', '--samples', '32', '--backend', 'reference', '--schedule', 'step(1,0.5)', '--warmup', '1'], file, d.io), 0, d.err());
+    assert.match(d.out(), /schedule step\(1,0\.5\) after a 1-epoch warmup\n/);
+    assert.match(d.out(), /top-1 error \d+\.\d%, top-5 error \d+\.\d%/);
   });
 
   it('usage errors exit 2 with a message; a diverging run exits 1', async () => {
-    for (const args of [['--epochs'], ['--epochs', 'x'], ['--lr', '1e'], ['--backend', 'cuda'], ['--frobnicate']]) {
+    for (const args of [['--epochs'], ['--epochs', 'x'], ['--lr', '1e'], ['--backend', 'cuda'], ['--frobnicate'], ['--schedule', 'linear'], ['--schedule', 'step(0,0.1)'], ['--warmup', '1.5']]) {
       const c = capture();
       assert.equal(await trainCommand(net(), args, 'x.cnn', c.io), 2, args.join(' '));
       assert.match(c.err(), /cnn train: .+\nusage: cnn train FILE/);

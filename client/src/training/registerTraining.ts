@@ -9,7 +9,9 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Network } from '../../../server/src/language/network';
 import type { RunView } from '../../../media/src/trainProtocol';
+import { showsTop5 } from '../../../media/src/trainViewModel';
 import { InitComparisons } from './compareCommand';
+import { predictImage } from './predictCommand';
 import { RunnerProcess } from './runnerProcess';
 import { TrainCodeLensProvider } from './trainCodeLens';
 import { isRunActive, TrainingJobs } from './trainingJobs';
@@ -68,7 +70,7 @@ function announceEnd(fileKey: string, run: RunView, panels: TrainPanels): void {
     if (choice === show) panels.show(vscode.Uri.parse(fileKey));
   };
   const last = run.epochs.at(-1);
-  const errors = last ? `top-1 error ${pct(last.top1Error)}, top-5 error ${pct(last.top5Error)}` : 'no epoch finished';
+  const errors = last ? `top-1 error ${pct(last.top1Error)}${showsTop5(run) ? `, top-5 error ${pct(last.top5Error)}` : ''}` : 'no epoch finished';
   if (run.status === 'done') {
     void vscode.window.showInformationMessage(`${name} trained ${run.epochs.length} epoch${run.epochs.length === 1 ? '' : 's'}: ${errors}.`, ...buttons).then(act);
   } else if (run.status === 'cancelled') {
@@ -175,6 +177,11 @@ export function registerTraining(context: vscode.ExtensionContext, client: Langu
     vscode.commands.registerCommand('cnn.trainModel', trainModel),
     vscode.commands.registerCommand('cnn.cancelTraining', cancelTraining),
     vscode.commands.registerCommand('cnn.showRuns', showRuns),
+    vscode.commands.registerCommand('cnn.predictImage', (arg?: unknown) => predictImage({
+      cliPath: context.asAbsolutePath('dist/cli.js'),
+      document: (a) => targetDocument(a, panels),
+      networkName: async (document) => (await requestNetwork(client, document).catch(() => undefined))?.network,
+    }, arg)),
     vscode.commands.registerCommand('cnn.compareInitialisations', (arg?: unknown) => comparisons.run(arg)),
     vscode.commands.registerCommand('cnn.openRunFolder', (path: unknown) => (typeof path === 'string' ? openRunFolder(path) : undefined)),
     vscode.window.registerWebviewPanelSerializer(TRAIN_VIEW_TYPE, panels),

@@ -136,6 +136,7 @@ export class TrainingJobs {
         run.backend = n.params.backend;
         run.settings = n.params.settings;
         run.params = n.params.params;
+        run.classes = n.params.classes.length;
         this.update(fileKey, { type: 'run', run });
         return;
       case 'job/progress': {

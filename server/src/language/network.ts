@@ -122,7 +122,10 @@ export interface NetworkTotals {
   trainingFlops: number;
 }
 
-export type Dataset = { kind: 'shapes' } | { kind: 'mnist' } | { kind: 'folder'; path: string };
+export type Dataset = { kind: 'shapes' } | { kind: 'mnist' } | { kind: 'fashion-mnist' } | { kind: 'folder'; path: string };
+
+/** How the learning rate changes over the epochs: `step(EVERY,FACTOR)` multiplies it by FACTOR every EVERY epochs. */
+export type Schedule = { kind: 'constant' } | { kind: 'step'; every: number; factor: number } | { kind: 'cosine' };
 
 export interface TrainSettings {
   dataset?: Dataset;
@@ -133,6 +136,9 @@ export interface TrainSettings {
   weightDecay?: number;
   optimizer?: 'sgd' | 'adam';
   seed?: number;
+  schedule?: Schedule;
+  /** Epochs over which the learning rate rises linearly from nearly 0, step by step. */
+  warmup?: number;
 }
 
 /** One use of a block: `layer1` (with `repeat`, it holds `layer1.0`, `layer1.1`, ...). */
