@@ -130,8 +130,30 @@ connection.onDidChangeConfiguration((change) => {
   for (const document of documents.all()) publish(document.uri);
 });
 
-documents.onDidChangeContent((change) => publish(change.document.uri));
+/**
+ * Typing re-analyses at most once per pause: diagnostics wait until no change has come for
+ * DEBOUNCE_MS, and the latest version wins. A request (hover, completion...) analyses the latest
+ * text at once, so it never waits for the timer nor sees an older version. A newly opened file is
+ * analysed at once.
+ */
+const DEBOUNCE_MS = 100;
+const pending = new Map<string, ReturnType<typeof setTimeout>>();
+documents.onDidChangeContent((change) => {
+  const uri = change.document.uri;
+  clearTimeout(pending.get(uri));
+  if (!analyses.has(uri)) {
+    pending.delete(uri);
+    publish(uri);
+    return;
+  }
+  pending.set(uri, setTimeout(() => {
+    pending.delete(uri);
+    publish(uri);
+  }, DEBOUNCE_MS));
+});
 documents.onDidClose((event) => {
+  clearTimeout(pending.get(event.document.uri));
+  pending.delete(event.document.uri);
   analyses.delete(event.document.uri);
   void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
 });

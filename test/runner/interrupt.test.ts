@@ -93,7 +93,7 @@ describe('Ctrl+C while training', { skip: process.platform === 'win32' && 'POSIX
   it('cnn compare: Ctrl+C stops the run in progress (weights saved), skips the rest and still writes the report', async () => {
     const dir = tempDir('cnn-sigint-compare-');
     writeFileSync(join(dir, 'tiny.cnn'), NETWORK);
-    const c = cli(['compare', join(dir, 'tiny.cnn'), '--inits', 'he,xavier', '--acts', 'relu', '--backend', 'reference', '--epochs', '100000', '--samples', '64', '--batch', '16', '--json']);
+    const c = cli(['compare', join(dir, 'tiny.cnn'), '--inits', 'he,xavier', '--acts', 'relu', '--seeds', '1', '--backend', 'reference', '--epochs', '100000', '--samples', '64', '--batch', '16', '--json']);
     await c.line((l) => l.type === 'epoch' && l.epoch === 1);
     c.child.kill('SIGINT');
     await exitCode(c);

@@ -21,9 +21,10 @@ import { encodeSafetensors } from '../../runner/src/safetensors';
 import { resolveSettings } from '../../runner/src/settings';
 import { train, type TrainResult } from '../../runner/src/train';
 import { tempDir } from '../tempDir';
+import { isCI } from '../../scripts/lib/ci.mjs';
 
 const network = analyzeText(readFileSync('examples/lenet5.cnn', 'utf8')).network;
-const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
+const ci = isCI();
 const percent = (v: number) => `${(100 * v).toFixed(2)}%`;
 
 /** The first python that imports torch, or why there is none. */
