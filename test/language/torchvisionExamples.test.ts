@@ -16,6 +16,7 @@ import { PassThrough } from 'node:stream';
 import { main } from '../../server/src/cli';
 import type { Network, NetworkLayer, Shape } from '../../server/src/language/network';
 import { isCI } from '../../scripts/lib/ci.mjs';
+import { findPython } from '../python';
 
 /** What `cnn table FILE --format json` prints, parsed; the file must have no error. */
 async function table(file: string): Promise<Network> {
@@ -148,28 +149,13 @@ interface TorchModel {
 const MODELS: Record<string, string> = { resnet18: 'resnet18.cnn', resnet50: 'resnet50.cnn', googlenet: 'googlenet.cnn' };
 const SCRIPT = 'test/python/torchvision_shapes.py';
 
-/** The first python3 that imports torch and torchvision, or why there is none. */
-function findPython(): { python: string } | { missing: string } {
-  const candidates = [...new Set([process.env.CNN_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p))];
-  const tried: string[] = [];
-  for (const python of candidates) {
-    const probe = spawnSync(python, ['-c', 'import torch, torchvision'], { encoding: 'utf8', timeout: 120_000 });
-    if (probe.error) {
-      tried.push(`${python}: not found`);
-      continue;
-    }
-    if (probe.status === 0) return { python };
-    const reason = /No module named '?([\w.]+)'?/.exec(probe.stderr)?.[1];
-    tried.push(`${python}: ${reason ? `no module ${reason}` : probe.stderr.trim().split('\n').at(-1)}`);
-  }
-  return { missing: `python3 with torch and torchvision (Debian: python3-torch python3-torchvision; or CNN_PYTHON=/path/to/python) — ${tried.join('; ')}` };
-}
+const findTorch = () => findPython(['torch', 'torchvision'], 'Debian: python3-torch python3-torchvision');
 
 let torchvision: Promise<Record<string, TorchModel> | { missing: string }> | undefined;
 /** Runs the script once for the three models. */
 function torchvisionModels(): Promise<Record<string, TorchModel> | { missing: string }> {
   torchvision ??= (async () => {
-    const found = findPython();
+    const found = findTorch();
     if ('missing' in found) return found;
     const result = spawnSync(found.python, [SCRIPT, ...Object.keys(MODELS)], { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20 });
     assert.equal(result.status, 0, `${found.python} ${SCRIPT} failed: ${result.stderr}`);

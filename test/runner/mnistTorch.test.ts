@@ -22,26 +22,13 @@ import { resolveSettings } from '../../runner/src/settings';
 import { train, type TrainResult } from '../../runner/src/train';
 import { tempDir } from '../tempDir';
 import { isCI } from '../../scripts/lib/ci.mjs';
+import { findPython } from '../python';
 
 const network = analyzeText(readFileSync('examples/lenet5.cnn', 'utf8')).network;
 const ci = isCI();
 const percent = (v: number) => `${(100 * v).toFixed(2)}%`;
 
-/** The first python that imports torch, or why there is none. */
-function findPython(): { python: string } | { missing: string } {
-  const candidates = [...new Set([process.env.CNN_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p))];
-  const tried: string[] = [];
-  for (const python of candidates) {
-    const probe = spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8', timeout: 120_000 });
-    if (probe.error) {
-      tried.push(`${python}: not found`);
-      continue;
-    }
-    if (probe.status === 0) return { python };
-    tried.push(`${python}: ${probe.stderr.trim().split('\n').at(-1)}`);
-  }
-  return { missing: `python3 with torch and numpy (Debian: python3-torch; or CNN_PYTHON=/path/to/python) — ${tried.join('; ')}` };
-}
+const findTorch = () => findPython(['torch', 'numpy'], 'Debian: python3-torch');
 
 let ours: TrainResult | undefined;
 let oursSeconds = 0;
@@ -61,7 +48,7 @@ test('lenet5.cnn on MNIST, cpu backend: at most 3% validation error within 10 ep
 
 test('lenet5.cnn on MNIST: within 1 point of PyTorch with the same inputs, split, initial weights and settings', { timeout: 900_000 }, async (t: TestContext) => {
   if (!ours) return t.skip('the runner\'s own training failed');
-  const found = findPython();
+  const found = findTorch();
   if ('missing' in found) {
     if (ci) assert.fail(`CI is set and the PyTorch comparison cannot run: missing ${found.missing}`);
     return t.skip(`missing ${found.missing}`);
