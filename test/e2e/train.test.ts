@@ -50,10 +50,10 @@ if (!contributed) {
       await s.runCommand(TRAIN);
       const view = s.webview();
       await view.locator('#title', { hasText: 'lenet5.cnn' }).waitFor({ timeout: FIRST_WEBVIEW_MS });
-      // The form is filled from the file's train statement (epochs=3 batch=32 lr=0.05).
+      // The form is filled from the file's train statement (dataset=mnist epochs=10 batch=32 lr=0.01).
       const epochs = view.locator('#field-epochs');
-      await s.until('the form filled from the train statement', async () => (await epochs.evaluate((e) => (e as HTMLInputElement).value)) === '3');
-      assert.equal(await view.locator('#field-lr').evaluate((e) => (e as HTMLInputElement).value), '0.05');
+      await s.until('the form filled from the train statement', async () => (await epochs.evaluate((e) => (e as HTMLInputElement).value)) === '10');
+      assert.equal(await view.locator('#field-lr').evaluate((e) => (e as HTMLInputElement).value), '0.01');
       await view.locator('#field-epochs input').fill('1');
       await view.locator('#field-trainSamples input').fill('256');
       await view.locator('#start').click();
@@ -70,7 +70,7 @@ if (!contributed) {
       assert.equal(await view.locator('#progress').evaluate((e) => (e as HTMLElement & { value: number }).value), 1, 'the progress bar is full');
       const result = await view.locator('#result').innerText();
       assert.match(result, /^Final \(epoch 1\): top-1 error \d+\.\d %, top-5 error \d+\.\d %, validation loss \d+\.\d{4}$/);
-      assert.match(await view.locator('#adapter').innerText(), /^Training on (reference|webgpu) — /);
+      assert.match(await view.locator('#adapter').innerText(), /^Training on (reference|webgpu|cpu) — /);
       // Each chart has drawn on its canvas.
       assert.equal(await view.locator('.charts canvas').count(), 3);
       // The end-of-run notification repeats the final errors and offers the run folder.
