@@ -6,6 +6,7 @@
  * server's round trip for a hover after an edit (analysis + hover over JSON-RPC). Runs with the
  * server's V8 flag (--max-semi-space-size=64, see client/src/extension.ts).
  */
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { analyzeText } from '../server/src/language/analyze';
 import { quickFixes } from '../server/src/language/codeActions';
@@ -13,6 +14,7 @@ import { format } from '../server/src/language/formatting';
 import { hover } from '../server/src/language/hover';
 import { inlayHints } from '../server/src/language/inlayHints';
 import { documentSymbols } from '../server/src/language/symbols';
+import { renderTable } from '../server/src/language/table';
 import { LspClient } from '../test/lsp/lspClient';
 
 const LAYERS = 5000;
@@ -84,6 +86,16 @@ async function main(): Promise<void> {
   row('format document', time(20, () => format(analysis)));
   const pool = analysis.diagnostics.find((d) => d.code === 'non-integer-output')!;
   row('quick fixes for one warning', time(10, () => quickFixes(analysis, pool.range)));
+
+  // Hostile input (issue "Hardening"): targets 200 ms for a 1 MB line, 2 s for 10 MB of random bytes.
+  const oneMbLine = `input 8x8x1\nconv 4 f=3 ${'x'.repeat(1_000_000)}\nsoftmax 2`;
+  row('a 1 MB line: full analysis', time(5, () => analyzeText(oneMbLine)), 200);
+  const randomText = randomBytes(10_000_000).toString('latin1');
+  row('10 MB of random bytes: analysis', time(3, () => analyzeText(randomText)), 2000);
+  const wide = ['input 8x8x4', ...Array.from({ length: 200_000 }, (_, i) => `c${i}: conv 4 f=1   # ${i}`), 'softmax 2'].join('\n');
+  const wideAnalysis = analyzeText(wide);
+  row('200,000 layers: format', time(2, () => format(wideAnalysis)));
+  row('200,000 layers: text table', time(2, () => renderTable(wideAnalysis.network, 'text')));
 
   const blocks = blocksNetwork(50, 100);
   for (let i = 0; i < 3; i++) analyzeText(blocks);

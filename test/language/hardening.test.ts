@@ -55,3 +55,26 @@ test('a new, empty file (or one of comments) has no diagnostics; a file with a s
   assert.deepEqual(analyzeText('# my network\n\n').diagnostics, []);
   assert.deepEqual(analyzeText('network a').diagnostics.map((d) => d.code), ['missing-input']);
 });
+
+test('a binary file is read line by line without lexing its bytes: one diagnostic a line, capped', () => {
+  const bytes = Array.from({ length: 200_000 }, (_, i) => String.fromCharCode((i * 7919) % 256)).join('');
+  const a = analyzeText(bytes);
+  assert.ok(a.diagnostics.length <= MAX_DIAGNOSTICS + 1);
+  assert.match(a.diagnostics[0].message, /control character \(U\+[0-9A-F]{4}\) at column \d+/);
+});
+
+// The benchmark (npm run bench) prints these against their targets; this fails only when a target
+// is missed five times over (200 ms for a 1 MB line, 2 s for 10 MB of random bytes), so a loaded
+// machine does not fail it but a return of the old quadratic work (9.4 s, 20 s) does.
+test('robustness: a 1 MB line and 10 MB of random bytes stay within five times their targets', async () => {
+  const { randomBytes } = await import('node:crypto');
+  const { performance } = await import('node:perf_hooks');
+  const line = `input 8x8x1\nconv 4 f=3 ${'x'.repeat(1_000_000)}\nsoftmax 2`;
+  let start = performance.now();
+  analyzeText(line);
+  assert.ok(performance.now() - start < 5 * 200, `a 1 MB line took ${(performance.now() - start).toFixed(0)} ms`);
+  const random = randomBytes(10_000_000).toString('latin1');
+  start = performance.now();
+  analyzeText(random);
+  assert.ok(performance.now() - start < 5 * 2000, `10 MB of random bytes took ${(performance.now() - start).toFixed(0)} ms`);
+});

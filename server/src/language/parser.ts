@@ -50,7 +50,18 @@ function clip(text: string): string {
 }
 const VALUE_START = new Set<Token['type']>(['number', 'size', 'word', 'paren']);
 
+/** Control characters other than tab: a text file has none; a binary one is full of them. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
 function parseLine(line: string, index: number): ParsedLine {
+  // A line with a control character is not text a person wrote (an opened binary file, a paste
+  // gone wrong): say where, once, rather than lex and report every byte of it.
+  const control = CONTROL.exec(line);
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    const span = { line: index, start: control.index, end: control.index + 1 };
+    return { diagnostics: [{ span, code: 'syntax-error', message: `A control character (U+${code}) at column ${control.index + 1}: this line is not text and is not read` }] };
+  }
   const tokens = lexLine(line);
   const last = tokens[tokens.length - 1];
   let comment: Comment | undefined;
