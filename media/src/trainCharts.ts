@@ -80,11 +80,12 @@ export class Chart {
     this.data = data;
     if (!this.plot) {
       this.plot = new uPlot(this.options(), data, this.container);
-      // uPlot lists every series in the legend; a band's edges are named by its mean line.
-      const rows = this.plot.root.querySelectorAll<HTMLElement>('.u-legend .u-series');
-      this.series.forEach((s, i) => {
-        if (s.edge && rows[i + 1]) rows[i + 1].style.display = 'none';
-      });
+      // uPlot lists every series in the legend; a band's edges are named by its mean line. Matched by
+      // label, not position: whether the x series has a row depends on the legend's mode.
+      const edges = new Set(this.series.filter((s) => s.edge).map((s) => s.label));
+      for (const row of this.plot.root.querySelectorAll<HTMLElement>('.u-legend .u-series')) {
+        if (edges.has(row.querySelector('.u-label')?.textContent ?? '')) row.style.display = 'none';
+      }
       return;
     }
     this.plot.setData(data);
