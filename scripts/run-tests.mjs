@@ -14,5 +14,6 @@ function find(dir) {
 }
 const only = process.argv.slice(2);
 const files = only.length ? only : find('test').sort();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], { stdio: 'inherit' });
+// No test may hang the run: each gets at most 10 minutes (the slowest, cpu against reference on every example, takes 2-6).
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=600000', ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { LspClient } from './lspClient';
 
-test('twenty changes in a burst publish diagnostics once, for the last version; hover never waits', async () => {
+test('twenty changes in a burst publish diagnostics once, for the last version; hover never waits', { timeout: 60_000 }, async () => {
   const client = new LspClient();
   try {
     await client.initialize();

@@ -41,7 +41,7 @@ test('cnn check on 400 mutated files: exit 0 or 1, a diagnostic line per problem
   }
 });
 
-test('the server takes 400 mutated files and every request on them, and stays alive', async () => {
+test('the server takes 400 mutated files and every request on them, and stays alive', { timeout: 300_000 }, async () => {
   const client = new LspClient();
   await client.initialize();
   const uri = 'untitled:mutated.cnn';
