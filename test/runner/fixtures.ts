@@ -128,3 +128,17 @@ export const courseworkNetwork = (): Network =>
     { kind: 'fc', name: 'fc2', count: 1600 },
     { kind: 'softmax', name: 'out', count: 1000 },
   ], 'alexnet-coursework');
+
+/** A ResNet basic block with a projection shortcut (torchvision's names), before a classifier of `classes`. */
+export const residualBlock = (classes: number): LayerSketch[] => [
+  { kind: 'conv', name: 'stem', count: 4, kernel: 3, pad: 1, act: 'relu' },
+  { kind: 'conv', name: 'layer1.0.conv1', count: 8, kernel: 3, stride: 2, pad: 1, act: 'none', bias: false },
+  { kind: 'batchnorm', name: 'layer1.0.bn1', act: 'relu' },
+  { kind: 'conv', name: 'layer1.0.conv2', count: 8, kernel: 3, pad: 1, act: 'none', bias: false },
+  { kind: 'batchnorm', name: 'layer1.0.bn2' },
+  { kind: 'conv', name: 'layer1.0.downsample.0', count: 8, kernel: 1, stride: 2, act: 'none', bias: false, from: 'stem' },
+  { kind: 'batchnorm', name: 'layer1.0.downsample.1' },
+  { kind: 'add', name: 'layer1.0.out', from: ['layer1.0.bn2', 'layer1.0.downsample.1'], act: 'relu' },
+  { kind: 'globalavgpool', name: 'pool' },
+  { kind: 'softmax', name: 'fc', count: classes },
+];

@@ -7,7 +7,7 @@
  * two backends take the same training steps on a residual and a concat network. Without a WebGPU
  * adapter its half is skipped with the reason, except in CI (CI=true), where that is a failure.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_OPTIMIZER } from '../../runner/src/backend';
 import { initialTensors, type NamedTensor } from '../../runner/src/init';
@@ -15,14 +15,13 @@ import { buildPlan, type Plan, type Step } from '../../runner/src/plan';
 import type { ReferenceLayer, ReferenceMerge } from '../../runner/src/reference/layer';
 import { referenceLayer, referenceMerge, ReferenceModel } from '../../runner/src/reference/model';
 import { Rng } from '../../runner/src/rng';
-import { openWebGpu } from '../../runner/src/webgpu/device';
 import { readBuffer, storage } from '../../runner/src/webgpu/gpu';
 import { gpuLayer, stepInfoBuffer, WebGpuModel, writeStepInfo } from '../../runner/src/webgpu/model';
 import { makeNetwork, type LayerSketch } from './fixtures';
 import type { CpuKernels } from '../../runner/src/cpu/kernels';
 import { cpuFactory, CpuModel } from '../../runner/src/cpu/model';
 import { cpuVariants, haveKernels } from './cpuVariants';
-import { isCI } from '../../scripts/lib/ci.mjs';
+import { webGpuSuite } from './webgpuSuite';
 
 type Backend = 'reference' | 'webgpu' | 'cpu' | 'cpu, TypeScript kernels';
 
@@ -278,21 +277,8 @@ function stepInputs(input: [number, number, number], sketches: LayerSketch[], na
 }
 
 describe('graph gradients, finite differences', () => {
-  let device: GPUDevice | undefined;
-  let reason = '';
-  before(async () => {
-    const opened = await openWebGpu();
-    device = opened.device;
-    reason = opened.reason;
-  });
-  after(() => device?.destroy());
-
-  const needDevice = (t: { skip(message: string): void }): boolean => {
-    if (device) return true;
-    if (isCI()) assert.fail(`CI needs a WebGPU adapter for these tests: ${reason}`);
-    t.skip(`no WebGPU adapter (${reason}): install a Vulkan driver, e.g. Mesa lavapipe`);
-    return false;
-  };
+  const suite = webGpuSuite();
+  const needDevice = suite.needDevice;
 
   const cpu = new Map(cpuVariants().map((v) => [v.name, v]));
   /** The cpu variant's kernels, undefined for the other backends; false when it cannot run (skipped). */
@@ -312,7 +298,7 @@ describe('graph gradients, finite differences', () => {
           const x = xs[0];
           assert.ok(x.some((v) => v > 6) && x.some((v) => v > 0 && v < 6) && x.some((v) => v < 0), 'relu6 inputs cover all three pieces');
         }
-        const run = backend === 'webgpu' ? gpuStep(device!, step, params, state, operandSizes) : referenceStep(step, params, state, kernels);
+        const run = backend === 'webgpu' ? gpuStep(suite.device()!, step, params, state, operandSizes) : referenceStep(step, params, state, kernels);
         await checkStep(run, step, xs, params, `${title} (${backend})`);
       });
     }
@@ -323,7 +309,7 @@ describe('graph gradients, finite differences', () => {
         if (kernels === false) return;
         const plan = buildPlan(makeNetwork(input, sketches));
         const { params, state, x, labels } = modelInputs(plan, 31);
-        const run = backend === 'webgpu' ? await gpuRun(device!, plan, params, state, x, labels) : referenceRun(plan, params, state, x, labels, kernels);
+        const run = backend === 'webgpu' ? await gpuRun(suite.device()!, plan, params, state, x, labels) : referenceRun(plan, params, state, x, labels, kernels);
         await checkModel(run, plan, `${title} (${backend})`);
       });
     }

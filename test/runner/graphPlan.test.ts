@@ -8,20 +8,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPlan, PlanError, type Plan } from '../../runner/src/plan';
 import { wire } from '../../runner/src/wiring';
-import { makeNetwork, type LayerSketch } from './fixtures';
+import { makeNetwork, residualBlock } from './fixtures';
 
-const residual: LayerSketch[] = [
-  { kind: 'conv', name: 'stem', count: 4, kernel: 3, pad: 1, act: 'relu' },
-  { kind: 'conv', name: 'layer1.0.conv1', count: 8, kernel: 3, stride: 2, pad: 1, act: 'none', bias: false },
-  { kind: 'batchnorm', name: 'layer1.0.bn1', act: 'relu' },
-  { kind: 'conv', name: 'layer1.0.conv2', count: 8, kernel: 3, pad: 1, act: 'none', bias: false },
-  { kind: 'batchnorm', name: 'layer1.0.bn2' },
-  { kind: 'conv', name: 'layer1.0.downsample.0', count: 8, kernel: 1, stride: 2, act: 'none', bias: false, from: 'stem' },
-  { kind: 'batchnorm', name: 'layer1.0.downsample.1' },
-  { kind: 'add', name: 'layer1.0.out', from: ['layer1.0.bn2', 'layer1.0.downsample.1'], act: 'relu' },
-  { kind: 'globalavgpool', name: 'pool' },
-  { kind: 'softmax', name: 'fc', count: 3 },
-];
+const residual = residualBlock(3);
 
 const refuses = (plan: () => unknown, pattern: RegExp) =>
   assert.throws(plan, (e: Error) => e instanceof PlanError && pattern.test(e.message), `expected PlanError matching ${pattern}`);

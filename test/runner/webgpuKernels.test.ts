@@ -4,7 +4,7 @@
  * running statistics, dropout masks, residual and concat graphs) over a few training steps. Without a WebGPU adapter these
  * tests are skipped with the reason, except in CI (CI=true), where a missing adapter is a failure.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_OPTIMIZER, type OptimizerSettings } from '../../runner/src/backend';
 import { initialTensors } from '../../runner/src/init';
@@ -15,8 +15,8 @@ import { Rng } from '../../runner/src/rng';
 import { openWebGpu } from '../../runner/src/webgpu/device';
 import { readBuffer, storage } from '../../runner/src/webgpu/gpu';
 import { gpuLayer, stepInfoBuffer, WebGpuModel, writeStepInfo } from '../../runner/src/webgpu/model';
-import { makeNetwork, type LayerSketch } from './fixtures';
-import { isCI } from '../../scripts/lib/ci.mjs';
+import { makeNetwork, residualBlock, type LayerSketch } from './fixtures';
+import { webGpuSuite } from './webgpuSuite';
 
 function assertAllClose(actual: Float32Array, expected: Float32Array, what: string, tolerance = 1e-4): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
@@ -54,28 +54,14 @@ const cases: [string, [number, number, number], LayerSketch[]][] = [
 ];
 
 describe('WebGPU kernels against the reference backend', () => {
-  let device: GPUDevice | undefined;
-  let reason = '';
-  before(async () => {
-    const opened = await openWebGpu();
-    device = opened.device;
-    reason = opened.reason;
-  });
-  after(() => device?.destroy());
-
-  /** Skips (locally) or fails (CI) when there is no adapter; true when the test may go on. */
-  const needDevice = (t: { skip(message: string): void }): boolean => {
-    if (device) return true;
-    if (isCI()) assert.fail(`CI needs a WebGPU adapter for these tests: ${reason}`);
-    t.skip(`no WebGPU adapter (${reason}): install a Vulkan driver, e.g. Mesa lavapipe`);
-    return false;
-  };
+  const suite = webGpuSuite();
+  const needDevice = suite.needDevice;
 
   const batch = 3;
   for (const [title, input, sketches] of cases) {
     it(title, async (t) => {
       if (!needDevice(t)) return;
-      const d = device!;
+      const d = suite.device()!;
       const plan = buildPlan(makeNetwork(input, [...sketches, { kind: 'softmax', count: 2 }]));
       const steps: Step[] = plan.steps.slice(0, -1);
       const step = steps.at(-1)!;
@@ -120,7 +106,7 @@ describe('WebGPU kernels against the reference backend', () => {
     const { params, state } = initialTensors(plan, 21);
     const options = { optimizer, seed: 3 };
     const ref = new ReferenceModel(plan, params, state, options);
-    const gpu = await WebGpuModel.create(device!, plan, params, state, options, 4);
+    const gpu = await WebGpuModel.create(suite.device()!, plan, params, state, options, 4);
     const rng = new Rng(8);
     for (let s = 0; s < 4; s++) {
       const x = Float32Array.from({ length: 4 * plan.inputSize }, () => rng.normal());
@@ -160,18 +146,7 @@ describe('WebGPU kernels against the reference backend', () => {
   modelCase('a whole model, Adam, 4 steps', { ...DEFAULT_OPTIMIZER, kind: 'adam' }, net);
 
   // Graphs: the backends share the wiring but not its kernels (fan-out sums, merges, their backward).
-  modelCase('a residual network with a projection shortcut, SGD, 4 steps', DEFAULT_OPTIMIZER, [
-    { kind: 'conv', name: 'stem', count: 4, kernel: 3, pad: 1, act: 'relu' },
-    { kind: 'conv', name: 'layer1.0.conv1', count: 8, kernel: 3, stride: 2, pad: 1, act: 'none', bias: false },
-    { kind: 'batchnorm', name: 'layer1.0.bn1', act: 'relu' },
-    { kind: 'conv', name: 'layer1.0.conv2', count: 8, kernel: 3, pad: 1, act: 'none', bias: false },
-    { kind: 'batchnorm', name: 'layer1.0.bn2' },
-    { kind: 'conv', name: 'layer1.0.downsample.0', count: 8, kernel: 1, stride: 2, act: 'none', bias: false, from: 'stem' },
-    { kind: 'batchnorm', name: 'layer1.0.downsample.1' },
-    { kind: 'add', name: 'layer1.0.out', from: ['layer1.0.bn2', 'layer1.0.downsample.1'], act: 'relu' },
-    { kind: 'globalavgpool', name: 'pool' },
-    { kind: 'softmax', name: 'fc', count: 5 },
-  ]);
+  modelCase('a residual network with a projection shortcut, SGD, 4 steps', DEFAULT_OPTIMIZER, residualBlock(5));
   modelCase('a concat network (three branches, relu6 after the concat), Adam, 4 steps', { ...DEFAULT_OPTIMIZER, kind: 'adam' }, [
     { kind: 'conv', name: 'stem', count: 4, kernel: 1, act: 'relu' },
     { kind: 'conv', name: 'b1', count: 2, kernel: 1, from: 'stem' },

@@ -9,6 +9,7 @@ import type { OptimizerSettings } from '../backend';
 import type { ActivationStep, ConvStep, FcStep, PoolStep } from '../plan';
 import { sized, type ReferenceLayer } from '../reference/layer';
 import type { CpuKernels, Geometry, NativeExtras, PoolGeometry } from './kernels';
+import { ReferenceOptimizer } from '../reference/optimizer';
 
 /** Column-buffer budget per conv layer, in floats (16 MiB): a chunk is as many samples as fit. */
 export const COLUMN_FLOATS = 4 * 1024 * 1024;
@@ -204,25 +205,17 @@ export class CpuPool implements ReferenceLayer {
   }
 }
 
-/** The reference optimiser's arithmetic (SGD with momentum, Adam with L2 decay) in the native kernels. */
-export class CpuOptimizer {
-  private readonly first: Float32Array[];
-  private readonly second: Float32Array[];
-  private t = 0;
-
-  constructor(private readonly settings: OptimizerSettings, params: Float32Array[], private readonly decays: boolean[], private readonly k: NativeExtras) {
-    this.first = params.map((p) => new Float32Array(p.length));
-    this.second = settings.kind === 'adam' ? params.map((p) => new Float32Array(p.length)) : [];
+/** The reference optimiser (SGD with momentum, Adam with L2 decay), each tensor updated by the native kernels. */
+export class CpuOptimizer extends ReferenceOptimizer {
+  constructor(settings: OptimizerSettings, params: Float32Array[], decays: boolean[], private readonly k: NativeExtras) {
+    super(settings, params, decays);
   }
 
-  step(params: Float32Array[], grads: Float32Array[], lr: number): void {
-    const s = this.settings;
-    this.t++;
-    const c1 = 1 - Math.pow(s.beta1, this.t), c2 = 1 - Math.pow(s.beta2, this.t);
-    for (let j = 0; j < params.length; j++) {
-      const wd = this.decays[j] ? s.weightDecay : 0;
-      if (s.kind === 'sgd') this.k.sgd(params[j], grads[j], this.first[j], lr, s.momentum, wd);
-      else this.k.adam(params[j], grads[j], this.first[j], this.second[j], lr, s.beta1, s.beta2, s.epsilon, wd, c1, c2);
-    }
+  protected override sgd(w: Float32Array, g: Float32Array, m: Float32Array, lr: number, momentum: number, wd: number): void {
+    this.k.sgd(w, g, m, lr, momentum, wd);
+  }
+
+  protected override adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, epsilon: number, wd: number, c1: number, c2: number): void {
+    this.k.adam(w, g, m, v, lr, beta1, beta2, epsilon, wd, c1, c2);
   }
 }

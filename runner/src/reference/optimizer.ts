@@ -19,22 +19,26 @@ export class ReferenceOptimizer {
     this.t++;
     const c1 = 1 - Math.pow(s.beta1, this.t), c2 = 1 - Math.pow(s.beta2, this.t);
     for (let j = 0; j < params.length; j++) {
-      const w = params[j], g = grads[j], m = this.first[j];
       const wd = this.decays[j] ? s.weightDecay : 0;
-      if (s.kind === 'sgd') {
-        for (let i = 0; i < w.length; i++) {
-          m[i] = s.momentum * m[i] - lr * (g[i] + wd * w[i]);
-          w[i] += m[i];
-        }
-      } else {
-        const v = this.second[j];
-        for (let i = 0; i < w.length; i++) {
-          const gi = g[i] + wd * w[i];
-          m[i] = s.beta1 * m[i] + (1 - s.beta1) * gi;
-          v[i] = s.beta2 * v[i] + (1 - s.beta2) * gi * gi;
-          w[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + s.epsilon);
-        }
-      }
+      if (s.kind === 'sgd') this.sgd(params[j], grads[j], this.first[j], lr, s.momentum, wd);
+      else this.adam(params[j], grads[j], this.first[j], this.second[j], lr, s.beta1, s.beta2, s.epsilon, wd, c1, c2);
+    }
+  }
+
+  /** One tensor's update; the cpu backend overrides these two with its native kernels. */
+  protected sgd(w: Float32Array, g: Float32Array, m: Float32Array, lr: number, momentum: number, wd: number): void {
+    for (let i = 0; i < w.length; i++) {
+      m[i] = momentum * m[i] - lr * (g[i] + wd * w[i]);
+      w[i] += m[i];
+    }
+  }
+
+  protected adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, epsilon: number, wd: number, c1: number, c2: number): void {
+    for (let i = 0; i < w.length; i++) {
+      const gi = g[i] + wd * w[i];
+      m[i] = beta1 * m[i] + (1 - beta1) * gi;
+      v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+      w[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + epsilon);
     }
   }
 }
