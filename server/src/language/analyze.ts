@@ -6,7 +6,8 @@
  */
 import { severityOf, type Code } from './diagnosticCodes';
 import { evaluate } from './expressions';
-import { canonicalKey, DEFAULTS_KEYS, KEYS, KEY_ALIASES, TRAIN_KEYS, type KeyName } from './keys';
+import { canonicalKey, DEFAULTS_KEYS, describe, KEYS, KEY_ALIASES, TRAIN_KEYS, type KeyName } from './keys';
+import { clip } from './quote';
 import { kindSpec, KIND_WORDS, type KindSpec } from './layerKinds';
 import { activationParams, convFans, denseFans, initStd, windowSize } from './layerMath';
 import type {
@@ -274,9 +275,6 @@ class Analyzer {
       if (block.instances.length === 0 && block.statement.nameSpan) {
         this.report(block.statement.nameSpan, 'unused-block', `Block '${block.name}' is never used, so its layers are not checked`);
       }
-    }
-    if (this.overflow) {
-      // Reported at the top-level use that went past the limit, in statementIn.
     }
     this.checkSoftmaxLast();
     this.checkUnread();
@@ -581,7 +579,7 @@ class Analyzer {
       return result.ok ? partsValue(result.parts, value.span) : value;
     }
     if (value.type === 'expr') {
-      const result = evaluate(value.text.startsWith('(') && value.text.endsWith(')') && !value.text.includes('x') ? value.text : value.text, numberBindings(scope));
+      const result = evaluate(value.text, numberBindings(scope));
       if (!result.ok) {
         const names = [...scope.bindings.keys()];
         const guess = result.name ? closest(result.name, names)[0] : undefined;
@@ -699,7 +697,7 @@ class Analyzer {
       }
       const binding = toBinding(substituted);
       if (!binding) {
-        this.report(value.span, 'block-arguments', `Argument '${name}' of '${block.name}' must be a number, a size or a word, found '${clip(describeValue(value))}'`, undefined, scope);
+        this.report(value.span, 'block-arguments', `Argument '${name}' of '${block.name}' must be a number, a size or a word, found '${describe(value)}'`, undefined, scope);
         ok = false;
         return;
       }
@@ -724,7 +722,7 @@ class Analyzer {
         const value = this.substitute(pair.value, scope);
         if (value?.type === 'number' && Number.isInteger(value.value) && value.value >= 1) repeat = value.value;
         else {
-          if (value) this.report(pair.value.span, 'invalid-value', `Invalid repeat: expected a whole number of at least 1, found '${clip(describeValue(value))}'`, undefined, scope);
+          if (value) this.report(pair.value.span, 'invalid-value', `Invalid repeat: expected a whole number of at least 1, found '${describe(value)}'`, undefined, scope);
           ok = false;
         }
         continue;
@@ -911,7 +909,7 @@ class Analyzer {
     const value = this.substitute(first, scope);
     if (!value) return null;
     if (value.type === 'number' && Number.isSafeInteger(value.value) && value.value > 0) return value.value;
-    this.report(first.span, 'invalid-count', `The count after '${statement.kind}' must be a whole number of at least 1, found '${clip(describeValue(value))}'`, undefined, scope);
+    this.report(first.span, 'invalid-count', `The count after '${statement.kind}' must be a whole number of at least 1, found '${describe(value)}'`, undefined, scope);
     return null;
   }
 
@@ -1230,22 +1228,6 @@ function sameShape(a: Shape, b: Shape): boolean {
 /** A name as the scope sees it: `bn2` inside `layer1.0`, the full name elsewhere. */
 function shortName(full: string, scope: Scope): string {
   return scope.prefix && full.startsWith(scope.prefix) ? full.slice(scope.prefix.length) : full;
-}
-
-/** User text quoted in a message: at most 60 characters of it. */
-function clip(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function describeValue(value: Value): string {
-  switch (value.type) {
-    case 'number': return value.text;
-    case 'size': return value.parts.join('x');
-    case 'name': return value.name;
-    case 'call': return `${value.name}(${value.arg})`;
-    case 'names': return value.names.map((n) => n.name).join(',');
-    case 'expr': return value.text;
-  }
 }
 
 function numberBindings(scope: Pick<Scope, 'bindings'>): Map<string, number> {

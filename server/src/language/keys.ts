@@ -3,6 +3,7 @@
  * Completion, hover and validation all read this one table.
  */
 import type { Activation, Init, Rounding } from './network';
+import { clip } from './quote';
 import type { Value } from './syntax';
 import { describeRange, inRange, OPTIMIZERS, readSchedule, SCHEDULE_SYNTAX, type NumberSettingName } from './trainSchema';
 
@@ -51,9 +52,8 @@ const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const fail = (message: string): Parsed<never> => ({ ok: false, message });
 
 /** The value as written, at most 60 characters of it, for messages. */
-function describe(value: Value): string {
-  const text = written(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+export function describe(value: Value): string {
+  return clip(written(value));
 }
 
 function written(value: Value): string {

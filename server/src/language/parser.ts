@@ -3,6 +3,7 @@
  * and the next line is read afresh.
  */
 import { lexLine, type Token } from './lexer';
+import { clip } from './quote';
 import type {
   BlockParam,
   CnnDocument,
@@ -44,10 +45,6 @@ export function parse(text: string, previous?: CnnDocument): CnnDocument {
 
 const EMPTY: readonly SyntaxDiagnostic[] = [];
 
-/** User text quoted in a message: at most 60 characters of it (a 1 MB token must not make a 1 MB message). */
-function clip(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
 const VALUE_START = new Set<Token['type']>(['number', 'size', 'word', 'paren']);
 
 /** Control characters other than tab: a text file has none; a binary one is full of them. */
