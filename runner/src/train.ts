@@ -103,6 +103,11 @@ function loadData(plan: Plan, settings: ResolvedSettings, listing: FolderListing
   return loaded;
 }
 
+/** The images and labels a job trains and validates on (the PyTorch export writes them for train.py). */
+export function loadTrainingData(plan: Plan, settings: ResolvedSettings, onHeartbeat: (phase: string) => void = () => {}): ReturnType<typeof loadData> {
+  return loadData(plan, settings, listData(plan, settings), onHeartbeat);
+}
+
 export async function evaluate(model: TrainingModel, plan: Plan, split: Split, batch: number, beat: () => void = () => {}): Promise<{ loss: number; top1Error: number; top5Error: number }> {
   let loss = 0, wrong1 = 0, wrong5 = 0;
   const C = plan.classes;

@@ -8,6 +8,7 @@ import { renderTable, TABLE_FORMATS, type TableFormat } from './language/table';
 import { formatCheckLine } from './language/checkReport';
 import { TRAIN_HELP, trainCommand } from '../../runner/src/trainCommand';
 import { PREDICT_HELP, predictCommand } from '../../runner/src/predictCommand';
+import { EXPORT_PYTORCH_USAGE, exportPytorchCommand } from '../../runner/src/export/pytorch';
 import { COMPARE_USAGE, compareCommand, compareVariantsCommand } from './compare';
 
 const USAGE = `Usage:
@@ -19,6 +20,8 @@ const USAGE = `Usage:
   cnn train FILE [--epochs N --batch N --lr X --backend auto|webgpu|cpu|reference --json ...]
                                                    train the network on the file's dataset (see cnn train --help)
   cnn predict FILE [--weights RUN_DIR] IMAGE...     the top-5 classes of PNG or JPEG images, with a run's weights
+  cnn export FILE --to pytorch [--weights RUN_DIR] -o DIR
+                                                   model.py and train.py (single process or torchrun) with the weights
   cnn compare FILE [--inits gaussian,xavier,he --acts relu,prelu --seeds N --epochs N --samples N ...]
                                                    train it with each init and activation, as He et al. 2015 compare them,
                                                    each N times (3 by default) with its own seed: mean, spread, what holds
@@ -47,6 +50,12 @@ Prints the diagnostics of each FILE as FILE:LINE:COL: SEVERITY: MESSAGE [CODE].
 
 Exit codes: 0 no error, 1 a file has an error, 2 usage error or a file cannot be read.`,
   train: TRAIN_HELP,
+  export: `${EXPORT_PYTORCH_USAGE}
+
+Writes DIR with model.py (an nn.Module named as the file's layers), train.py (this file's train
+settings, one process or torchrun --nproc_per_node=N with DistributedDataParallel), config.json,
+network.json, weights.safetensors (RUN_DIR's, or the initial weights of the seed) and
+data.safetensors (the images the runner would train on). See docs/export.md.`,
   predict: PREDICT_HELP,
   compare: `${COMPARE_USAGE}
 
@@ -145,6 +154,22 @@ async function predict(args: string[], io: Io): Promise<number> {
   return predictCommand(analysis.network, file, rest, io);
 }
 
+function exportFile(args: string[], io: Io): number {
+  const [file, ...rest] = args;
+  if (!file || file.startsWith('--')) throw new UsageError('cnn export needs a FILE first: cnn export FILE --to pytorch -o DIR');
+  const to = rest.indexOf('--to');
+  const format = to >= 0 ? rest[to + 1] : undefined;
+  if (format !== 'pytorch') throw new UsageError(`cnn export --to must be pytorch, got ${JSON.stringify(format ?? '')}`);
+  const analysis = analyseFile(file, io);
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) {
+    for (const d of errors) io.stderr.write(formatCheckLine(file, d) + '\n');
+    io.stderr.write(`cnn: cannot export ${file}: fix the ${errors.length === 1 ? 'error' : `${errors.length} errors`} above first\n`);
+    return 1;
+  }
+  return exportPytorchCommand(analysis.network, file, rest.filter((_, i) => i !== to && i !== to + 1), io);
+}
+
 async function train(args: string[], io: Io): Promise<number> {
   const [file, ...rest] = args;
   if (!file || file.startsWith('--')) throw new UsageError('cnn train needs a FILE first: cnn train FILE [options]');
@@ -178,6 +203,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await train(args, io);
       case 'predict':
         return await predict(args, io);
+      case 'export':
+        return exportFile(args, io);
       case 'compare': {
         const variants = args.indexOf('--variants');
         if (variants >= 0) {

@@ -1,0 +1,37 @@
+"""Checks of a PyTorch export (runner/src/export/pytorch.ts) by torch itself; used by test/runner/pytorchExport.test.ts.
+
+  torchvision DIR          model.py loads torchvision's resnet18().state_dict() with strict=True and
+                           gives its outputs (eval mode, a fixed input): prints {"maxAbs", "maxRef", "keys"}
+  forward DIR IN OUT       model.py with DIR/weights.safetensors on IN's tensor "x" (NHWC): writes the
+                           class probabilities to OUT as tensor "probs"
+"""
+import json
+import os
+import sys
+
+import torch
+
+command, folder = sys.argv[1], sys.argv[2]
+sys.path.insert(0, folder)
+import model as exported  # noqa: E402
+
+torch.manual_seed(0)
+if command == 'torchvision':
+    import torchvision
+    reference = torchvision.models.resnet18().eval()
+    net = exported.Network().eval()
+    state = reference.state_dict()
+    net.load_state_dict(state, strict=True)
+    x = torch.randn(2, 3, 224, 224)
+    with torch.no_grad():
+        ours, theirs = net(x), reference(x)
+    print(json.dumps({'maxAbs': (ours - theirs).abs().max().item(), 'maxRef': theirs.abs().max().item(), 'keys': list(net.state_dict().keys()) == list(state.keys())}))
+elif command == 'forward':
+    net = exported.Network()
+    exported.load_runner_weights(net, os.path.join(folder, 'weights.safetensors'))
+    x = exported.read_safetensors(sys.argv[3])['x']
+    c, h, w = exported.INPUT
+    probs = net.predict(x.reshape(-1, h, w, c).permute(0, 3, 1, 2).contiguous())
+    exported.write_safetensors(sys.argv[4], {'probs': probs})
+else:
+    raise SystemExit(f'unknown command {command}')
