@@ -82,6 +82,13 @@ function datasetOptions(): [string, string][] {
   return options;
 }
 
+/** The fixed choices, and PyTorch with its device where the runner found a Python with torch. */
+function backendOptions(): [string, string][] {
+  const options = [...SELECT_OPTIONS.backend!];
+  if (runner?.backends.includes('pytorch')) options.push(['pytorch', `PyTorch (${runner.devices?.pytorch ?? 'torch'})`]);
+  return options;
+}
+
 function makeSelect(name: FieldName, options: [string, string][]): Control {
   const select = document.createElement('vscode-single-select') as unknown as Control;
   for (const [value, label] of options) {
@@ -104,7 +111,7 @@ function buildForm(): void {
     const label = document.createElement('vscode-label');
     label.setAttribute('for', `field-${name}`);
     label.textContent = FIELD_LABELS[name];
-    const options = name === 'dataset' ? datasetOptions() : SELECT_OPTIONS[name];
+    const options = name === 'dataset' ? datasetOptions() : name === 'backend' ? backendOptions() : SELECT_OPTIONS[name];
     let control: Control;
     if (options) {
       control = makeSelect(name, options);

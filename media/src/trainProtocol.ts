@@ -104,6 +104,8 @@ export interface RunnerSummary {
   /** The adapter a job with backend=auto gets ("Mesa llvmpipe…" or "TypeScript on the CPU"). */
   backend: BackendInfo;
   backends: string[];
+  /** What a backend runs on, where the runner says (`pytorch`: "PyTorch 1.13.0, CUDA: NVIDIA H200"). */
+  devices?: Record<string, string>;
   datasets: string[];
 }
 

@@ -1,11 +1,12 @@
 /**
  * What a backend offers the trainer: a model built from the plan and initial tensors that trains
- * on batches and answers predictions. The reference (TypeScript), cpu (OpenBLAS) and WebGPU backends implement it.
+ * on batches and answers predictions. The reference (TypeScript), cpu (OpenBLAS) and WebGPU backends implement it;
+ * the pytorch backend trains a whole job in PyTorch instead (pytorchBackend.ts).
  */
 import type { NamedTensor } from './init';
 import type { Plan } from './plan';
 
-export type BackendName = 'reference' | 'webgpu' | 'cpu';
+export type BackendName = 'reference' | 'webgpu' | 'cpu' | 'pytorch';
 
 export interface OptimizerSettings {
   kind: 'sgd' | 'adam';

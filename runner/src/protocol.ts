@@ -18,6 +18,8 @@ export interface RunnerInfo {
   /** The backend a job with backend=auto gets, its adapter, limits, and why it fell back if it did. */
   backend: BackendInfo;
   backends: string[];
+  /** What a backend runs on, by name, where it is not auto's (`pytorch`: "PyTorch 1.13.0, CUDA: NVIDIA H200"). */
+  devices?: Record<string, string>;
   datasets: string[];
 }
 

@@ -8,6 +8,7 @@ import type { BackendInfo } from './backend';
 import type { WorkerMessage, WorkerRequest } from './jobWorker';
 import { memoryNeeds, mib } from './memory';
 import { buildPlan } from './plan';
+import { findTorchPython } from './pytorchBackend';
 import {
   ERROR_TOO_LARGE, PROTOCOL_VERSION, type JobCancelParams, type JobCancelResult, type JobStartParams, type JobStartResult, type RunnerInfo,
 } from './protocol';
@@ -41,6 +42,14 @@ function endWorker(worker: Worker | undefined): Promise<void> {
   return Promise.race([worker.terminate().then(() => undefined, () => undefined), new Promise<void>((r) => setTimeout(r, 1000).unref())]);
 }
 
+/** The backends besides auto's choice, with pytorch when a Python with torch is found, and its device. */
+async function otherBackends(): Promise<Pick<RunnerInfo, 'backends' | 'devices'>> {
+  const torch = await findTorchPython();
+  return 'device' in torch
+    ? { backends: ['webgpu', 'cpu', 'reference', 'pytorch'], devices: { pytorch: torch.device } }
+    : { backends: ['webgpu', 'cpu', 'reference'], devices: {} };
+}
+
 export function startRunnerServer(entryFile: string): MessageConnection {
   // stdout carries the protocol: anything logged goes to stderr.
   console.log = console.error;
@@ -66,10 +75,10 @@ export function startRunnerServer(entryFile: string): MessageConnection {
     return probe;
   };
 
-  connection.onRequest('runner/info', async (): Promise<RunnerInfo> => ({
-    name: 'cnn-runner', version: '0.1.0', protocol: PROTOCOL_VERSION, pid: process.pid,
-    backend: await backendInfo(), backends: ['webgpu', 'cpu', 'reference'], datasets: [...DATASETS],
-  }));
+  connection.onRequest('runner/info', async (): Promise<RunnerInfo> => {
+    const [backend, others] = await Promise.all([backendInfo(), otherBackends()]);
+    return { name: 'cnn-runner', version: '0.1.0', protocol: PROTOCOL_VERSION, pid: process.pid, backend, ...others, datasets: [...DATASETS] };
+  });
 
   connection.onRequest('job/start', async (params: JobStartParams): Promise<JobStartResult> => {
     if (!params || typeof params !== 'object' || !params.network || typeof params.network !== 'object') {
@@ -88,7 +97,7 @@ export function startRunnerServer(entryFile: string): MessageConnection {
     } catch (error) {
       throw new ResponseError(ErrorCodes.InvalidParams, `bad job: ${(error as Error).message}`);
     }
-    if (choice !== 'reference') {
+    if (choice !== 'reference' && choice !== 'pytorch') {
       const info = await backendInfo();
       const limit = info.limits?.maxStorageBufferBindingSize;
       const needs = memoryNeeds(plan, batch);

@@ -10,12 +10,14 @@ import { ADAM_DEFAULT_LR, describeRange, inRange, NUMBER_SETTINGS, readSchedule,
 /** The datasets this runner trains on (runner/info's `datasets`). */
 export const DATASETS = ['shapes', 'mnist', 'fashion-mnist', 'folder'] as const;
 
-/** What a job may ask for; `auto` picks webgpu on a real GPU, cpu otherwise (backends.ts). */
-export const BACKEND_CHOICES = ['auto', 'webgpu', 'cpu', 'reference'] as const;
+/** What a job may ask for; `auto` picks webgpu on a real GPU, cpu otherwise (backends.ts); pytorch trains through PyTorch (pytorchBackend.ts). */
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'cpu', 'reference', 'pytorch'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface JobSettings extends TrainSettings {
   backend?: BackendChoice;
+  /** The Python interpreter of the pytorch backend (default: $CNN_PYTHON, python3, /usr/bin/python3). */
+  python?: string;
   /** Replace every layer's activation or init (the "try PReLU / Xavier on this network" buttons). */
   act?: Activation;
   init?: Init;
@@ -100,7 +102,7 @@ export function resolveSettings(network: Network, job: JobSettings | undefined, 
   const optimizer = merged.optimizer ?? 'sgd';
   if (optimizer !== 'sgd' && optimizer !== 'adam') throw new SettingsError(`optimizer must be sgd or adam, got ${JSON.stringify(optimizer)}`);
   const backend = merged.backend ?? 'auto';
-  if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) throw new SettingsError(`backend must be auto, webgpu, cpu or reference, got ${JSON.stringify(backend)}`);
+  if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) throw new SettingsError(`backend must be ${BACKEND_CHOICES.join(', ')}, got ${JSON.stringify(backend)}`);
   if (merged.act !== undefined && !ACTIVATIONS.includes(merged.act)) throw new SettingsError(`act must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(merged.act)}`);
   if (merged.init !== undefined) {
     const init = merged.init as Init;
@@ -115,6 +117,7 @@ export function resolveSettings(network: Network, job: JobSettings | undefined, 
   const warmup = number(merged, 'warmup');
   if (merged.runDir !== undefined && typeof merged.runDir !== 'string') throw new SettingsError('runDir must be a path');
   if (merged.dataDir !== undefined && typeof merged.dataDir !== 'string') throw new SettingsError('dataDir must be a path');
+  if (merged.python !== undefined && (typeof merged.python !== 'string' || merged.python === '')) throw new SettingsError('python must be the path of a Python interpreter');
   return {
     dataset,
     epochs,

@@ -19,6 +19,7 @@ import { RunFolder, RunFolderError, type EpochMetrics } from './runFolder';
 import { learningRate } from './schedule';
 import { resolveSettings, type JobSettings, type ResolvedSettings } from './settings';
 import { TrainingError } from './trainingError';
+import { trainOnPytorch } from './pytorchBackend';
 
 export { isTrainingError, TrainingError, type FailureCode } from './trainingError';
 import { isTrainingError } from './trainingError';
@@ -138,6 +139,7 @@ export async function train(network: Network, jobSettings: JobSettings | undefin
   } catch (error) {
     throw new TrainingError('invalid-job', (error as Error).message);
   }
+  if (settings.backend === 'pytorch') return trainOnPytorch(network, jobSettings, settings, callbacks);
   const listing = listData(plan, settings);
   const datasetBytes = listing ? listing.bytes : (settings.trainSamples + settings.valSamples) * plan.inputSize * 4;
   checkHostMemory(plan, Math.min(settings.batch, settings.trainSamples), datasetBytes);

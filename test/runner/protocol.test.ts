@@ -1,6 +1,7 @@
 /**
  * The runner as the extension and the CLI see it: a child process speaking JSON-RPC over stdio.
  */
+import { findTorchPython } from '../../runner/src/pytorchBackend';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -28,7 +29,10 @@ describe('runner protocol (JSON-RPC over stdio)', () => {
     assert.equal(info.name, 'cnn-runner');
     assert.equal(info.protocol, 1);
     assert.ok(['webgpu', 'cpu', 'reference'].includes(info.backend.backend));
-    assert.deepEqual(info.backends, ['webgpu', 'cpu', 'reference']);
+    // pytorch is offered, with the device torch finds, exactly when a Python with torch is found.
+    const torch = await findTorchPython();
+    assert.deepEqual(info.backends, ['webgpu', 'cpu', 'reference', ...('device' in torch ? ['pytorch'] : [])]);
+    assert.deepEqual(info.devices, 'device' in torch ? { pytorch: torch.device } : {});
     // Why auto chose it: a GPU adapter, a software one (the cpu backend is faster), or none.
     assert.match(info.backend.reason, /^backend=auto: /);
     if (info.backend.backend === 'reference') assert.match(info.backend.fallback, /no WebGPU adapter/);

@@ -39,7 +39,7 @@ export function checkEpochMetrics(v: unknown): string | undefined {
 
 function checkBackend(v: unknown): string | undefined {
   if (!isObject(v)) return 'backend must be an object';
-  if (v.backend !== 'reference' && v.backend !== 'webgpu' && v.backend !== 'cpu') return `backend.backend must be webgpu, cpu or reference, got ${JSON.stringify(v.backend)}`;
+  if (!['reference', 'webgpu', 'cpu', 'pytorch'].includes(v.backend)) return `backend.backend must be webgpu, cpu, reference or pytorch, got ${JSON.stringify(v.backend)}`;
   if (typeof v.adapter !== 'string') return 'backend.adapter must be a string';
   if (v.fallback !== undefined && typeof v.fallback !== 'string') return 'backend.fallback must be a string';
   if (v.reason !== undefined && typeof v.reason !== 'string') return 'backend.reason must be a string';

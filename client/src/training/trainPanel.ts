@@ -161,7 +161,7 @@ class TrainPanel implements vscode.Disposable {
   private async postRunner(): Promise<void> {
     try {
       const info = await this.services.runner.info();
-      const runner: RunnerSummary = { backend: info.backend, backends: info.backends, datasets: info.datasets };
+      const runner: RunnerSummary = { backend: info.backend, backends: info.backends, devices: info.devices, datasets: info.datasets };
       this.post({ type: 'runner', runner });
     } catch (error) {
       this.post({ type: 'runner', runner: null, message: `The training runner did not start: ${error instanceof Error ? error.message : String(error)}` });
