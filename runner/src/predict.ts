@@ -14,9 +14,9 @@ import { createModel } from './backends';
 import { decodeImage, resizeInto, type RgbaImage } from './data/images';
 import { classNamesOf, DIGIT_SIDE, fitDigit } from './data/mnist';
 import { standardise } from './data/standardise';
-import { initialTensors, type NamedTensor } from './init';
+import type { NamedTensor } from './init';
 import { buildPlan, type Plan } from './plan';
-import { decodeSafetensors } from './safetensors';
+import { readRunWeights } from './runFolder';
 
 export class PredictError extends Error {}
 
@@ -64,29 +64,6 @@ function readRunSettings(runDir: string): RunSettings {
   }
 }
 
-/** The plan's tensors with the run's values, checked name by name and shape by shape. */
-function loadWeights(plan: Plan, runDir: string): { params: NamedTensor[]; state: NamedTensor[] } {
-  const file = join(runDir, 'weights.safetensors');
-  let saved: NamedTensor[];
-  try {
-    saved = decodeSafetensors(readFileSync(file)).tensors;
-  } catch (error) {
-    throw new PredictError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  const byName = new Map(saved.map((t) => [t.name, t]));
-  const fill = (tensors: NamedTensor[]) =>
-    tensors.map((t) => {
-      const found = byName.get(t.name);
-      if (!found) throw new PredictError(`the weights in ${runDir} have no ${t.name}: the network has changed since that run`);
-      if (found.data.length !== t.data.length) {
-        throw new PredictError(`${t.name} is [${found.shape.join(', ')}] in the weights of ${runDir} but [${t.shape.join(', ')}] in the network: the network has changed since that run`);
-      }
-      return { ...t, data: found.data };
-    });
-  const initial = initialTensors(plan, 0);
-  return { params: fill(initial.params), state: fill(initial.state) };
-}
-
 /** One decoded image as the network's input, prepared as the run's dataset prepared its images. */
 export function prepareImage(image: RgbaImage, input: [number, number, number], dataset: Dataset | undefined): Float32Array {
   const [H, W, C] = input;
@@ -119,7 +96,13 @@ export async function predictImages(network: Network, runDir: string, files: str
   } catch (error) {
     throw new PredictError((error as Error).message);
   }
-  const { params, state } = loadWeights(plan, runDir);
+  let weights: { params: NamedTensor[]; state: NamedTensor[] };
+  try {
+    weights = readRunWeights(plan, runDir);
+  } catch (error) {
+    throw new PredictError((error as Error).message);
+  }
+  const { params, state } = weights;
   const names = settings.classes ?? (settings.dataset?.kind === 'mnist' || settings.dataset?.kind === 'fashion-mnist' ? classNamesOf(settings.dataset.kind) : []);
   const inputs = files.map((file) => {
     let image: RgbaImage;

@@ -9,8 +9,9 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { dirname, join, resolve } from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
 import type { Network } from '../../server/src/language/network';
-import type { NamedTensor } from './init';
-import { encodeSafetensors } from './safetensors';
+import { initialTensors, type NamedTensor } from './init';
+import type { Plan } from './plan';
+import { decodeSafetensors, encodeSafetensors } from './safetensors';
 
 export interface EpochMetrics {
   epoch: number;
@@ -203,4 +204,30 @@ export class RunFolder {
     this.status.weights = at;
     this.writeStatus();
   }
+}
+
+/**
+ * The plan's parameters and running statistics with a run's saved values (weights.safetensors),
+ * checked name by name and shape by shape; an Error saying what does not match.
+ */
+export function readRunWeights(plan: Plan, runDir: string): { params: NamedTensor[]; state: NamedTensor[] } {
+  const file = join(runDir, WEIGHTS_FILE);
+  let saved: NamedTensor[];
+  try {
+    saved = decodeSafetensors(readFileSync(file)).tensors;
+  } catch (error) {
+    throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const byName = new Map(saved.map((t) => [t.name, t]));
+  const fill = (tensors: NamedTensor[]) =>
+    tensors.map((t) => {
+      const found = byName.get(t.name);
+      if (!found) throw new Error(`the weights in ${runDir} have no ${t.name}: the network has changed since that run`);
+      if (found.data.length !== t.data.length) {
+        throw new Error(`${t.name} is [${found.shape.join(', ')}] in the weights of ${runDir} but [${t.shape.join(', ')}] in the network: the network has changed since that run`);
+      }
+      return { ...t, data: found.data };
+    });
+  const initial = initialTensors(plan, 0);
+  return { params: fill(initial.params), state: fill(initial.state) };
 }

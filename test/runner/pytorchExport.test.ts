@@ -22,7 +22,7 @@ import { exportPytorch } from '../../runner/src/export/pytorch';
 import { initialTensors } from '../../runner/src/init';
 import { buildPlan } from '../../runner/src/plan';
 import { Rng } from '../../runner/src/rng';
-import { readRunStatus } from '../../runner/src/runFolder';
+import { readRunStatus, readRunWeights } from '../../runner/src/runFolder';
 import { decodeSafetensors, encodeSafetensors } from '../../runner/src/safetensors';
 import { evaluate, loadTrainingData, train } from '../../runner/src/train';
 import { resolveSettings } from '../../runner/src/settings';
@@ -141,10 +141,8 @@ test('torchrun --nproc_per_node=2 (gloo, CPU) trains lenet5 on MNIST for an epoc
   assert.deepEqual(listed[0].epochs, [epoch]);
   assert.equal(readRunStatus(done.runDir)?.status, 'completed');
   const plan = buildPlan(network);
-  const saved = new Map(decodeSafetensors(readFileSync(join(done.runDir, 'weights.safetensors'))).tensors.map((x) => [x.name, x]));
-  const initial = initialTensors(plan, 0);
-  const take = (list: typeof initial.params) => list.map((x) => ({ ...x, data: saved.get(x.name)!.data }));
-  const { model } = await createModel('cpu', plan, take(initial.params), take(initial.state), { optimizer: DEFAULT_OPTIMIZER, seed: 0 }, 32);
+  const saved = readRunWeights(plan, done.runDir);
+  const { model } = await createModel('cpu', plan, saved.params, saved.state, { optimizer: DEFAULT_OPTIMIZER, seed: 0 }, 32);
   try {
     const data = loadTrainingData(plan, resolveSettings(network, { dataDir: 'examples' }));
     const ours = await evaluate(model, plan, data.val, 32);

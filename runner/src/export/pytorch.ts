@@ -14,8 +14,8 @@ import { dirname, join, resolve } from 'node:path';
 import type { Activation, Network, NetworkLayer, Shape } from '../../../server/src/language/network';
 import { initialTensors, type NamedTensor } from '../init';
 import { buildPlan, NETWORK_INPUT, type Plan } from '../plan';
-import { decodeSafetensors, encodeSafetensors } from '../safetensors';
-import { makeDirectories, WEIGHTS_FILE } from '../runFolder';
+import { encodeSafetensors } from '../safetensors';
+import { makeDirectories, readRunWeights, WEIGHTS_FILE } from '../runFolder';
 import { resolveSettings, type JobSettings, type ResolvedSettings } from '../settings';
 import { loadTrainingData } from '../train';
 import { LEAKY_RELU_SLOPE, RELU6_CEILING } from '../reference/activation';
@@ -462,25 +462,6 @@ function runSettings(runDir: string): JobSettings {
   return Object.fromEntries(RUN_SETTING_KEYS.filter((k) => saved[k] !== undefined && saved[k] !== null).map((k) => [k, saved[k]])) as JobSettings;
 }
 
-/** The run's weights, checked against the plan name by name and size by size. */
-function runWeights(plan: Plan, runDir: string): NamedTensor[] {
-  const file = join(runDir, WEIGHTS_FILE);
-  let saved: NamedTensor[];
-  try {
-    saved = decodeSafetensors(readFileSync(file)).tensors;
-  } catch (error) {
-    throw new ExportError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  const byName = new Map(saved.map((t) => [t.name, t]));
-  const { params, state } = initialTensors(plan, 0);
-  return [...params, ...state].map((t) => {
-    const found = byName.get(t.name);
-    if (!found) throw new ExportError(`the weights in ${runDir} have no ${t.name}: the network has changed since that run`);
-    if (found.data.length !== t.data.length) throw new ExportError(`${t.name} has ${found.data.length} values in ${file}, the network needs ${t.data.length}: the network has changed since that run`);
-    return { ...t, data: found.data };
-  });
-}
-
 export function exportPytorch(network: Network, options: PytorchExportOptions): PytorchExport {
   const job: JobSettings = { ...(options.weightsRunDir ? runSettings(options.weightsRunDir) : {}), ...(options.settings ?? {}), dataDir: options.dataDir };
   let plan: Plan;
@@ -492,7 +473,13 @@ export function exportPytorch(network: Network, options: PytorchExportOptions): 
     throw new ExportError((error as Error).message);
   }
   const model = modelPy(network, plan);
-  const weights = options.weightsRunDir ? runWeights(plan, options.weightsRunDir) : (({ params, state }) => [...params, ...state])(initialTensors(plan, settings.seed));
+  let tensors: { params: NamedTensor[]; state: NamedTensor[] };
+  try {
+    tensors = options.weightsRunDir ? readRunWeights(plan, options.weightsRunDir) : initialTensors(plan, settings.seed);
+  } catch (error) {
+    throw new ExportError((error as Error).message);
+  }
+  const weights = [...tensors.params, ...tensors.state];
   const out = options.outDir;
   try {
     makeDirectories(out);
