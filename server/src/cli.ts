@@ -17,7 +17,7 @@ const USAGE = `Usage:
                                                    --depth N shows block instances nested deeper than N
                                                    as one row each (json is always the whole Network)
   cnn check FILE... [--warnings-as-errors]          diagnostics as FILE:LINE:COL: SEVERITY: MESSAGE [CODE]
-  cnn train FILE [--epochs N --batch N --lr X --backend auto|webgpu|cpu|reference --json ...]
+  cnn train FILE [--epochs N --batch N --lr X --backend auto|webgpu|cpu|reference|pytorch --json ...]
                                                    train the network on the file's dataset (see cnn train --help)
   cnn predict FILE [--weights RUN_DIR] IMAGE...     the top-5 classes of PNG or JPEG images, with a run's weights
   cnn export FILE --to pytorch [--weights RUN_DIR] -o DIR

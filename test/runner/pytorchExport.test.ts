@@ -14,6 +14,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../server/src/cli';
 import { analyzeText } from '../../server/src/language/analyze';
 import type { Network } from '../../server/src/language/network';
 import { DEFAULT_OPTIMIZER } from '../../runner/src/backend';
@@ -152,4 +154,47 @@ test('torchrun --nproc_per_node=2 (gloo, CPU) trains lenet5 on MNIST for an epoc
     model.dispose();
   }
   assert.ok(existsSync(join(done.runDir, 'metrics.csv')));
+});
+
+function capture() {
+  const stdout = new PassThrough(), stderr = new PassThrough();
+  let out = '', err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  return { io: { stdout, stderr, readFile: (p: string) => readFileSync(p, 'utf8') }, out: () => out, err: () => err };
+}
+
+test('cnn export FILE --to pytorch -o DIR writes the folder; usage and unusable weights are refused with what is wrong', async () => {
+  const dir = tempDir('cnn-pytorch-cli-');
+  const ok = capture();
+  assert.equal(await main(['export', 'examples/lenet5.cnn', '--to', 'pytorch', '-o', join(dir, 'out'), '--epochs', '3', '--no-data'], ok.io), 0, ok.err());
+  assert.deepEqual(readdirSync(join(dir, 'out')).sort(), ['config.json', 'model.py', 'network.json', 'train.py', 'weights.safetensors']);
+  const config = JSON.parse(readFileSync(join(dir, 'out', 'config.json'), 'utf8'));
+  assert.equal(config.settings.epochs, 3, '--epochs over the train statement');
+  assert.equal(config.settings.lr, 0.01, 'lr from the train statement');
+  assert.equal(config.params, 61_706);
+  // The weights file holds the runner's initial weights for the seed, under the runner's names.
+  const plan = buildPlan(networkOf('examples/lenet5.cnn'));
+  const initial = initialTensors(plan, 1).params;
+  const written = new Map(decodeSafetensors(readFileSync(join(dir, 'out', 'weights.safetensors'))).tensors.map((x) => [x.name, x]));
+  for (const p of initial) assert.deepEqual(written.get(p.name)?.data, p.data, p.name);
+
+  const noOut = capture();
+  assert.equal(await main(['export', 'examples/lenet5.cnn', '--to', 'pytorch'], noOut.io), 2);
+  assert.match(noOut.err(), /give it with -o DIR/);
+  const format = capture();
+  assert.equal(await main(['export', 'examples/lenet5.cnn', '--to', 'keras', '-o', dir], format.io), 2);
+  assert.match(format.err(), /--to must be pytorch, got "keras"/);
+  const badFlag = capture();
+  assert.equal(await main(['export', 'examples/lenet5.cnn', '--to', 'pytorch', '-o', dir, '--epochs', 'many'], badFlag.io), 2);
+  assert.match(badFlag.err(), /--epochs needs a whole number, got "many"/);
+  const noRun = capture();
+  assert.equal(await main(['export', 'examples/lenet5.cnn', '--to', 'pytorch', '-o', dir, '--weights', join(dir, 'nowhere')], noRun.io), 1);
+  assert.match(noRun.err(), /cannot read .*nowhere.*settings\.json: ENOENT/);
+});
+
+test('a layer named as an nn.Module attribute is refused by name: PyTorch could not hold it', () => {
+  const network = analyzeText('network n\ninput 8x8x1\neval: conv 2 f=3\nout: softmax 2\n').network;
+  assert.throws(() => exportPytorch(network, { outDir: tempDir('cnn-pytorch-bad-'), dataDir: '.', noData: true }),
+    /layer eval: "eval" is the name of an nn.Module attribute in PyTorch; rename the layer to export it/);
 });
