@@ -4,7 +4,6 @@
  * is missing, except under CI, where they fail.
  * - examples/resnet18.cnn's model.py loads torchvision's resnet18().state_dict() with strict=True
  *   and gives torchvision's outputs;
- * - every example's model.py, with the runner's initial weights, gives the runner's forward pass;
  * - a trained run's weights give the runner's validation loss and error in PyTorch (train.py --evaluate);
  * - train.py under torchrun --nproc_per_node=2 (gloo, CPU) trains LeNet-5 for an epoch: the loss
  *   falls, both processes end with the same weights, and the runner reads the run folder.
@@ -23,7 +22,6 @@ import { createModel } from '../../runner/src/backends';
 import { exportPytorch } from '../../runner/src/export/pytorch';
 import { initialTensors } from '../../runner/src/init';
 import { buildPlan } from '../../runner/src/plan';
-import { Rng } from '../../runner/src/rng';
 import { readRunStatus, readRunWeights } from '../../runner/src/runFolder';
 import { decodeSafetensors, encodeSafetensors } from '../../runner/src/safetensors';
 import { evaluate, loadTrainingData, train } from '../../runner/src/train';
@@ -65,35 +63,6 @@ test('resnet18.cnn exported to PyTorch loads torchvision\'s resnet18 state dict 
   assert.equal(result.keys, true, 'the state dict keys are torchvision\'s, in its order');
   assert.ok(result.maxAbs <= 1e-4 * result.maxRef, `largest difference ${result.maxAbs} against outputs up to ${result.maxRef}`);
 });
-
-// Every example: model.py with the runner's initial weights against the runner's cpu forward pass.
-for (const name of readdirSync('examples').filter((f) => f.endsWith('.cnn')).sort()) {
-  test(`examples/${name}: the exported model.py with the runner's initial weights gives the runner's forward pass to 1e-4`, { timeout: 600_000 }, async (t) => {
-    const python = torchOrSkip(t, ['torch']);
-    if (!python) return;
-    const network = networkOf(join('examples', name));
-    const dir = tempDir('cnn-pytorch-fwd-');
-    const { plan, settings } = exportPytorch(network, { outDir: dir, dataDir: 'examples', noData: true });
-    const batch = 2;
-    const rng = new Rng(7, 1);
-    const x = new Float32Array(batch * plan.inputSize).map(() => rng.normal());
-    writeFileSync(join(dir, 'input.safetensors'), encodeSafetensors([{ name: 'x', shape: [batch, plan.inputSize], data: x }]));
-    const { params, state } = initialTensors(plan, settings.seed);
-    const { model } = await createModel('cpu', plan, params, state, { optimizer: DEFAULT_OPTIMIZER, seed: 0 }, batch);
-    let ours: Float32Array;
-    try {
-      ours = (await model.predict(x, batch)).slice(0, batch * plan.classes);
-    } finally {
-      model.dispose();
-    }
-    await run(python, [CHECK, 'forward', dir, join(dir, 'input.safetensors'), join(dir, 'probs.safetensors')]);
-    const theirs = decodeSafetensors(readFileSync(join(dir, 'probs.safetensors'))).tensors[0].data;
-    assert.equal(theirs.length, ours.length);
-    const scale = Math.max(...ours.map(Math.abs));
-    const worst = ours.reduce((w, v, i) => Math.max(w, Math.abs(v - theirs[i])), 0);
-    assert.ok(worst <= 1e-4 * scale, `largest difference ${worst} in probabilities up to ${scale}`);
-  });
-}
 
 test('a trained run\'s weights give the runner\'s validation loss and error in PyTorch (train.py --evaluate)', { timeout: 600_000 }, async (t) => {
   const python = torchOrSkip(t, ['torch']);
