@@ -4,12 +4,13 @@
  * probability, on a fixed input. Checked by torch (Debian's python3-torch; or CNN_PYTHON): skips
  * without it, except under CI. A file of its own: the 224x224 examples take minutes on a small machine.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeText } from '../../server/src/language/analyze';
+import type { Network } from '../../server/src/language/network';
 import { DEFAULT_OPTIMIZER } from '../../runner/src/backend';
 import { createModel } from '../../runner/src/backends';
 import { exportPytorch } from '../../runner/src/export/pytorch';
@@ -33,34 +34,69 @@ function run(command: string, args: string[]): Promise<string> {
   });
 }
 
-// Every example: model.py with the runner's initial weights against the runner's cpu forward pass.
-for (const name of readdirSync('examples').filter((f) => f.endsWith('.cnn')).sort()) {
-  test(`examples/${name}: the exported model.py with the runner's initial weights gives the runner's forward pass to 1e-4`, { timeout: 600_000 }, async (t) => {
-    if ('missing' in found) {
-      if (isCI()) assert.fail(`CI is set and the PyTorch check cannot run: missing ${found.missing}`);
-      return t.skip(`missing ${found.missing}`);
-    }
-    const network = analyzeText(readFileSync(join('examples', name), 'utf8')).network;
-    const dir = tempDir('cnn-pytorch-fwd-');
-    const { plan, settings } = exportPytorch(network, { outDir: dir, dataDir: 'examples', noData: true });
-    const batch = 1;
-    const rng = new Rng(7, 1);
-    const x = new Float32Array(batch * plan.inputSize).map(() => rng.normal());
-    writeFileSync(join(dir, 'input.safetensors'), encodeSafetensors([{ name: 'x', shape: [batch, plan.inputSize], data: x }]));
-    const { params, state } = initialTensors(plan, settings.seed);
-    const { model } = await createModel('cpu', plan, params, state, { optimizer: DEFAULT_OPTIMIZER, seed: 0 }, batch);
-    let ours: Float32Array;
-    try {
-      ours = (await model.predict(x, batch)).slice(0, batch * plan.classes);
-    } finally {
-      model.dispose();
-    }
-    await run(found.python, ['test/python/pytorch_export_check.py', 'forward', dir, join(dir, 'input.safetensors'), join(dir, 'probs.safetensors')]);
-    const theirs = decodeSafetensors(readFileSync(join(dir, 'probs.safetensors'))).tensors[0].data;
-    assert.equal(theirs.length, ours.length);
-    const scale = Math.max(...ours.map(Math.abs));
-    const worst = ours.reduce((w, v, i) => Math.max(w, Math.abs(v - theirs[i])), 0);
-    assert.ok(worst <= 1e-4 * scale, `largest difference ${worst} in probabilities up to ${scale}`);
-  });
+/**
+ * model.py with the runner's initial weights (or, with `randomise`, every tensor drawn at random:
+ * slopes, batchnorm scales and running statistics too) against the runner's cpu forward pass.
+ */
+async function checkForward(t: TestContext, network: Network, randomise = false): Promise<void> {
+  if ('missing' in found) {
+    if (isCI()) assert.fail(`CI is set and the PyTorch check cannot run: missing ${found.missing}`);
+    return t.skip(`missing ${found.missing}`);
+  }
+  const dir = tempDir('cnn-pytorch-fwd-');
+  const { plan, settings } = exportPytorch(network, { outDir: dir, dataDir: 'examples', noData: true });
+  const batch = randomise ? 3 : 1;
+  const rng = new Rng(7, 1);
+  const x = new Float32Array(batch * plan.inputSize).map(() => rng.normal());
+  writeFileSync(join(dir, 'input.safetensors'), encodeSafetensors([{ name: 'x', shape: [batch, plan.inputSize], data: x }]));
+  const { params, state } = initialTensors(plan, settings.seed);
+  if (randomise) {
+    for (const p of params) p.data = p.data.map(() => rng.normal() * 0.5);
+    for (const s of state) s.data = s.data.map(() => (s.name.endsWith('running_var') ? 0.5 + Math.abs(rng.normal()) : rng.normal()));
+    writeFileSync(join(dir, 'weights.safetensors'), encodeSafetensors([...params, ...state]));
+  }
+  const { model } = await createModel('cpu', plan, params, state, { optimizer: DEFAULT_OPTIMIZER, seed: 0 }, batch);
+  let ours: Float32Array;
+  try {
+    ours = (await model.predict(x, batch)).slice(0, batch * plan.classes);
+  } finally {
+    model.dispose();
+  }
+  await run(found.python, ['test/python/pytorch_export_check.py', 'forward', dir, join(dir, 'input.safetensors'), join(dir, 'probs.safetensors')]);
+  const theirs = decodeSafetensors(readFileSync(join(dir, 'probs.safetensors'))).tensors[0].data;
+  assert.equal(theirs.length, ours.length);
+  const scale = Math.max(...ours.map(Math.abs));
+  const worst = ours.reduce((w, v, i) => Math.max(w, Math.abs(v - theirs[i])), 0);
+  assert.ok(worst <= 1e-4 * scale, `largest difference ${worst} in probabilities up to ${scale}`);
 }
 
+for (const name of readdirSync('examples').filter((f) => f.endsWith('.cnn')).sort()) {
+  test(`examples/${name}: the exported model.py with the runner's initial weights gives the runner's forward pass to 1e-4`, (t) =>
+    checkForward(t, analyzeText(readFileSync(join('examples', name), 'utf8')).network));
+}
+
+// What the examples do not use: every activation with slopes or a ceiling, concat and batchnorm of flat
+// vectors, an even LRN window, ceil-mode pooling with padding, dropout (the identity in inference).
+const EVERY_KIND = `network kinds
+input 12x12x3
+c1: conv 6 f=3 p=1 act=prelu
+c2: conv 6 f=3 p=1 act=leakyrelu
+c3: conv 6 f=1 from=c1 act=relu6
+cat: concat from=c2,c3 act=prelu-shared
+n1: lrn size=4
+p1: avgpool f=3 s=2 p=1 round=ceil
+m1: maxpool f=2 s=2 round=ceil
+bn: batchnorm act=sigmoid
+f1: fc 10 act=prelu
+f2: fc 10 act=tanh
+d: dropout rate=0.3
+bnf: batchnorm
+fcat: concat from=f1,bnf
+out: softmax 5
+`;
+
+test('every activation, flat concat and batchnorm, an even LRN window and ceil-mode pooling, with random weights and statistics: model.py gives the runner\'s forward pass', (t) => {
+  const { network } = analyzeText(EVERY_KIND);
+  assert.deepEqual(network.diagnostics.filter((d) => d.severity === 'error'), []);
+  return checkForward(t, network, true);
+});

@@ -333,8 +333,9 @@ class Lrn(nn.Module):
 
     def forward(self, x):
         window = 2 * self.half + 1
-        squares = F.avg_pool3d((x * x).unsqueeze(1), (window, 1, 1), stride=1, padding=(self.half, 0, 0), count_include_pad=True).squeeze(1)
-        return x * (LRN_K + LRN_ALPHA * window * squares) ** -LRN_BETA
+        images = x if x.dim() == 4 else x[:, :, None, None]
+        squares = F.avg_pool3d((images * images).unsqueeze(1), (window, 1, 1), stride=1, padding=(self.half, 0, 0), count_include_pad=True).squeeze(1)
+        return x * (LRN_K + LRN_ALPHA * window * squares.reshape(x.shape)) ** -LRN_BETA
 
 
 class Container(nn.Module):
