@@ -4,7 +4,7 @@
  * temporary folder; train.py writes the run folder itself, in the runner's format, and reports
  * started, progress, epoch and done as JSON lines, which become the same callbacks as the other
  * backends'. A stop request sends SIGTERM (SIGINT when interrupted): train.py saves the weights at
- * that step and ends the run as cancelled (interrupted).
+ * that step and ends the run as cancelled (interrupted), as it does when its stdin closes (this process gone).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -96,7 +96,9 @@ export async function trainOnPytorch(network: Network, job: JobSettings | undefi
 
 function runTrainPy(python: string, dir: string, settings: ResolvedSettings, info: BackendInfo, classes: string[], callbacks: TrainCallbacks): Promise<TrainResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [join(dir, 'train.py'), '--json', '--runs', settings.runDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+    // stdin stays open while this process (or worker thread) lives: train.py stops when it closes, so a
+    // worker ended by force leaves no training behind.
+    const child = spawn(python, [join(dir, 'train.py'), '--json', '--stop-on-stdin-eof', '--runs', settings.runDir], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
     let runDir: string | undefined;
     let outcome: { result: TrainResult } | { error: TrainingError } | undefined;
     const epochs: EpochMetrics[] = [];

@@ -6,9 +6,11 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { exportPytorch } from '../../runner/src/export/pytorch';
 import { buildPlan } from '../../runner/src/plan';
 import { findTorchPython } from '../../runner/src/pytorchBackend';
 import { readRunStatus } from '../../runner/src/runFolder';
@@ -78,4 +80,24 @@ test('the pytorch backend stops at a stop request: the run is cancelled, with th
   const status = readRunStatus(result.runDir)!;
   assert.equal(status.status, 'cancelled');
   assert.ok(status.weights && status.weights.steps >= 3, JSON.stringify(status.weights));
+});
+
+test('train.py --stop-on-stdin-eof stops, saving the weights, when the runner that started it is gone (its stdin closes)', { timeout: 600_000 }, async (t) => {
+  if (!(await torchOrSkip(t))) return;
+  const found = await findTorchPython();
+  if (!('device' in found)) return;
+  const dir = tempDir('cnn-pytorch-eof-');
+  exportPytorch(net(), { outDir: dir, dataDir: dir, settings: { epochs: 50, trainSamples: 256, lossEvery: 1 } });
+  const child = spawn(found.python, [join(dir, 'train.py'), '--json', '--stop-on-stdin-eof', '--runs', dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (out.includes('"type": "progress"')) child.stdin.end();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0);
+  const done = out.trim().split('\n').map((l) => JSON.parse(l)).at(-1);
+  assert.equal(done.type, 'done');
+  assert.equal(done.cancelled, true);
+  assert.equal(readRunStatus(done.runDir)?.status, 'cancelled');
 });

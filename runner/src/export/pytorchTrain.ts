@@ -214,6 +214,7 @@ def main():
     parser.add_argument('--json', action='store_true', help='one JSON object per line: started, progress, epoch, done, failed')
     parser.add_argument('--evaluate', action='store_true', help='print the validation loss and errors of --weights and exit')
     parser.add_argument('--rank-weights', action='store_true', help='each process also saves its own weights as rank<N>.safetensors')
+    parser.add_argument('--stop-on-stdin-eof', action='store_true', help='stop as on SIGTERM when stdin closes (the runner that started it is gone)')
     args = parser.parse_args()
 
     with open(os.path.join(HERE, 'config.json')) as f:
@@ -290,6 +291,17 @@ def main():
         stop['signal'] = signum
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if args.stop_on_stdin_eof:
+        import threading
+
+        def watch_parent():
+            try:
+                while sys.stdin.buffer.read(65536):
+                    pass
+            except OSError:
+                pass
+            stop['signal'] = signal.SIGTERM
+        threading.Thread(target=watch_parent, daemon=True).start()
 
     step_total = 0
     cancelled = False
