@@ -22,7 +22,7 @@ import { TrainingError, type FailureCode } from './trainingError';
 const DEVICE_PROBE = `import torch
 if torch.cuda.is_available(): print(f'PyTorch {torch.__version__}, CUDA: {torch.cuda.get_device_name(0)}' + (f' (x{torch.cuda.device_count()})' if torch.cuda.device_count() > 1 else ''))
 elif getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): print(f'PyTorch {torch.__version__}, MPS (Apple GPU)')
-else: print(f'PyTorch {torch.__version__}, CPU ({torch.get_num_threads()} threads)')`;
+else: print(f'PyTorch {torch.__version__}, CPU ({torch.get_num_threads()} thread' + ('s)' if torch.get_num_threads() != 1 else ')'))`;
 
 export type TorchPython = { python: string; device: string } | { missing: string };
 

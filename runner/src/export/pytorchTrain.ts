@@ -198,7 +198,8 @@ def describe(device):
         return f'PyTorch {torch.__version__}, CUDA: {torch.cuda.get_device_name(device)}'
     if device.type == 'mps':
         return f'PyTorch {torch.__version__}, MPS (Apple GPU)'
-    return f'PyTorch {torch.__version__}, CPU ({torch.get_num_threads()} threads)'
+    threads = torch.get_num_threads()
+    return f'PyTorch {torch.__version__}, CPU ({threads} thread{"s" if threads != 1 else ""})'
 
 
 def main():
