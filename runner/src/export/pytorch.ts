@@ -488,7 +488,14 @@ export function exportPytorch(network: Network, options: PytorchExportOptions): 
     throw new ExportError(`cannot create ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const files: string[] = [];
-  const write = (name: string, data: string | Buffer) => { writeFileSync(join(out, name), data); files.push(name); };
+  const write = (name: string, data: string | Buffer) => {
+    try {
+      writeFileSync(join(out, name), data);
+    } catch (error) {
+      throw new ExportError(`cannot write ${join(out, name)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    files.push(name);
+  };
   write('model.py', model);
   write('train.py', TRAIN_PY);
   write('network.json', JSON.stringify(network, null, 2) + '\n');
