@@ -65,3 +65,24 @@ export function checkHostMemory(plan: Plan, batch: number, datasetBytes: number)
       { needed: needs, limit: available, batch, dataset: datasetBytes });
   }
 }
+
+/**
+ * The bytes of every typed array reachable from the roots (a model, the batch it was given): what
+ * the runner really holds, each buffer once however many views share it. Memory outside JavaScript
+ * (OpenBLAS's own, a GPU's) is not seen.
+ */
+export function heldBytes(...roots: unknown[]): number {
+  const seen = new Set<object>();
+  const buffers = new Set<ArrayBufferLike>();
+  const stack: unknown[] = [...roots];
+  while (stack.length) {
+    const value = stack.pop();
+    if (value === null || typeof value !== 'object' || seen.has(value)) continue;
+    seen.add(value);
+    if (ArrayBuffer.isView(value)) { buffers.add(value.buffer); continue; }
+    stack.push(...(value instanceof Map ? value.values() : Object.values(value)));
+  }
+  let bytes = 0;
+  for (const b of buffers) bytes += b.byteLength;
+  return bytes;
+}
