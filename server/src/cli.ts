@@ -10,6 +10,7 @@ import { TRAIN_HELP, trainCommand } from '../../runner/src/trainCommand';
 import { PREDICT_HELP, predictCommand } from '../../runner/src/predictCommand';
 import { COMPARE_USAGE, compareCommand, compareVariantsCommand } from './compare';
 import { batchOption, DIFF_HELP, diffCommand } from './diffCommand';
+import { hostMemoryLimit } from '../../runner/src/memory';
 
 const USAGE = `Usage:
   cnn table FILE [--format text|markdown|csv|json] [--depth N] [--batch N]
@@ -79,7 +80,8 @@ function analyseFile(path: string, io: Io): Analysis {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new IoError(`cnn: cannot read ${path}: ${reason}`);
   }
-  return analyzeText(text);
+  // The runner's own limit: a train statement whose batch would not fit gets its warning here too.
+  return analyzeText(text, { memoryLimit: hostMemoryLimit() });
 }
 
 class IoError extends Error {}
