@@ -10,8 +10,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { PassThrough } from 'node:stream';
-import { main } from '../../server/src/cli';
+import { runCli } from '../cli';
 import { analyzeText } from '../../server/src/language/analyze';
 import type { Network, Shape } from '../../server/src/language/network';
 import { diffNetworks, type NetworkDiff } from '../../server/src/language/networkDiff';
@@ -26,14 +25,7 @@ import { findPython } from '../python';
 
 const network = (file: string): Network => analyzeText(readFileSync(`examples/${file}`, 'utf8')).network;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough(), err = new PassThrough();
-  const o: Buffer[] = [], e: Buffer[] = [];
-  out.on('data', (c: Buffer) => o.push(c));
-  err.on('data', (c: Buffer) => e.push(c));
-  const code = await main(args, { stdout: out, stderr: err, readFile: (p) => readFileSync(p, 'utf8') });
-  return { code, stdout: Buffer.concat(o).toString('utf8'), stderr: Buffer.concat(e).toString('utf8') };
-}
+const cli = runCli;
 
 interface TorchModel {
   modules: Record<string, { type: string; params: number; macs: number; output: number[] }>;

@@ -6,8 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
-import { main } from '../../server/src/cli';
+import { runCli } from '../cli';
 import { analyzeText } from '../../server/src/language/analyze';
 import { hover } from '../../server/src/language/hover';
 import { DEFAULT_OPTIMIZER } from '../../runner/src/backend';
@@ -16,20 +15,7 @@ import { initialTensors } from '../../runner/src/init';
 import { heldBytes } from '../../runner/src/memory';
 import { buildPlan } from '../../runner/src/plan';
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  try {
-    const out = new PassThrough(), err = new PassThrough();
-    const o: Buffer[] = [], e: Buffer[] = [];
-    out.on('data', (c: Buffer) => o.push(c));
-    err.on('data', (c: Buffer) => e.push(c));
-    const code = await main(args, { stdout: out, stderr: err, readFile: (p) => readFileSync(p, 'utf8') });
-    return { code, stdout: Buffer.concat(o).toString('utf8'), stderr: Buffer.concat(e).toString('utf8') };
-  } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
-  }
-}
+const cli = runCli;
 
 const LENET = readFileSync('examples/lenet5.cnn', 'utf8');
 
