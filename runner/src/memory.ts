@@ -3,6 +3,8 @@
  * with the numbers, instead of failing on the device halfway through the first step.
  */
 import { totalmem } from 'node:os';
+import type { Network } from '../../server/src/language/network';
+import { trainingMemory } from '../../server/src/language/trainingMemory';
 import type { Plan } from './plan';
 import { TrainingError } from './trainingError';
 import { wire } from './wiring';
@@ -53,11 +55,12 @@ export function hostMemoryLimit(): number {
 }
 
 /**
- * Refuses a job whose activations, parameters and in-memory dataset would not fit in the memory a
- * job may use (hostMemoryLimit), before anything is allocated.
+ * Refuses a job whose training memory (the estimate the editor's `training-memory` warning uses, so
+ * the two agree) and in-memory dataset would not fit in the memory a job may use
+ * (hostMemoryLimit), before anything is allocated.
  */
-export function checkHostMemory(plan: Plan, batch: number, datasetBytes: number): void {
-  const needs = memoryNeeds(plan, batch).total + datasetBytes;
+export function checkHostMemory(network: Network, batch: number, optimizer: 'sgd' | 'adam', datasetBytes: number): void {
+  const needs = trainingMemory(network, { batch, optimizer }).totals.total + datasetBytes;
   const available = hostMemoryLimit();
   if (needs > available) {
     const data = datasetBytes > 0 ? ` (the dataset in memory is ${mib(datasetBytes)} of it)` : '';
