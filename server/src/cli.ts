@@ -45,6 +45,7 @@ Diagnostics go to stderr (json carries them in the Network).
   --depth N     show block instances nested deeper than N as one row each
   --batch N     add a column with each layer's training memory at batch N (the cpu
                 backend's buffers: see docs/memory.md) and the total's breakdown
+                (text, markdown and csv; json is always the Network)
 
 Exit codes: 0 no error, 1 the file has an error, 2 usage or I/O error.`,
   check: `usage: cnn check FILE... [--warnings-as-errors]
