@@ -159,4 +159,6 @@ test('layers left over after the names are paired in order where their kinds agr
   const diff = diffNetworks(a, b, { batch: 1 });
   assert.deepEqual(diff.layers.map((l) => `${l.status} ${l.name}`), ['changed conv1', 'added conv2', 'changed maxpool1']);
   assert.deepEqual(diff.layers[0].changes.slice(0, 2), ['name: c1 → conv1', 'pad: 0x0 → 1x1']);
+  const inits = diffNetworks(a, analyzeText('input 32x32x3\nc1: conv 8 f=3 init=gaussian(0.01)\nmaxpool f=2\nfc 10\nsoftmax 10\n').network, { batch: 1 });
+  assert.deepEqual(inits.layers.map((l) => l.changes), [['init: he → gaussian(0.01)']]);
 });

@@ -65,7 +65,7 @@ export interface DiffOptions {
 }
 
 /** The settings compared besides shapes and counts, as a file writes them. */
-const SETTINGS: (keyof NetworkLayer)[] = ['kind', 'count', 'kernel', 'stride', 'pad', 'groups', 'act', 'bias', 'round', 'rate', 'size', 'inputs'];
+const SETTINGS: (keyof NetworkLayer)[] = ['kind', 'count', 'kernel', 'stride', 'pad', 'groups', 'act', 'init', 'bias', 'round', 'rate', 'size', 'inputs'];
 
 export function diffNetworks(a: Network, b: Network, options: DiffOptions = {}): NetworkDiff {
   const batch = options.batch ?? (b.train?.batch !== undefined ? trainingBatch(b) : trainingBatch(a));
@@ -154,6 +154,8 @@ function matchLayers(a: NetworkLayer[], b: NetworkLayer[]): { aToB: (number | un
 function show(value: unknown): string {
   if (value === undefined) return '—';
   if (Array.isArray(value)) return value.join(typeof value[0] === 'string' ? ',' : 'x');
+  // An init, as a file writes it: he, xavier, gaussian(0.01).
+  if (typeof value === 'object' && value !== null && 'kind' in value) return 'std' in value ? `${value.kind}(${value.std})` : String(value.kind);
   return String(value);
 }
 
