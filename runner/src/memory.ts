@@ -3,6 +3,8 @@
  * with the numbers, instead of failing on the device halfway through the first step.
  */
 import { totalmem } from 'node:os';
+import type { Network } from '../../server/src/language/network';
+import { trainingMemory } from '../../server/src/language/trainingMemory';
 import type { Plan } from './plan';
 import { TrainingError } from './trainingError';
 import { wire } from './wiring';
@@ -53,15 +55,37 @@ export function hostMemoryLimit(): number {
 }
 
 /**
- * Refuses a job whose activations, parameters and in-memory dataset would not fit in the memory a
- * job may use (hostMemoryLimit), before anything is allocated.
+ * Refuses a job whose training memory (the estimate the editor's `training-memory` warning uses, so
+ * the two agree) and in-memory dataset would not fit in the memory a job may use
+ * (hostMemoryLimit), before anything is allocated.
  */
-export function checkHostMemory(plan: Plan, batch: number, datasetBytes: number): void {
-  const needs = memoryNeeds(plan, batch).total + datasetBytes;
+export function checkHostMemory(network: Network, batch: number, optimizer: 'sgd' | 'adam', datasetBytes: number): void {
+  const needs = trainingMemory(network, { batch, optimizer }).totals.total + datasetBytes;
   const available = hostMemoryLimit();
   if (needs > available) {
     const data = datasetBytes > 0 ? ` (the dataset in memory is ${mib(datasetBytes)} of it)` : '';
     throw new TrainingError('too-large', `the network needs about ${mib(needs)} at batch ${batch}, more than the ${mib(available)} this machine can give it${data}; lower the batch size${datasetBytes > needs / 2 ? ' or use fewer images' : ''}`,
       { needed: needs, limit: available, batch, dataset: datasetBytes });
   }
+}
+
+/**
+ * The bytes of every typed array reachable from the roots (a model, the batch it was given): what
+ * the runner really holds, each buffer once however many views share it. Memory outside JavaScript
+ * (OpenBLAS's own, a GPU's) is not seen.
+ */
+export function heldBytes(...roots: unknown[]): number {
+  const seen = new Set<object>();
+  const buffers = new Set<ArrayBufferLike>();
+  const stack: unknown[] = [...roots];
+  while (stack.length) {
+    const value = stack.pop();
+    if (value === null || typeof value !== 'object' || seen.has(value)) continue;
+    seen.add(value);
+    if (ArrayBuffer.isView(value)) { buffers.add(value.buffer); continue; }
+    stack.push(...(value instanceof Map ? value.values() : Object.values(value)));
+  }
+  let bytes = 0;
+  for (const b of buffers) bytes += b.byteLength;
+  return bytes;
 }

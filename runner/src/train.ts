@@ -142,7 +142,7 @@ export async function train(network: Network, jobSettings: JobSettings | undefin
   if (settings.backend === 'pytorch') return trainOnPytorch(network, jobSettings, settings, callbacks);
   const listing = listData(plan, settings);
   const datasetBytes = listing ? listing.bytes : (settings.trainSamples + settings.valSamples) * plan.inputSize * 4;
-  checkHostMemory(plan, Math.min(settings.batch, settings.trainSamples), datasetBytes);
+  checkHostMemory(network, Math.min(settings.batch, settings.trainSamples), settings.optimizer, datasetBytes);
   const { params, state } = initialTensors(plan, settings.seed);
   const optimizer = { ...DEFAULT_OPTIMIZER, kind: settings.optimizer, momentum: settings.momentum, weightDecay: settings.weightDecay };
   const data = loadData(plan, settings, listing, (phase) => callbacks.onHeartbeat?.(phase));

@@ -10,12 +10,17 @@ import { TRAIN_HELP, trainCommand } from '../../runner/src/trainCommand';
 import { PREDICT_HELP, predictCommand } from '../../runner/src/predictCommand';
 import { EXPORT_PYTORCH_USAGE, exportPytorchCommand } from '../../runner/src/export/pytorch';
 import { COMPARE_USAGE, compareCommand, compareVariantsCommand } from './compare';
+import { batchOption, DIFF_HELP, diffCommand } from './diffCommand';
+import { hostMemoryLimit } from '../../runner/src/memory';
 
 const USAGE = `Usage:
-  cnn table FILE [--format text|markdown|csv|json] [--depth N]
+  cnn table FILE [--format text|markdown|csv|json] [--depth N] [--batch N]
                                                    the layer table (the seed's spreadsheet) with totals;
                                                    --depth N shows block instances nested deeper than N
-                                                   as one row each (json is always the whole Network)
+                                                   as one row each (json is always the whole Network);
+                                                   --batch N adds each layer's training memory at batch N
+  cnn diff A.cnn B.cnn [--format text|markdown|json] [--batch N]
+                                                   the layers added, removed and changed, with their deltas
   cnn check FILE... [--warnings-as-errors]          diagnostics as FILE:LINE:COL: SEVERITY: MESSAGE [CODE]
   cnn train FILE [--epochs N --batch N --lr X --backend auto|webgpu|cpu|reference|pytorch --json ...]
                                                    train the network on the file's dataset (see cnn train --help)
@@ -33,13 +38,17 @@ Exit codes: 0 no error, 1 a file has an error, 2 usage or I/O error.`;
 
 /** Each command's `--help`. */
 const HELP: Record<string, string> = {
-  table: `usage: cnn table FILE [--format text|markdown|csv|json] [--depth N]
+  table: `usage: cnn table FILE [--format text|markdown|csv|json] [--depth N] [--batch N]
 
-Prints the layer table of FILE: each layer's output shape, neurons, parameters and
-multiply-adds, with totals. Diagnostics go to stderr (json carries them in the Network).
+Prints the layer table of FILE: each layer's output shape, neurons and parameters, with totals
+(trainable and non-trainable parameters, forward MACs, forward FLOPs, training FLOPs).
+Diagnostics go to stderr (json carries them in the Network).
 
   --format F    text (default), markdown, csv, or json (the whole analysed Network)
   --depth N     show block instances nested deeper than N as one row each
+  --batch N     add a column with each layer's training memory at batch N (the cpu
+                backend's buffers: see docs/memory.md) and the total's breakdown
+                (text, markdown and csv; json is always the Network)
 
 Exit codes: 0 no error, 1 the file has an error, 2 usage or I/O error.`,
   check: `usage: cnn check FILE... [--warnings-as-errors]
@@ -49,6 +58,7 @@ Prints the diagnostics of each FILE as FILE:LINE:COL: SEVERITY: MESSAGE [CODE].
   --warnings-as-errors   exit 1 on a warning too
 
 Exit codes: 0 no error, 1 a file has an error, 2 usage error or a file cannot be read.`,
+  diff: DIFF_HELP,
   train: TRAIN_HELP,
   export: `${EXPORT_PYTORCH_USAGE}
 
@@ -80,7 +90,8 @@ function analyseFile(path: string, io: Io): Analysis {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new IoError(`cnn: cannot read ${path}: ${reason}`);
   }
-  return analyzeText(text);
+  // The runner's own limit: a train statement whose batch would not fit gets its warning here too.
+  return analyzeText(text, { memoryLimit: hostMemoryLimit() });
 }
 
 class IoError extends Error {}
@@ -104,16 +115,35 @@ function table(args: string[], io: Io): number {
   const depthText = option(args, '--depth');
   if (depthText !== undefined && !/^\d+$/.test(depthText)) throw new UsageError(`--depth takes a whole number, not '${depthText}'`);
   const depth = depthText === undefined ? undefined : Number(depthText);
+  const batch = rangeChecked(() => batchOption(option(args, '--batch')));
   const unknown = args.find((a) => a.startsWith('--'));
   if (unknown) throw new UsageError(`unknown option ${unknown}`);
   if (args.length !== 1) throw new UsageError('cnn table takes one FILE');
   const analysis = analyseFile(args[0], io);
-  io.stdout.write(renderTable(analysis.network, format, { depth }));
+  io.stdout.write(renderTable(analysis.network, format, { depth, batch }));
   // JSON carries its diagnostics; the other formats say them on stderr so a pipe gets a clean table.
   if (format !== 'json') {
     for (const d of analysis.diagnostics) io.stderr.write(formatCheckLine(args[0], d) + '\n');
   }
   return hasError(analysis) ? 1 : 0;
+}
+
+function rangeChecked<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function diff(args: string[], io: Io): number {
+  const format = option(args, '--format') ?? 'text';
+  const batch = rangeChecked(() => batchOption(option(args, '--batch')));
+  const unknown = args.find((a) => a.startsWith('--'));
+  if (unknown) throw new UsageError(`unknown option ${unknown}`);
+  if (args.length !== 2) throw new UsageError('cnn diff takes two FILEs: cnn diff A.cnn B.cnn');
+  return rangeChecked(() => diffCommand([args[0], args[1]], format, batch, (file) => analyseFile(file, io), io));
 }
 
 function check(args: string[], io: Io): number {
@@ -199,6 +229,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return table(args, io);
       case 'check':
         return check(args, io);
+      case 'diff':
+        return diff(args, io);
       case 'train':
         return await train(args, io);
       case 'predict':

@@ -16,6 +16,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeText, type Analysis, type AnalyzeOptions, type Diagnostic } from './language/analyze';
+import { hostMemoryLimit } from '../../runner/src/memory';
 import { quickFixes } from './language/codeActions';
 import { completion } from './language/completion';
 import { format } from './language/formatting';
@@ -31,9 +32,11 @@ import { SEVERITY_SETTINGS } from './language/diagnosticCodes';
 interface Settings {
   diagnostics: { nonIntegerOutput: Severity | 'off' };
   inlayHints: { enabled: boolean };
+  /** memoryLimitMiB 0: the runner's own limit (half this machine's memory, or CNN_MEMORY_LIMIT_MB). */
+  training: { memoryLimitMiB: number };
 }
 
-const DEFAULT_SETTINGS: Settings = { diagnostics: { nonIntegerOutput: 'warning' }, inlayHints: { enabled: true } };
+const DEFAULT_SETTINGS: Settings = { diagnostics: { nonIntegerOutput: 'warning' }, inlayHints: { enabled: true }, training: { memoryLimitMiB: 0 } };
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -53,6 +56,15 @@ const analyses = new Map<string, { version: number; analysis: Analysis }>();
 let settings: Settings = DEFAULT_SETTINGS;
 let pullConfiguration = false;
 
+/** The defaults with what the client sent over them, section by section. */
+function merged(section: Partial<Settings> | null | undefined): Settings {
+  return {
+    diagnostics: { ...DEFAULT_SETTINGS.diagnostics, ...section?.diagnostics },
+    inlayHints: { ...DEFAULT_SETTINGS.inlayHints, ...section?.inlayHints },
+    training: { ...DEFAULT_SETTINGS.training, ...section?.training },
+  };
+}
+
 /** `cnn.diagnostics.<setting>` re-grades the code the registry names for it. */
 function options(): AnalyzeOptions {
   const severity: AnalyzeOptions['severity'] = {};
@@ -60,7 +72,8 @@ function options(): AnalyzeOptions {
     const value = (settings.diagnostics as Record<string, Severity | 'off' | undefined>)[setting];
     if (value !== undefined) severity[code] = value;
   }
-  return { severity };
+  const mib = Number(settings.training?.memoryLimitMiB);
+  return { severity, memoryLimit: mib > 0 ? mib * 2 ** 20 : hostMemoryLimit() };
 }
 
 function analysisOf(uri: string): Analysis | undefined {
@@ -85,10 +98,7 @@ function publish(uri: string): void {
 async function loadSettings(): Promise<void> {
   if (!pullConfiguration) return;
   const section = (await connection.workspace.getConfiguration('cnn')) as Partial<Settings> | null;
-  settings = {
-    diagnostics: { ...DEFAULT_SETTINGS.diagnostics, ...section?.diagnostics },
-    inlayHints: { ...DEFAULT_SETTINGS.inlayHints, ...section?.inlayHints },
-  };
+  settings = merged(section);
   analyses.clear();
   for (const document of documents.all()) publish(document.uri);
   connection.languages.inlayHint.refresh().catch(() => undefined);
@@ -97,7 +107,7 @@ async function loadSettings(): Promise<void> {
 connection.onInitialize((params): InitializeResult => {
   pullConfiguration = params.capabilities.workspace?.configuration === true;
   const initial = params.initializationOptions as Partial<Settings> | undefined;
-  if (initial) settings = { diagnostics: { ...DEFAULT_SETTINGS.diagnostics, ...initial.diagnostics }, inlayHints: { ...DEFAULT_SETTINGS.inlayHints, ...initial.inlayHints } };
+  if (initial) settings = merged(initial);
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -125,7 +135,7 @@ connection.onDidChangeConfiguration((change) => {
     return;
   }
   const section = (change.settings as { cnn?: Partial<Settings> } | undefined)?.cnn;
-  settings = { diagnostics: { ...DEFAULT_SETTINGS.diagnostics, ...section?.diagnostics }, inlayHints: { ...DEFAULT_SETTINGS.inlayHints, ...section?.inlayHints } };
+  settings = merged(section);
   analyses.clear();
   for (const document of documents.all()) publish(document.uri);
 });

@@ -1,6 +1,6 @@
 /**
  * The graph examples against numbers found without this tool:
- * - resnet18, resnet50 and googlenet against torchvision itself: test/python/torchvision_shapes.py
+ * - resnet18, resnet34, resnet50 and googlenet against torchvision itself: test/python/torchvision_shapes.py
  *   builds each model and reports every module's parameters and output shape on a 1x3x224x224
  *   input; `cnn table --format json` must give the same per full name, layer by layer, in the
  *   state dict's order, and the same totals. That part needs python3 with torch and torchvision;
@@ -40,6 +40,7 @@ const layer = (network: Network, name: string): NetworkLayer => {
 // torchvision's totals: sum(p.numel() for p in model.parameters()), as its model docs print them.
 const PUBLISHED: Record<string, number> = {
   'resnet18.cnn': 11_689_512,
+  'resnet34.cnn': 21_797_672,
   'resnet50.cnn': 25_557_032,
   'googlenet.cnn': 6_624_904, // googlenet(aux_logits=False): without the two auxiliary classifiers
 };
@@ -146,7 +147,7 @@ interface TorchModel {
   modules: Record<string, TorchModule>;
 }
 
-const MODELS: Record<string, string> = { resnet18: 'resnet18.cnn', resnet50: 'resnet50.cnn', googlenet: 'googlenet.cnn' };
+const MODELS: Record<string, string> = { resnet18: 'resnet18.cnn', resnet34: 'resnet34.cnn', resnet50: 'resnet50.cnn', googlenet: 'googlenet.cnn' };
 const SCRIPT = 'test/python/torchvision_shapes.py';
 
 const findTorch = () => findPython(['torch', 'torchvision'], 'Debian: python3-torch python3-torchvision');

@@ -8,8 +8,7 @@ import { PNG } from 'pngjs';
 import { decodeImage, resizeInto } from '../../runner/src/data/images';
 import { loadFolder, scanFolder } from '../../runner/src/data/folder';
 import { MAX_IMAGE_FILE_BYTES } from '../../runner/src/data/images';
-import { buildPlan } from '../../runner/src/plan';
-import { memoryNeeds } from '../../runner/src/memory';
+import { trainingMemory } from '../../server/src/language/trainingMemory';
 import { train } from '../../runner/src/train';
 import { Rng } from '../../runner/src/rng';
 import { makeNetwork } from './fixtures';
@@ -156,7 +155,7 @@ describe('folder(PATH) dataset', () => {
     // 16 images as floats at 64x64x3, plus the largest (20 to 39 pixels square) decoded as RGBA at 16 bits a channel.
     const floats = 16 * 64 * 64 * 3 * 4;
     assert.ok(listing.bytes >= floats + 20 * 20 * 8 && listing.bytes <= floats + 39 * 39 * 8, `${listing.bytes} bytes`);
-    const network = memoryNeeds(buildPlan(net), 2).total;
+    const network = trainingMemory(net, { batch: 2 }).totals.total;
     // A limit above what the network needs, below what it needs with its dataset.
     const limitMb = (network + listing.bytes / 2) / 1048576;
     const before = process.env.CNN_MEMORY_LIMIT_MB;

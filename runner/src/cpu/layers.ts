@@ -10,9 +10,10 @@ import type { ActivationStep, ConvStep, FcStep, PoolStep } from '../plan';
 import { sized, type ReferenceLayer } from '../reference/layer';
 import type { CpuKernels, Geometry, NativeExtras, PoolGeometry } from './kernels';
 import { ReferenceOptimizer } from '../reference/optimizer';
+import { CPU_COLUMN_FLOATS } from '../../../server/src/language/trainingMemory';
 
-/** Column-buffer budget per conv layer, in floats (16 MiB): a chunk is as many samples as fit. */
-export const COLUMN_FLOATS = 4 * 1024 * 1024;
+/** Column-buffer budget per conv layer: a chunk is as many samples as fit (the training-memory estimate counts it too). */
+export const COLUMN_FLOATS = CPU_COLUMN_FLOATS;
 
 /** A weighted layer whose output a following ReLU may be fused into. */
 export interface FusableLayer extends ReferenceLayer {

@@ -41,6 +41,7 @@ import {
   type TrainStatement,
   type Value,
 } from './syntax';
+import { checkMemoryLimit } from './memoryLimit';
 
 export interface Diagnostic {
   range: Range;
@@ -54,6 +55,8 @@ export interface Diagnostic {
 export interface AnalyzeOptions {
   /** Overrides a code's severity; 'off' drops it. */
   severity?: Partial<Record<string, Severity | 'off'>>;
+  /** Bytes training may use: beyond it, the `train` statement gets a `training-memory` warning (memoryLimit.ts). */
+  memoryLimit?: number;
 }
 
 /** A layer statement (a layer, or the use of a block) with what analysis made of it. */
@@ -116,7 +119,7 @@ export function analyzeText(text: string, options: AnalyzeOptions = {}, previous
 }
 
 export function analyze(document: CnnDocument, options: AnalyzeOptions = {}): Analysis {
-  return new Analyzer(document, options).run();
+  return checkMemoryLimit(new Analyzer(document, options).run(), options);
 }
 
 /** More expanded layers than this is a mistake (a block nested in itself ten times over), not a network. */

@@ -15,6 +15,8 @@ import { formatReal, formatShape, formatStd, groupDigits } from './numbers';
 import { scopesOf, type Scopes } from './scopes';
 import { spanContains, spanToRange, type NameRef, type Position, type Range } from './syntax';
 import { activationFactor } from './variance';
+import { formatBytes, trainingBatch, trainingMemory } from './trainingMemory';
+import { memorySummary } from './table';
 
 /** Rows listed before "… N more". */
 const MAX_INSTANCES = 8;
@@ -60,7 +62,18 @@ function layerHover(analysis: Analysis, entry: LayerAnalysis, position: Position
     const operands = entry.spec?.merge ? operandsNote(analysis, entry) : '';
     return { contents: { kind: 'markdown', value: `**${entry.name || scopesOf(analysis).nameOf(entry)}**\n\n${doc}${why}${operands}` }, range };
   }
-  return { contents: { kind: 'markdown', value: keyNote(entry, position) + layerMarkdown(layer) }, range };
+  return { contents: { kind: 'markdown', value: keyNote(entry, position) + layerMarkdown(layer) + layerMemoryLine(analysis, layer) }, range };
+}
+
+/** The layer's share of training memory at the file's batch (docs/memory.md). */
+function layerMemoryLine(analysis: Analysis, layer: NetworkLayer): string {
+  const memory = trainingMemory(analysis.network, { batch: trainingBatch(analysis.network) });
+  const m = memory.layers.find((l) => l.layer === layer.name);
+  if (!m) return '';
+  const parts = [`activations ${formatBytes(m.activations)}`, `activation gradients ${formatBytes(m.activationGradients)}`];
+  if (m.weights) parts.push(`weights, gradients and optimiser state ${formatBytes(m.weights + m.gradients + m.optimizer)}`);
+  if (m.workspace) parts.push(`im2col columns ${formatBytes(m.workspace)}`);
+  return `\n- training memory at batch ${memory.batch}: **${formatBytes(m.total)}** (${parts.join(', ')})`;
 }
 
 function layerMarkdown(layer: NetworkLayer): string {
@@ -123,7 +136,7 @@ function arithmetic(layer: NetworkLayer): string[] {
   } else {
     out.push('params: 0');
   }
-  if (layer.macs) out.push(`MACs: ${groupDigits(layer.macs)}`);
+  if (layer.macs) out.push(`forward MACs: ${groupDigits(layer.macs)} a sample (forward FLOPs ${groupDigits(2 * layer.macs)} = 2 × MACs; a training step about ${groupDigits(6 * layer.macs)} FLOPs)`);
   out.push(`receptive field: ${axes(layer.receptiveField)} pixels of the input, jump ${axes(layer.jump)}`);
   if (layer.init && layer.initStd !== undefined && layer.fanIn !== undefined) {
     const a = negativeSlope(layer.act);
@@ -148,9 +161,10 @@ export function totalsMarkdown(analysis: Analysis): string {
     `**${n.network ?? 'network'}**${n.input ? ` · input ${formatShape(n.input)}` : ''}${last ? ` → ${formatShape(last.output)}` : ''}`,
     '',
     `- layers: ${n.layers.length}${n.layers.length < analysis.layers.length ? ` of ${analysis.layers.length} computed` : ''}`,
-    `- params: **${groupDigits(t.params)}**`,
+    `- params: **${groupDigits(t.params + t.nonTrainableParams)}**${t.nonTrainableParams ? ` (trainable ${groupDigits(t.params)}, non-trainable ${groupDigits(t.nonTrainableParams)}: batchnorm running statistics)` : ' (all trainable)'}`,
     `- neurons: **${groupDigits(t.neurons)}** (conv, pooling, fc, softmax), ${groupDigits(t.neuronsConvFc)} conv and fc only (the AlexNet paper's count)`,
-    `- MACs: ${groupDigits(t.macs)}`,
+    `- forward MACs: ${groupDigits(t.macs)} a sample; forward FLOPs ${groupDigits(t.forwardFlops)} (2 × MACs); a training step about ${groupDigits(t.trainingFlops)} FLOPs a sample (forward + backward ≈ 3 × forward)`,
+    ...(n.layers.length ? [`- ${memorySummary(trainingMemory(n, { batch: trainingBatch(n) }))}`] : []),
   ].join('\n');
 }
 

@@ -5,6 +5,7 @@
 import type { Network, NetworkInstance, NetworkLayer, Shape } from './network';
 import { specOf } from './layerKinds';
 import { formatReal, groupDigits } from './numbers';
+import { formatBytes, trainingMemory, type TrainingMemory } from './trainingMemory';
 
 export type TableFormat = 'text' | 'markdown' | 'csv' | 'json';
 export const TABLE_FORMATS: readonly TableFormat[] = ['text', 'markdown', 'csv', 'json'];
@@ -38,6 +39,15 @@ export interface TableOptions {
    * every layer. Totals never change.
    */
   depth?: number;
+  /** Adds a column with each row's training memory at this batch size, and its breakdown to the totals. */
+  batch?: number;
+}
+
+/** The memory column's header. */
+export const MEMORY_HEADER = 'Training memory';
+
+function headers(options: TableOptions): string[] {
+  return options.batch === undefined ? [...TABLE_HEADERS] : [...TABLE_HEADERS, `${MEMORY_HEADER} (batch ${options.batch})`];
 }
 
 /** What a block instance comes to, as one row of the table. */
@@ -165,6 +175,22 @@ function visibleRows(network: Network, depth: number | undefined): ({ layer: Net
 }
 
 export function tableRows(network: Network, group: (n: number) => string = groupDigits, options: TableOptions = {}): TableRow[] {
+  const rows = layerRows(network, group, options);
+  if (options.batch === undefined) return rows;
+  const memory = trainingMemory(network, { batch: options.batch });
+  const byLayer = new Map(memory.layers.map((l) => [l.layer, l.total]));
+  const show = (bytes: number) => (group === String ? String(bytes) : formatBytes(bytes));
+  for (const row of rows) {
+    // An instance's layers are those under its full name, as PyTorch's module paths nest.
+    const bytes = row.layer ? byLayer.get(row.layer.name) ?? 0
+      : row.instance ? memory.layers.filter((l) => l.layer.startsWith(`${row.instance!.name}.`)).reduce((n, l) => n + l.total, 0)
+      : memory.totals.total;
+    row.cells.push(show(bytes));
+  }
+  return rows;
+}
+
+function layerRows(network: Network, group: (n: number) => string, options: TableOptions): TableRow[] {
   const rows: TableRow[] = visibleRows(network, options.depth).map((row) => {
     if ('instance' in row) return { instance: row.instance, cells: instanceCells(row.instance, row.summary, group) };
     const layer = row.layer;
@@ -207,27 +233,27 @@ export function renderTable(network: Network, format: TableFormat, options: Tabl
       return JSON.stringify(network, null, 2).replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, items: string) => `[${items.split(/,\s+/).join(', ')}]`) + '\n';
     case 'csv': {
       const rows = tableRows(network, String, options).map((r) => r.cells);
-      return [TABLE_HEADERS as readonly string[], ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+      return [headers(options), ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
     }
     case 'markdown': {
       const rows = tableRows(network, groupDigits, options).map((r) => r.cells.map((c) => c.replace(/\|/g, '\\|')));
-      const numeric = TABLE_HEADERS.map((_, i) => i >= 2);
+      const numeric = headers(options).map((_, i) => i >= 2);
       const lines = [
-        `| ${TABLE_HEADERS.join(' | ')} |`,
+        `| ${headers(options).join(' | ')} |`,
         `| ${numeric.map((n) => (n ? '---:' : '---')).join(' | ')} |`,
         ...rows.map((r) => `| ${r.join(' | ')} |`),
       ];
-      return `${title(network)}\n\n${lines.join('\n')}\n\n${totalsLine(network)}\n`;
+      return `${title(network)}\n\n${lines.join('\n')}\n\n${totalsLine(network)}${memoryLine(network, options)}\n`;
     }
     case 'text': {
-      const rows = [[...TABLE_HEADERS] as string[], ...tableRows(network, groupDigits, options).map((r) => r.cells)];
+      const rows = [headers(options), ...tableRows(network, groupDigits, options).map((r) => r.cells)];
       // A loop, not Math.max(...rows): a spread of 200,000 rows overflows the call stack.
-      const widths = TABLE_HEADERS.map((_, i) => rows.reduce((most, r) => Math.max(most, [...r[i]].length), 0));
+      const widths = headers(options).map((_, i) => rows.reduce((most, r) => Math.max(most, [...r[i]].length), 0));
       const pad = (cell: string, i: number) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]));
       const body = rows.map((r) => r.map(pad).join('  ').trimEnd());
       body.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
       body.splice(body.length - 1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-      return `${title(network)}\n\n${body.join('\n')}\n\n${totalsLine(network)}\n`;
+      return `${title(network)}\n\n${body.join('\n')}\n\n${totalsLine(network)}${memoryLine(network, options)}\n`;
     }
   }
 }
@@ -239,6 +265,24 @@ function title(network: Network): string {
 
 function totalsLine(network: Network): string {
   const t = network.totals;
-  const frozen = t.nonTrainableParams ? ` (+ ${groupDigits(t.nonTrainableParams)} non-trainable: batchnorm running statistics)` : '';
-  return `Total parameters ${groupDigits(t.params)}${frozen}; neurons ${groupDigits(t.neurons)} (conv and fc only, as the AlexNet paper counts: ${groupDigits(t.neuronsConvFc)}); MACs ${groupDigits(t.macs)} (forward FLOPs ${groupDigits(t.forwardFlops)}, a training step about ${groupDigits(t.trainingFlops)} FLOPs a sample)`;
+  // As Keras' summary(): the total holds both; torchvision publishes the trainable count.
+  const params = t.nonTrainableParams
+    ? `Total parameters ${groupDigits(t.params + t.nonTrainableParams)} (trainable ${groupDigits(t.params)} + ${groupDigits(t.nonTrainableParams)} non-trainable: batchnorm running statistics)`
+    : `Total parameters ${groupDigits(t.params)} (all trainable)`;
+  return `${params}; neurons ${groupDigits(t.neurons)} (conv and fc only, as the AlexNet paper counts: ${groupDigits(t.neuronsConvFc)}); ` +
+    `forward MACs ${groupDigits(t.macs)} a sample (forward FLOPs ${groupDigits(t.forwardFlops)} = 2 × MACs; a training step, forward and backward, about ${groupDigits(t.trainingFlops)} FLOPs a sample)`;
+}
+
+/** Training memory's breakdown, one line (docs/memory.md says what each part holds). */
+export function memorySummary(memory: TrainingMemory): string {
+  const t = memory.totals;
+  return `Training memory at batch ${memory.batch} (${memory.backend} backend, ${memory.optimizer === 'adam' ? 'Adam' : 'SGD'}): ${formatBytes(t.total)} = ` +
+    `weights ${formatBytes(t.weights)} + gradients ${formatBytes(t.gradients)} + optimiser state ${formatBytes(t.optimizer)} + ` +
+    `activations kept for backward ${formatBytes(t.activations)} + activation gradients ${formatBytes(t.activationGradients)} + im2col columns ${formatBytes(t.workspace)}; ` +
+    `largest buffer ${formatBytes(memory.largestBuffer.bytes)} (${memory.largestBuffer.name}); ` +
+    `${formatBytes(memory.shared.total)} of it is no one layer's (the input batch, the loss's probabilities, the gradient buffers the layers pass on)`;
+}
+
+function memoryLine(network: Network, options: TableOptions): string {
+  return options.batch === undefined ? '' : `\n${memorySummary(trainingMemory(network, { batch: options.batch }))}`;
 }

@@ -1,0 +1,41 @@
+// "CNN: Compare with…" in a real VS Code (code-server + headless chromium): ResNet-18 with a third
+// block added to layer4, compared with itself at git HEAD, shows that block's layers added with
+// their parameters, and the totals' delta.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIRST_WEBVIEW_MS, WAIT_MS, e2eSuite } from './harness';
+
+const FILE = 'resnet18.cnn';
+const num = (n: number) => new RegExp(n.toLocaleString('en-US').replace(/,/g, '[,\\u202f\\u00a0 ]?'));
+
+e2eSuite('Compare with… in VS Code (code-server)', (session) => {
+  test('the file against itself at git HEAD: a block added to layer4 is 5 layers and +4,720,640 parameters', async () => {
+    const s = session();
+    const env = { ...process.env, GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@example.com', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@example.com' };
+    execFileSync('git', ['init', '-q'], { cwd: s.workspace, env });
+    execFileSync('git', ['add', FILE], { cwd: s.workspace, env });
+    execFileSync('git', ['commit', '-qm', 'resnet18'], { cwd: s.workspace, env });
+    const path = join(s.workspace, FILE);
+    writeFileSync(path, readFileSync(path, 'utf8').replace('layer4.1: basic 512\n', 'layer4.1: basic 512\nlayer4.2: basic 512\n'));
+    await s.openFile(FILE, 'network resnet18');
+    // The extension is up when the language server's inlay hint shows maxpool's 56x56x64.
+    const maxpool = await s.renderedLine('maxpool:');
+    await s.until("the language server (maxpool's inlay hint)", async () => /56\s*[×x]\s*56\s*[×x]\s*64/.test(await maxpool.innerText()), 2 * WAIT_MS);
+    await s.startCommand('CNN: Compare with');
+    const head = s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'at git HEAD' }).first();
+    await head.waitFor({ timeout: WAIT_MS });
+    await head.click();
+    // A basic block of 512: 2 x 3·3·512·512 + 2 x 2·512 = 4,720,640 parameters.
+    const body = s.webview().locator('body', { hasText: 'layer4.2.conv1' });
+    await body.waitFor({ timeout: FIRST_WEBVIEW_MS });
+    const text = await body.innerText();
+    assert.match(text, /5 added, 0 removed, 1 changed/, text);
+    assert.match(text, num(4720640), text);
+    assert.match(text, /HEAD:resnet18\.cnn/, text);
+    assert.match(text, num(11689512 + 4720640), 'the total after');
+    await s.shot('compare-with-head');
+  });
+});
