@@ -9,6 +9,7 @@ import { formatCheckLine } from './language/checkReport';
 import { TRAIN_HELP, trainCommand } from '../../runner/src/trainCommand';
 import { PREDICT_HELP, predictCommand } from '../../runner/src/predictCommand';
 import { COMPARE_USAGE, compareCommand, compareVariantsCommand } from './compare';
+import { IMPORT_HELP, importCommand } from './importCommand';
 
 const USAGE = `Usage:
   cnn table FILE [--format text|markdown|csv|json] [--depth N]
@@ -24,6 +25,8 @@ const USAGE = `Usage:
                                                    each N times (3 by default) with its own seed: mean, spread, what holds
   cnn compare --variants A.cnn,B.cnn[,...] [--seeds N --epochs N --samples N ...]
                                                    train each file with the same seeds and settings (plain20 against resnet20)
+  cnn import MODEL.onnx|deploy.prototxt [-o NET.cnn]
+                                                   write an ONNX model or a Caffe network as a .cnn file
   cnn COMMAND --help | cnn --help | --version
 
 Exit codes: 0 no error, 1 a file has an error, 2 usage or I/O error.`;
@@ -48,6 +51,7 @@ Prints the diagnostics of each FILE as FILE:LINE:COL: SEVERITY: MESSAGE [CODE].
 Exit codes: 0 no error, 1 a file has an error, 2 usage error or a file cannot be read.`,
   train: TRAIN_HELP,
   predict: PREDICT_HELP,
+  import: IMPORT_HELP,
   compare: `${COMPARE_USAGE}
 
 Trains FILE once per initialisation and activation (He et al. 2015's comparison), or each file
@@ -178,6 +182,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await train(args, io);
       case 'predict':
         return await predict(args, io);
+      case 'import':
+        return importCommand(args, io, (message) => {
+          throw new UsageError(message);
+        });
       case 'compare': {
         const variants = args.indexOf('--variants');
         if (variants >= 0) {
