@@ -105,6 +105,8 @@ export function importCaffe(source: string, fileName: string): ImportResult {
   const flattened = new Set<string>();
   /** Batchnorm layers still waiting for their Scale. */
   const unscaled = new Map<string, { name: string }>();
+  /** Blobs made by refused layers. */
+  const unknown = new Set<string>();
   const readers = new Map<string, number>();
   for (const l of layersIn) for (const b of all(l, 'bottom').map(text)) if (b) readers.set(b, (readers.get(b) ?? 0) + 1);
 
@@ -113,7 +115,11 @@ export function importCaffe(source: string, fileName: string): ImportResult {
     const rawName = text(first(l, 'name')) ?? `${type.toLowerCase()}${index + 1}`;
     const bottoms = all(l, 'bottom').map(text).filter((s): s is string => !!s);
     const tops = all(l, 'top').map(text).filter((s): s is string => !!s);
-    const refuse = (reason: string) => refused.push({ name: rawName, op: type, reason });
+    const refuse = (reason: string) => {
+      refused.push({ name: rawName, op: type, reason });
+      // What reads a refused layer's output is not refused again for it.
+      for (const t of tops) unknown.add(t);
+    };
     const param = (name: string) => messages(l, name)[0];
 
     if (type === 'Input') return;
@@ -121,6 +127,10 @@ export function importCaffe(source: string, fileName: string): ImportResult {
     if (TRAINING_LAYERS.has(type)) return refuse('a training-only layer (loss or accuracy); import the deploy.prototxt');
 
     const read = (blob: string | undefined, allowFlat = false): string | undefined => {
+      if (blob !== undefined && unknown.has(blob)) {
+        for (const t of tops) unknown.add(t);
+        return undefined;
+      }
       const from = blob !== undefined ? blobs.get(blob) : undefined;
       if (from === undefined) {
         refuse(blob === undefined ? 'it reads nothing' : `it reads '${blob}', which no layer above makes`);
