@@ -6,6 +6,7 @@
  * - exported in eval mode, each batchnorm is folded into the convolution before it (a bias of one
  *   per channel instead of a scale and a shift): torch's count minus its batchnorm channels;
  * - MobileNetV2's ReLU6 arrives as Clip(0, 6) and imports as relu6, one per Clip node;
+ * - GoogLeNet (opset 15) imports with nested blocks, layer for layer examples/googlenet.cnn;
  * - a Sin node is refused with its name and why; garbage or a truncated file is a clear message.
  * Needs /usr/bin/python3 with torch, torchvision and onnx; without them it skips (fails under CI).
  */
@@ -18,6 +19,7 @@ import { PassThrough } from 'node:stream';
 import { main } from '../../server/src/cli';
 import { analyzeText } from '../../server/src/language/analyze';
 import { importModel, ImportError } from '../../server/src/import/importModel';
+import { encodeModel } from '../../runner/src/onnx/onnxSchema';
 import { isCI } from '../../scripts/lib/ci.mjs';
 import { findPython } from '../python';
 import { tempDir } from '../tempDir';
@@ -40,7 +42,7 @@ function models(t: TestContext): Record<string, Exported> | undefined {
     const found = findPython(['torch', 'torchvision', 'onnx'], 'Debian: apt-get install python3-torch python3-torchvision python3-onnx');
     if ('missing' in found) missing = found.missing;
     else {
-      const specs = ['resnet18-train:resnet18:train:13', 'resnet18-eval:resnet18:eval:17', 'mobilenet_v2-train:mobilenet_v2:train:13', 'sin:sin:eval:13'];
+      const specs = ['resnet18-train:resnet18:train:13', 'resnet18-eval:resnet18:eval:17', 'mobilenet_v2-train:mobilenet_v2:train:13', 'googlenet-train:googlenet:train:15', 'sin:sin:eval:13'];
       const run = spawnSync(found.python, ['test/python/onnx_export.py', dir, ...specs], { encoding: 'utf8', timeout: 600_000 });
       assert.equal(run.status, 0, `onnx_export.py: ${run.stderr}`);
       exported = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, Exported>;
@@ -111,6 +113,25 @@ test('MobileNetV2: Clip(0, 6) imports as relu6, and the parameters are torchvisi
   assert.doesNotMatch(text, /clip/i);
 });
 
+test('GoogLeNet: nested blocks (BasicConv2d inside Inception), layer for layer examples/googlenet.cnn', (t) => {
+  const all = models(t);
+  if (!all) return;
+  const model = all['googlenet-train'];
+  const { text, network, result } = imported(model);
+  assert.equal(model.params, 6_624_904);
+  assert.equal(network.totals.params, model.params);
+  const example = analyzeText(readFileSync('examples/googlenet.cnn', 'utf8')).network;
+  const row = (l: { name: string; kind: string; output: unknown; params: number; round?: string }) => ({ name: l.name, kind: l.kind, output: l.output, params: l.params, round: l.round });
+  assert.deepEqual(network.layers.map(row), example.layers.map(row));
+  assert.deepEqual(network.layers.map((l) => l.inputs), example.layers.map((l) => l.inputs));
+  // Two blocks, the one used inside the other; nine inception instances of one block.
+  assert.equal(text.match(/^block /gm)?.length, 2);
+  assert.equal(text.match(/^inception\w+: +inception /gm)?.length, 9);
+  // torchvision's batchnorm epsilon 0.001 has no key: said once, for all 57.
+  assert.equal(result.notes.length, 1);
+  assert.match(result.notes[0].name, /and 54 more$/);
+});
+
 test('an ONNX file with a Sin node is refused with the node\'s name and why; nothing is written', async (t) => {
   const all = models(t);
   if (!all) return;
@@ -161,8 +182,6 @@ test('garbage and a truncated ONNX file are clear messages, not crashes', async 
 
 /** A small valid model (conv, relu, gemm) written with the official schema, to cut short. */
 function encodeSmallModel(): Uint8Array {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { encodeModel } = require('../../runner/src/onnx/onnxSchema') as typeof import('../../runner/src/onnx/onnxSchema');
   const tensor = (name: string, dims: number[]) => ({ name, dims, dataType: 1, rawData: new Uint8Array(dims.reduce((a, b) => a * b, 1) * 4) });
   const info = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
   return encodeModel({

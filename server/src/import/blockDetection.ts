@@ -244,7 +244,8 @@ function makeBlock(lists: Item[][], paths: string[], taken: Set<string>): { bloc
   const stems = paths.map((p) => {
     const parts = p.split('.');
     let stem = '';
-    while (!stem && parts.length) stem = (parts.pop() ?? '').replace(/[\d._-]+$/, '').toLowerCase();
+    // `inception3a` and `inception4b` make `inception`.
+    while (!stem && parts.length) stem = (parts.pop() ?? '').replace(/[\d._-]+[a-z]?$/, '').toLowerCase();
     return stem || 'block';
   });
   const counts = new Map<string, number>();

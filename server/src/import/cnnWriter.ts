@@ -7,14 +7,15 @@ import { analyzeText } from '../language/analyze';
 import { format } from '../language/formatting';
 import { applyEdits } from '../language/textEdits';
 import { detectBlocks, type CnnLine } from './blockDetection';
-import type { ImportedNetwork, ImportProblem, ImportResult } from './importedNetwork';
+import { summariseNotes, type ImportedNetwork, type ImportProblem, type ImportResult } from './importedNetwork';
 
 function lineText({ label, kind, count, pairs }: CnnLine): string {
   return [`${label}:`, kind, ...(count !== undefined ? [count] : []), ...pairs.map(([k, v]) => `${k}=${v}`)].join(' ');
 }
 
 /** The .cnn text of a network the importer could express fully, or the reasons it could not. */
-export function writeCnn(network: ImportedNetwork, refused: ImportProblem[], notes: ImportProblem[]): ImportResult {
+export function writeCnn(network: ImportedNetwork, refused: ImportProblem[], allNotes: ImportProblem[]): ImportResult {
+  const notes = summariseNotes(allNotes);
   if (refused.length) return { refused, notes };
   if (!network.layers.length) return { refused: [{ name: network.name, op: 'graph', reason: 'it has no layer the language can write' }], notes };
   const layers = network.layers.map((l) => ({ ...l }));

@@ -100,3 +100,17 @@ export class NameRegistry {
 
 /** Kinds whose `act` key the language takes. */
 export const TAKES_ACT = new Set<ImportedKind>(['conv', 'fc', 'batchnorm', 'add', 'concat']);
+
+/** Notes that say the same thing of many layers as one: "a, b, c and 54 more". */
+export function summariseNotes(notes: ImportProblem[]): ImportProblem[] {
+  const groups = new Map<string, ImportProblem[]>();
+  for (const n of notes) {
+    const key = `${n.op}\u0000${n.reason}`;
+    groups.set(key, [...(groups.get(key) ?? []), n]);
+  }
+  return [...groups.values()].map((group) => {
+    const shown = group.slice(0, 3).map((n) => n.name).join(', ');
+    const name = group.length > 3 ? `${shown} and ${group.length - 3} more` : shown;
+    return { name, op: group[0].op, reason: group[0].reason };
+  });
+}
