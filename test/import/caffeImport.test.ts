@@ -7,6 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../server/src/cli';
+import { tempDir } from '../tempDir';
 import { analyzeText } from '../../server/src/language/analyze';
 import { importModel, ImportError } from '../../server/src/import/importModel';
 import { parseProtoText, ProtoTextError } from '../../server/src/import/protoText';
@@ -35,8 +39,8 @@ test('BVLC AlexNet deploy.prototxt: 60,965,224 parameters, layer for layer examp
   assert.match(written, /^fc8: +softmax 1000$/m);
   assert.match(written, /^network AlexNet$/m);
   // The LRN's constants differ from the language's: said, not dropped.
-  assert.deepEqual(result.notes.map((n) => n.name), ['norm1', 'norm2']);
-  assert.match(written, /^# norm1 \(LRN\): Caffe's k=1/m);
+  assert.deepEqual(result.notes.map((n) => n.name), ['norm1, norm2']);
+  assert.match(written, /^# norm1, norm2 \(LRN\): Caffe's k=1/m);
 });
 
 test('the old `layers { type: CONVOLUTION }` syntax (Caffe\'s LeNet)', () => {
@@ -132,3 +136,37 @@ test('the text-format reader: nested messages, lists, repeated fields, comments,
   assert.deepEqual(cs[0].fields.get('f'), [true]);
   assert.deepEqual(cs[1].fields.get('d'), [-3]);
 });
+
+test('cnn import: --help, usage errors, a missing file, and -o', async () => {
+  const help = await cli(['import', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^usage: cnn import MODEL\.onnx\|deploy\.prototxt/);
+  assert.equal((await cli(['help', 'import'])).stdout, help.stdout);
+  const two = await cli(['import', 'a.onnx', 'b.onnx']);
+  assert.equal(two.code, 2);
+  assert.match(two.stderr, /cnn import takes one MODEL file/);
+  assert.match((await cli(['import', '-o'])).stderr, /-o needs a file/);
+  const none = await cli(['import', 'no-such-model.onnx']);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /^cnn: cannot read no-such-model\.onnx: no such file/);
+
+  const target = join(tempDir('cnn-import-caffe-'), 'alexnet.cnn');
+  const wrote = await cli(['import', 'test/import/fixtures/bvlc_alexnet_deploy.prototxt', '-o', target]);
+  assert.equal(wrote.code, 0, wrote.stderr);
+  assert.match(wrote.stdout, /60,965,224 parameters/);
+  assert.match(wrote.stderr, /^note: norm1, norm2 \(LRN\)/m);
+  const table = await cli(['table', target, '--format', 'json']);
+  assert.equal(table.code, 0);
+  assert.equal(JSON.parse(table.stdout).totals.params, 60_965_224);
+});
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => out.push(c));
+  stderr.on('data', (c: Buffer) => err.push(c));
+  const code = await main(args, { stdout, stderr, readFile: (p) => readFileSync(p, 'utf8') });
+  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}
