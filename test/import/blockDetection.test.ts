@@ -56,7 +56,7 @@ test('repeated modules become one block; proportional numbers are written p*k; P
 });
 
 test('a module read from outside through an inner layer, or used once, stays as layers', () => {
-  const layers = [
+  const layers: ImportedLayer[] = [
     conv('m1.a', 8, ['input']),
     conv('m1.b', 8, ['m1.a']),
     conv('m2.a', 8, ['m1.b']),

@@ -22,7 +22,7 @@ const ints = (name: string, values: number[]) => ({ name, type: 7, ints: values 
 const int = (name: string, value: number) => ({ name, type: 2, i: value });
 const float = (name: string, value: number) => ({ name, type: 1, f: value });
 const tensor = (name: string, dims: number[], values?: number[]) => {
-  const data = new Float32Array(values ?? dims.reduce((a, b) => a * b, 1));
+  const data = values ? new Float32Array(values) : new Float32Array(dims.reduce((a, b) => a * b, 1));
   return { name, dims, dataType: 1, rawData: new Uint8Array(data.buffer) };
 };
 const info = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
