@@ -107,7 +107,10 @@ export function detectBlocks(layers: ImportedLayer[], biasDefault: boolean): Cnn
   layers.forEach((l, i) =>
     l.inputs.forEach((r) => {
       const at = index.get(r);
-      if (at !== undefined) readers.set(at, [...(readers.get(at) ?? []), i]);
+      if (at === undefined) return;
+      const list = readers.get(at);
+      if (list) list.push(i);
+      else readers.set(at, [i]);
     }),
   );
 
@@ -117,7 +120,9 @@ export function detectBlocks(layers: ImportedLayer[], biasDefault: boolean): Cnn
     const parts = l.name.split('.');
     for (let k = 1; k < parts.length; k++) {
       const path = parts.slice(0, k).join('.');
-      spans.set(path, [...(spans.get(path) ?? []), i]);
+      const list = spans.get(path);
+      if (list) list.push(i);
+      else spans.set(path, [i]);
     }
   });
   const modules: Module[] = [];
