@@ -12,9 +12,9 @@ export { ImportError };
 export function sourceFormat(fileName: string, bytes: Uint8Array): 'onnx' | 'caffe' {
   if (/\.onnx$/i.test(fileName)) return 'onnx';
   if (/\.(prototxt|pbtxt|pt)$/i.test(fileName)) return 'caffe';
-  // Otherwise by content: a prototxt is text, an ONNX file is binary protobuf.
+  // Otherwise by content: a prototxt is text, an ONNX file is binary protobuf (control bytes early on).
   const head = bytes.subarray(0, 512);
-  return head.some((b) => b === 0 || (b < 9 && b !== 0)) ? 'onnx' : 'caffe';
+  return head.some((b) => b < 9 || (b > 13 && b < 32)) ? 'onnx' : 'caffe';
 }
 
 /** Throws ImportError when the file as a whole cannot be read (garbage, truncated, no input shape). */
@@ -29,7 +29,7 @@ export function importModel(bytes: Uint8Array, fileName: string): ImportResult {
   return importCaffe(text, fileName);
 }
 
-/** "3 operators cannot be written in .cnn:" and one line each: name (type): why. */
+/** One line per problem: `NAME (OPERATOR): why`. */
 export function describeProblems(problems: ImportProblem[]): string[] {
   return problems.map((p) => `${p.name} (${p.op}): ${p.reason}`);
 }
