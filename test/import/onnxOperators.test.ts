@@ -130,3 +130,30 @@ test('what the language cannot say is refused with the node\'s name and why', ()
   assert.deepEqual(midSoftmax.refused.map((p) => p.name), ['/sm']);
   assert.match(midSoftmax.refused[0].reason, /only as the last layer/);
 });
+
+test('a zero Pad before an average pooling is its padding; Add(Add(a, b), c) is one add of three', () => {
+  const pads = { name: 'pads', dims: [8], dataType: 7, rawData: new Uint8Array(new BigInt64Array([0n, 0n, 1n, 1n, 0n, 0n, 1n, 1n]).buffer) };
+  const nodes: Node[] = [
+    conv('a', 'x', 'ya'),
+    conv('b', 'x', 'yb'),
+    conv('c', 'x', 'yc'),
+    { name: 'sum#add', opType: 'Add', input: ['ya', 'yb'], output: ['s1'] },
+    { name: 'sum#add_1', opType: 'Add', input: ['s1', 'yc'], output: ['s2'] },
+    { name: 'pool#pad', opType: 'Pad', input: ['s2', 'pads'], output: ['padded'] },
+    { name: 'pool', opType: 'AveragePool', input: ['padded'], output: ['p'], attribute: [ints('kernel_shape', [3, 3]), ints('strides', [2, 2]), int('ceil_mode', 1)] },
+    ...head('p'),
+  ];
+  const result = importModel(model(nodes, [...convWeights('a'), ...convWeights('b'), ...convWeights('c'), pads as never, ...headWeights(5 * 5 * 4)]), 'm.onnx');
+  assert.deepEqual(result.refused, []);
+  assert.deepEqual(result.notes, []);
+  const network = analyzeText(result.text!).network;
+  const sum = network.layers.find((l) => l.kind === 'add')!;
+  assert.equal(sum.name, 'sum');
+  assert.deepEqual(sum.inputs, ['a', 'b', 'c']);
+  const pool = network.layers.find((l) => l.kind === 'avgpool')!;
+  assert.deepEqual([pool.name, pool.pad, pool.round, pool.output], ['pool', [1, 1], 'ceil', [5, 5, 4]]);
+
+  const maxAfterPad = importModel(model(nodes.map((n) => (n.opType === 'AveragePool' ? { ...n, opType: 'MaxPool' } : n)), [...convWeights('a'), ...convWeights('b'), ...convWeights('c'), pads as never, ...headWeights(100)]), 'm.onnx');
+  assert.deepEqual(maxAfterPad.refused.map((p) => p.name), ['pool']);
+  assert.match(maxAfterPad.refused[0].reason, /max pooling after zero padding/);
+});

@@ -86,6 +86,9 @@ const attrString = (node: OnnxNode, name: string) => {
 /** The inputs of each operator that carry the picture; the others are weights, shapes and settings. */
 const DATA_INPUTS: Record<string, 'all' | number[]> = { Add: 'all', Sum: 'all', Concat: 'all', Mul: 'all', Sub: 'all', Div: 'all' };
 
+/** Operators with a window, which can take a Pad before them as their own padding. */
+const WINDOW_OPS = new Set(['Conv', 'MaxPool', 'AveragePool']);
+
 /** Operators that pass their input through unchanged as far as the language is concerned. */
 const PASS_THROUGH = new Set(['Identity']);
 
@@ -170,6 +173,8 @@ export function importOnnx(bytes: Uint8Array, fileName: string): ImportResult {
   /** What each tensor is, in .cnn terms: the layer that makes it, or `input`. */
   const source = new Map<string, string>([[input.name ?? '', 'input']]);
   const byName = new Map<string, ImportedLayer>();
+  /** Tensors padded with zeros by a Pad node, [H, W]: the convolution or pooling reading them takes the padding. */
+  const zeroPadded = new Map<string, [number, number]>();
   /** Tensors that are the flattened output of a layer: only a Gemm or MatMul may read them. */
   const flattened = new Set<string>();
   let sourceParams = 0;
@@ -189,7 +194,8 @@ export function importOnnx(bytes: Uint8Array, fileName: string): ImportResult {
       // A module that is this operator keeps its own name; an operator written in a module's forward is named after the operator inside it.
       raw = [...path, ...(MODULE_OPS.has(node.opType ?? '') && path.length ? [] : [op])].join('.');
     }
-    if (!raw) raw = node.name || `${op}${++counter}`;
+    // cnn export names the nodes a layer needs besides its own `<layer>#<what>`.
+    if (!raw) raw = node.name?.split('#')[0] || `${op}${++counter}`;
     return names.claim(raw, `${op}${++counter}`);
   }
 
@@ -204,6 +210,10 @@ export function importOnnx(bytes: Uint8Array, fileName: string): ImportResult {
   function read(node: OnnxNode, tensor: string | undefined, allowFlat = false): string | undefined {
     const from = tensor !== undefined ? source.get(tensor) : undefined;
     if (from === undefined) return undefined;
+    if (zeroPadded.has(tensor!) && !WINDOW_OPS.has(node.opType ?? '')) {
+      refuse(node, 'it reads a zero-padded tensor; the language pads only inside a convolution or pooling');
+      return undefined;
+    }
     if (flattened.has(tensor!) && !allowFlat) {
       refuse(node, 'it reads a flattened tensor; the language flattens only into a fully connected layer');
       return undefined;
@@ -259,6 +269,15 @@ export function importOnnx(bytes: Uint8Array, fileName: string): ImportResult {
       refuse(node, pad);
       return undefined;
     }
+    const padded = zeroPadded.get(node.input?.[0] ?? '');
+    if (padded) {
+      if (node.opType === 'MaxPool') {
+        refuse(node, 'a max pooling after zero padding; the language pads a max pooling with -inf');
+        return undefined;
+      }
+      pad[0] += padded[0];
+      pad[1] += padded[1];
+    }
     const stride = attrInts(node, 'strides') ?? [1, 1];
     return { kernel: [kernel[0], kernel[1]], stride: [stride[0], stride[1]], pad };
   }
@@ -295,10 +314,34 @@ export function importOnnx(bytes: Uint8Array, fileName: string): ImportResult {
           refuse(node, 'its indices output is used; the language has no unpooling');
           continue;
         }
-        if (op === 'AveragePool' && (win.pad[0] || win.pad[1]) && !attrInt(node, 'count_include_pad', 0)) {
+        // Zeros a Pad node put there are counted whatever the attribute says: only the pooling's own padding matters.
+        const own = pads(node);
+        if (op === 'AveragePool' && typeof own !== 'string' && (own[0] || own[1]) && !attrInt(node, 'count_include_pad', 0)) {
           notes.push({ name: nodeLabel(node), op, reason: 'averages without the padding (count_include_pad=0); the language counts the zero padding in the average' });
         }
         addLayer(node, { kind: op === 'MaxPool' ? 'maxpool' : 'avgpool', ...win, ...(attrInt(node, 'ceil_mode', 0) ? { round: 'ceil' as const } : {}), act: 'none', inputs: [from] });
+        break;
+      }
+      case 'Pad': {
+        // Zero padding of height and width alone, on both sides alike, read by a convolution or
+        // an average pooling: that layer's pad (how cnn export writes a padded pooling that rounds up).
+        const from = read(node, ins[0]);
+        const amounts = attrInts(node, 'pads') ?? (ins[1] && constants.get(ins[1]) ? tensorValues(constants.get(ins[1])!) : undefined);
+        const mode = attrString(node, 'mode') ?? 'constant';
+        const value = attr(node, 'value')?.f ?? scalar(ins[2]) ?? 0;
+        const readers = graph.node.filter((n) => needed.has(n) && n.input?.[0] === node.output?.[0]);
+        const symmetric = amounts?.length === 8 && amounts[0] === 0 && amounts[1] === 0 && amounts[4] === 0 && amounts[5] === 0 && amounts[2] === amounts[6] && amounts[3] === amounts[7];
+        if (mode !== 'constant' || value !== 0 || !symmetric || (ins[3] ?? '') !== '') {
+          refuse(node, `${mode} padding${mode === 'constant' ? ` with ${value}` : ''} by ${amounts?.join(',') ?? '?'}; only zero padding of height and width, alike on both sides, before a convolution or pooling is a pad`);
+          continue;
+        }
+        if (!readers.length || readers.some((n) => !WINDOW_OPS.has(n.opType ?? ''))) {
+          refuse(node, 'a padding read by something other than a convolution or pooling');
+          continue;
+        }
+        if (from === undefined) continue;
+        source.set(node.output?.[0] ?? '', from);
+        zeroPadded.set(node.output?.[0] ?? '', [amounts![2], amounts![3]]);
         break;
       }
       case 'GlobalAveragePool': {
@@ -460,6 +503,17 @@ export function importOnnx(bytes: Uint8Array, fileName: string): ImportResult {
         if (from.some((f) => f === undefined)) continue;
         if (new Set(from).size !== from.length) {
           refuse(node, 'it adds a tensor to itself');
+          continue;
+        }
+        // PyTorch and cnn export write a sum of three as Add(Add(a, b), c): one add of three here.
+        const inner = ins.findIndex((i, k) => {
+          const layer = byName.get(from[k]!);
+          return layer?.kind === 'add' && layer.act === 'none' && (consumers.get(i) ?? 0) === 1 && layers[layers.length - 1] === layer;
+        });
+        if (inner >= 0) {
+          const layer = byName.get(from[inner]!)!;
+          layer.inputs = [...layer.inputs, ...(from as string[]).filter((_, k) => k !== inner)];
+          source.set(node.output?.[0] ?? '', layer.name);
           continue;
         }
         addLayer(node, { kind: 'add', act: 'none', inputs: from as string[] });
