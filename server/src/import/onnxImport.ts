@@ -206,7 +206,10 @@ export function importOnnx(bytes: Uint8Array, fileName: string): ImportResult {
     source.set(node.output?.[0] ?? '', made.name);
   }
 
-  /** The layer a tensor comes from, or undefined (with the node refused) where it is not a picture the language has. */
+  /**
+   * The layer a tensor comes from; undefined where it has none (a node before it was refused, and
+   * said why) or where this node cannot read it (refused here).
+   */
   function read(node: OnnxNode, tensor: string | undefined, allowFlat = false): string | undefined {
     const from = tensor !== undefined ? source.get(tensor) : undefined;
     if (from === undefined) return undefined;
@@ -253,8 +256,9 @@ export function importOnnx(bytes: Uint8Array, fileName: string): ImportResult {
     return [p[0], p[1]];
   }
 
-  function window(node: OnnxNode): { kernel: [number, number]; stride: [number, number]; pad: [number, number] } | undefined {
-    const kernel = attrInts(node, 'kernel_shape');
+  /** `weightKernel`: a Conv's kernel from its weight's shape, for a file that leaves kernel_shape out. */
+  function window(node: OnnxNode, weightKernel?: number[]): { kernel: [number, number]; stride: [number, number]; pad: [number, number] } | undefined {
+    const kernel = attrInts(node, 'kernel_shape') ?? weightKernel;
     if (!kernel || kernel.length !== 2) {
       refuse(node, `it is not a two-dimensional window (kernel_shape ${kernel?.join('x') ?? 'missing'})`);
       return undefined;
@@ -299,7 +303,7 @@ export function importOnnx(bytes: Uint8Array, fileName: string): ImportResult {
           refuse(node, 'its weights are not constant four-dimensional tensors stored in the file');
           continue;
         }
-        const win = window(node);
+        const win = window(node, wt.dims.slice(2));
         if (from === undefined || !win) continue;
         sourceParams += elements(wt.dims) + (bias ? elements(bias.dims) : 0);
         addLayer(node, { kind: 'conv', count: wt.dims[0], ...win, groups: attrInt(node, 'group', 1), act: 'none', bias: !!bias, inputs: [from] }, wt.name);
@@ -434,19 +438,16 @@ export function importOnnx(bytes: Uint8Array, fileName: string): ImportResult {
         break;
       }
       case 'PRelu': {
+        // One slope is prelu-shared; more are one per channel (a count that is not the channels
+        // shows as a parameter total unlike the source's, and is refused there).
         const slope = weight(ins[1]);
-        const n = slope ? elements(slope.dims) : 0;
-        const x = node.input?.[0];
-        const target = x !== undefined ? byName.get(source.get(x) ?? '') : undefined;
-        const channels = target?.count ?? (target ? undefined : c);
-        if (!slope) refuse(node, 'its slopes are not a constant tensor stored in the file');
-        else if (n === 1) {
-          sourceParams += 1;
-          activation(node, 'prelu-shared');
-        } else if (channels === undefined || n === channels || target?.kind === 'batchnorm' || target?.kind === 'add' || target?.kind === 'concat') {
-          sourceParams += n;
-          activation(node, 'prelu');
-        } else refuse(node, `${n} slopes that are neither one per channel nor one shared`);
+        if (!slope) {
+          refuse(node, 'its slopes are not a constant tensor stored in the file');
+          continue;
+        }
+        const n = elements(slope.dims);
+        sourceParams += n;
+        activation(node, n === 1 ? 'prelu-shared' : 'prelu');
         break;
       }
       case 'Softmax': {
