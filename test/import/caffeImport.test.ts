@@ -123,6 +123,7 @@ test('a training prototxt, a file without an input shape and broken text are cle
   assert.throws(() => importModel(text(broken), 'x.prototxt'), (e: unknown) => e instanceof ImportError && /line 2: a message opened here is not closed/.test(e.message));
   assert.throws(() => parseProtoText('a: "open\n'), (e: unknown) => e instanceof ProtoTextError && e.line === 1);
   assert.throws(() => importModel(new Uint8Array([0xff, 0xfe, 0x41]), 'x.prototxt'), ImportError);
+  assert.throws(() => importModel(new Uint8Array([8, 1]), 'bvlc_alexnet.caffemodel'), (e: unknown) => e instanceof ImportError && /import the deploy\.prototxt/.test(e.message));
 });
 
 test('the text-format reader: nested messages, lists, repeated fields, comments, enums', () => {

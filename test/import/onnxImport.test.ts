@@ -7,6 +7,7 @@
  *   per channel instead of a scale and a shift): torch's count minus its batchnorm channels;
  * - MobileNetV2's ReLU6 arrives as Clip(0, 6) and imports as relu6, one per Clip node;
  * - GoogLeNet (opset 15) imports with nested blocks, layer for layer examples/googlenet.cnn;
+ * - DenseNet-121: concatenations of up to 25 layers, torch's 7,978,856 parameters;
  * - a Sin node is refused with its name and why; garbage or a truncated file is a clear message.
  * Needs /usr/bin/python3 with torch, torchvision and onnx; without them it skips (fails under CI).
  */
@@ -42,7 +43,7 @@ function models(t: TestContext): Record<string, Exported> | undefined {
     const found = findPython(['torch', 'torchvision', 'onnx'], 'Debian: apt-get install python3-torch python3-torchvision python3-onnx');
     if ('missing' in found) missing = found.missing;
     else {
-      const specs = ['resnet18-train:resnet18:train:13', 'resnet18-eval:resnet18:eval:17', 'mobilenet_v2-train:mobilenet_v2:train:13', 'googlenet-train:googlenet:train:15', 'sin:sin:eval:13'];
+      const specs = ['resnet18-train:resnet18:train:13', 'resnet18-eval:resnet18:eval:17', 'mobilenet_v2-train:mobilenet_v2:train:13', 'googlenet-train:googlenet:train:15', 'densenet121-train:densenet121:train:13', 'sin:sin:eval:13'];
       const run = spawnSync(found.python, ['test/python/onnx_export.py', dir, ...specs], { encoding: 'utf8', timeout: 600_000 });
       assert.equal(run.status, 0, `onnx_export.py: ${run.stderr}`);
       exported = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, Exported>;
@@ -130,6 +131,20 @@ test('GoogLeNet: nested blocks (BasicConv2d inside Inception), layer for layer e
   // torchvision's batchnorm epsilon 0.001 has no key: said once, for all 57.
   assert.equal(result.notes.length, 1);
   assert.match(result.notes[0].name, /and 54 more$/);
+});
+
+test('DenseNet-121: every layer reads the concatenation of all before it; 7,978,856 parameters', (t) => {
+  const all = models(t);
+  if (!all) return;
+  const model = all['densenet121-train'];
+  const { network } = imported(model);
+  assert.equal(model.params, 7_978_856);
+  assert.equal(network.totals.params, model.params);
+  // The widest concatenation: denseblock3's input and its 24 layers; denseblock4's 16 layers of
+  // 32 channels on transition3's 512.
+  const widest = Math.max(...network.layers.filter((l) => l.kind === 'concat').map((l) => l.inputs.length));
+  assert.equal(widest, 25);
+  assert.deepEqual(network.layers.find((l) => l.name === 'features.denseblock4.concat')?.output, [7, 7, 512 + 16 * 32]);
 });
 
 test('an ONNX file with a Sin node is refused with the node\'s name and why; nothing is written', async (t) => {

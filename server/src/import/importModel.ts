@@ -19,6 +19,7 @@ export function sourceFormat(fileName: string, bytes: Uint8Array): 'onnx' | 'caf
 
 /** Throws ImportError when the file as a whole cannot be read (garbage, truncated, no input shape). */
 export function importModel(bytes: Uint8Array, fileName: string): ImportResult {
+  if (/\.caffemodel$/i.test(fileName)) throw new ImportError("a .caffemodel holds Caffe's trained weights; import the deploy.prototxt that describes its network");
   if (sourceFormat(fileName, bytes) === 'onnx') return importOnnx(bytes, fileName);
   let text: string;
   try {

@@ -528,6 +528,11 @@ export function importOnnx(bytes: Uint8Array, fileName: string): ImportResult {
           continue;
         }
         if (from.some((f) => f === undefined)) continue;
+        if (from.length === 1) {
+          // torch.cat of one tensor (DenseNet's first layer of a block) is that tensor.
+          source.set(node.output?.[0] ?? '', from[0]!);
+          continue;
+        }
         addLayer(node, { kind: 'concat', act: 'none', inputs: from as string[] });
         break;
       }
