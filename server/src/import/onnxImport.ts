@@ -375,6 +375,12 @@ export function importOnnx(bytes: Uint8Array, fileName: string): ImportResult {
           refuse(node, `a flatten from axis ${attrInt(node, 'axis', 1)}; only flattening each sample (axis 1) before a fully connected layer is written`);
           continue;
         }
+        // A shape computed in the graph (x.view(x.size(0), -1)) cannot be read here; a constant one must be two-dimensional.
+        const target = op === 'Reshape' && ins[1] && constants.get(ins[1]) ? tensorValues(constants.get(ins[1])!) : undefined;
+        if (target && target.length !== 2) {
+          refuse(node, `a reshape to ${target.join('x')}; only flattening each sample before a fully connected layer is written`);
+          continue;
+        }
         source.set(node.output?.[0] ?? '', from);
         flattened.add(node.output?.[0] ?? '');
         break;
