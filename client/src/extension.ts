@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { registerCompareWith } from './compareWith';
+import { importModelCommand } from './importModel';
 import { LayerTablePanels } from './layerTablePanel';
 import { registerTraining } from './training/registerTraining';
 
@@ -37,6 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('cnn.showLayerTable', (uri?: unknown) =>
       panels.show(uri instanceof vscode.Uri ? uri : undefined),
     ),
+    vscode.commands.registerCommand('cnn.importModel', importModelCommand),
   );
   registerTraining(context, client);
   registerCompareWith(context);

@@ -12,6 +12,7 @@ import { EXPORT_PYTORCH_USAGE, exportPytorchCommand } from '../../runner/src/exp
 import { COMPARE_USAGE, compareCommand, compareVariantsCommand } from './compare';
 import { batchOption, DIFF_HELP, diffCommand } from './diffCommand';
 import { hostMemoryLimit } from '../../runner/src/memory';
+import { IMPORT_HELP, importCommand } from './importCommand';
 
 const USAGE = `Usage:
   cnn table FILE [--format text|markdown|csv|json] [--depth N] [--batch N]
@@ -32,6 +33,8 @@ const USAGE = `Usage:
                                                    each N times (3 by default) with its own seed: mean, spread, what holds
   cnn compare --variants A.cnn,B.cnn[,...] [--seeds N --epochs N --samples N ...]
                                                    train each file with the same seeds and settings (plain20 against resnet20)
+  cnn import MODEL.onnx|deploy.prototxt [-o NET.cnn]
+                                                   write an ONNX model or a Caffe network as a .cnn file
   cnn COMMAND --help | cnn --help | --version
 
 Exit codes: 0 no error, 1 a file has an error, 2 usage or I/O error.`;
@@ -67,6 +70,7 @@ settings, one process or torchrun --nproc_per_node=N with DistributedDataParalle
 network.json, weights.safetensors (RUN_DIR's, or the initial weights of the seed) and
 data.safetensors (the images the runner would train on). See docs/export.md.`,
   predict: PREDICT_HELP,
+  import: IMPORT_HELP,
   compare: `${COMPARE_USAGE}
 
 Trains FILE once per initialisation and activation (He et al. 2015's comparison), or each file
@@ -237,6 +241,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await predict(args, io);
       case 'export':
         return exportFile(args, io);
+      case 'import':
+        return importCommand(args, io, (message) => {
+          throw new UsageError(message);
+        });
       case 'compare': {
         const variants = args.indexOf('--variants');
         if (variants >= 0) {

@@ -1,0 +1,31 @@
+// CNN: Import model… in a real VS Code (code-server + headless chromium): right-click Caffe's
+// AlexNet deploy.prototxt in the explorer, import it, and the .cnn file written beside it opens,
+// with Caffe's groups and ceil pooling, and its table gives Caffe's 60,965,224 parameters.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyzeText } from '../../server/src/language/analyze';
+import { OPEN_MS, ROOT, WAIT_MS, e2eSuite } from './harness';
+
+e2eSuite('Import model in VS Code (code-server)', (session) => {
+  test('the explorer\'s "Import model…" on a .prototxt writes the .cnn beside it and opens it', async () => {
+    const s = session();
+    copyFileSync(join(ROOT, 'test/import/fixtures/bvlc_alexnet_deploy.prototxt'), join(s.workspace, 'bvlc_alexnet.prototxt'));
+    // The explorer's file watcher shows the new file.
+    const row = s.page.locator('.explorer-folders-view .monaco-list-row[aria-label="bvlc_alexnet.prototxt"]').first();
+    await row.waitFor({ timeout: OPEN_MS });
+    await row.click({ button: 'right' });
+    const item = s.page.locator('.context-view .monaco-menu .action-item', { hasText: 'Import model…' }).first();
+    await item.waitFor({ timeout: WAIT_MS });
+    await item.click();
+    await s.page.locator('.tabs-container .tab.active[data-resource-name="bvlc_alexnet.cnn"]').first().waitFor({ timeout: OPEN_MS });
+    await s.editor().locator('.view-lines', { hasText: 'groups=2' }).waitFor({ timeout: WAIT_MS });
+    await s.page.locator('.notifications-toasts', { hasText: /60,965,224 parameters/ }).first().waitFor({ timeout: WAIT_MS });
+    const written = join(s.workspace, 'bvlc_alexnet.cnn');
+    assert.ok(existsSync(written));
+    const network = analyzeText(readFileSync(written, 'utf8')).network;
+    assert.equal(network.totals.params, 60_965_224);
+    await s.shot('11-import');
+  });
+});
