@@ -14,10 +14,10 @@ import type { Network } from '../../server/src/language/network';
 import type { EpochMetrics } from '../../runner/src/runFolder';
 import { tableModel } from './layerTableModel';
 import { Chart, PALETTE } from './trainCharts';
-import { FIELD_LABELS, FIELD_NAMES, datasetField, fieldsFromNetwork, placeholders, settingsFromFields, type FieldName, type FormFields } from './trainForm';
+import { FIELD_LABELS, FIELD_NAMES, datasetField, fieldsFromNetwork, placeholders, settingsFromFields, settingsSummary, type FieldName, type FormFields } from './trainForm';
 import { mountLayerTable } from './layerTableDom';
 import { addStepLoss, type ComparisonView, type RunCurves, type RunView, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from './trainProtocol';
-import { bandData, errorData, lossData, progressLine, resultLine, showsTop5, speedData } from './trainViewModel';
+import { bandData, deviceLine, epochAxis, errorData, lossData, progressLine, resultLine, runSpeedData, showsTop5 } from './trainViewModel';
 
 interface SavedState {
   fileUri: string;
@@ -139,6 +139,7 @@ function updatePlaceholders(): void {
   for (const [name, control] of controls) {
     if (control.tagName.toLowerCase() === 'vscode-textfield') control.placeholder = `${ph[name]} (default)`;
   }
+  byId('settings-summary').textContent = settingsSummary(readFields(), ph);
 }
 
 function onFieldChange(): void {
@@ -188,10 +189,27 @@ const charts = {
 
 const ACTIVE = new Set(['starting', 'queued', 'running']);
 
+/** When the page heard the kernels start building (its own clock: the host's may be another machine's). */
+let buildingSince: number | undefined;
+let buildingTicker: ReturnType<typeof setInterval> | undefined;
+let wasActive = false;
+
 function renderRun(): void {
   const run = state.run ?? null;
   const active = run !== null && ACTIVE.has(run.status);
-  const line = progressLine(run);
+  // A run that starts folds the form to its summary line: the progress and charts are what matter now.
+  if (active && !wasActive) (byId('settings') as HTMLDetailsElement).open = false;
+  wasActive = active;
+  const building = active && run?.kernels?.state === 'building';
+  if (building) {
+    buildingSince ??= performance.now();
+    buildingTicker ??= setInterval(renderRun, 1000);
+  } else {
+    buildingSince = undefined;
+    clearInterval(buildingTicker);
+    buildingTicker = undefined;
+  }
+  const line = progressLine(run, buildingSince === undefined ? undefined : (performance.now() - buildingSince) / 1000);
   const bar = byId('progress') as HTMLElement & { value?: number; indeterminate: boolean };
   bar.indeterminate = line.fraction === undefined;
   if (line.fraction !== undefined) bar.value = line.fraction;
@@ -201,17 +219,14 @@ function renderRun(): void {
   byId('start').toggleAttribute('disabled', active);
   byId('cancel').hidden = !active;
   byId('open-run').hidden = !run?.runDir;
-  byId('adapter').textContent = adapterLine(run);
+  const device = deviceLine(run, runner?.backend);
+  byId('adapter').textContent = device.text;
+  byId('adapter').title = device.title;
+  const axis = epochAxis(run);
+  for (const chart of [charts.loss, charts.error, charts.speed]) chart.setXRange(axis);
   charts.loss.setData(lossData(run));
   charts.error.setData(errorData(run?.epochs ?? [], showsTop5(run)));
-  charts.speed.setData(speedData(run?.epochs ?? []));
-}
-
-function adapterLine(run: RunView | null): string {
-  const backend = run?.backend ?? runner?.backend;
-  if (!backend) return 'Runner: starts when needed';
-  const which = run?.backend ? 'Training on' : 'Runner ready:';
-  return `${which} ${backend.backend} — ${backend.adapter}${backend.fallback ? ` (${backend.fallback})` : ''}${backend.reason ? `. Why: ${backend.reason}` : ''}`;
+  charts.speed.setData(runSpeedData(run));
 }
 
 function renderCompare(): void {
@@ -342,6 +357,7 @@ window.addEventListener('message', (event: MessageEvent<TrainHostMessage>) => {
       if (!run) break;
       run.progress = message.progress;
       for (const point of message.losses) addStepLoss(run.stepLosses, point);
+      for (const point of message.speeds ?? []) addStepLoss((run.stepSpeeds ??= []), point);
       scheduleRender();
       return;
     }
@@ -391,6 +407,8 @@ if (state.fields) {
   buildForm();
   writeFields(state.fields);
 }
+// A view that already shows a run opens with the form folded.
+if (state.run) (byId('settings') as HTMLDetailsElement).open = false;
 renderRun();
 renderCompare();
 save();
