@@ -55,7 +55,7 @@ function trained(run: RunView): { steps: number; seconds: number } | undefined {
 /** 45 → "about 45 s left", 1171 → "about 20 min left", 3900 → "about 1 h 5 min left": never read as a clock time. */
 export function timeLeft(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `about ${Math.max(1, Math.ceil(s / 5) * 5)} s left`;
+  if (s < 60) return `about ${Math.max(5, Math.ceil(s / 5) * 5)} s left`;
   const minutes = Math.round(s / 60);
   if (minutes < 60) return `about ${minutes} min left`;
   return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min left`;
@@ -139,7 +139,7 @@ export function deviceLabel(info: BackendInfo): string {
     // "AMD EPYC 7B13 64-Core Processor: OpenBLAS 0.3.21 sgemm, 2 threads, Haswell kernels"
     const [cpu, kernels = ''] = adapter.split(/:\s+(?=[^:]*$)/);
     const threads = /(\d+) threads?/.exec(kernels)?.[0];
-    const library = /OpenBLAS/i.test(kernels) ? 'OpenBLAS' : 'TypeScript kernels';
+    const library = /^OpenBLAS/i.test(kernels) ? 'OpenBLAS' : 'TypeScript kernels';
     return `CPU — ${library} on ${clip(shortCpu(cpu), 40)}${threads ? `, ${threads}` : ''}`;
   }
   return 'reference — TypeScript on the CPU, one thread';
