@@ -131,15 +131,16 @@ function writeFields(fields: FormFields): void {
     const control = controls.get(name);
     if (control && control.value !== fields[name]) control.value = fields[name];
   }
-  updatePlaceholders();
+  // From the values given: a select that has not rendered its options yet reads back empty.
+  updatePlaceholders(fields);
 }
 
-function updatePlaceholders(): void {
-  const ph = placeholders(network, controls.get('optimizer')?.value || network?.train?.optimizer || 'sgd');
+function updatePlaceholders(fields = readFields()): void {
+  const ph = placeholders(network, fields.optimizer || network?.train?.optimizer || 'sgd');
   for (const [name, control] of controls) {
     if (control.tagName.toLowerCase() === 'vscode-textfield') control.placeholder = `${ph[name]} (default)`;
   }
-  byId('settings-summary').textContent = settingsSummary(readFields(), ph);
+  byId('settings-summary').textContent = settingsSummary(fields, network && fieldsFromNetwork(network), ph);
 }
 
 function onFieldChange(): void {
@@ -396,6 +397,7 @@ byId('start').addEventListener('click', () => {
     }
     return;
   }
+  updatePlaceholders();
   vscode.postMessage({ type: 'start', settings: parsed.settings });
 });
 byId('cancel').addEventListener('click', () => vscode.postMessage({ type: 'cancel' }));

@@ -89,8 +89,11 @@ describe('the folded form', () => {
   it('sums up what Start trains with: the file\'s values, the runner\'s defaults where empty', () => {
     const network = analyzeText('network n\ninput 8x8x1\nconv 4 f=3\nfc 10\nsoftmax 10\ntrain epochs=1 lr=0.05\n').network;
     const fields = fieldsFromNetwork(network);
-    assert.equal(settingsSummary(fields, placeholders(network, 'sgd')), 'shapes · 1 epoch · batch 32 · lr 0.05 · SGD · backend auto');
-    assert.equal(settingsSummary({ ...fields, optimizer: 'adam', lr: '', backend: 'cpu', act: 'prelu' }, placeholders(network, 'adam')), 'shapes · 1 epoch · batch 32 · lr 0.001 · Adam · backend cpu · act prelu');
+    assert.equal(settingsSummary(fields, fields, placeholders(network, 'sgd')), 'shapes · 1 epoch · batch 32 · lr 0.05 · SGD · backend auto');
+    assert.equal(settingsSummary({ ...fields, epochs: '2', optimizer: 'adam', backend: 'cpu', act: 'prelu' }, fields, placeholders(network, 'adam')), 'shapes · 2 epochs · batch 32 · lr 0.05 · Adam · backend cpu · act prelu');
+    // An emptied field is the train statement's value again (the runner merges default < file < form).
+    const mnist = fieldsFromNetwork(analyzeText('network n\ninput 28x28x1\nconv 4 f=3\nfc 10\nsoftmax 10\ntrain dataset=mnist\n').network);
+    assert.equal(settingsSummary({ ...mnist, dataset: '', lr: '' }, mnist, placeholders(network, 'sgd')), 'mnist · 5 epochs · batch 32 · lr 0.01 · SGD · backend auto');
   });
 });
 
