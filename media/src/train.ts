@@ -14,10 +14,10 @@ import type { Network } from '../../server/src/language/network';
 import type { EpochMetrics } from '../../runner/src/runFolder';
 import { tableModel } from './layerTableModel';
 import { Chart, PALETTE } from './trainCharts';
-import { FIELD_LABELS, FIELD_NAMES, datasetField, fieldsFromNetwork, placeholders, settingsFromFields, type FieldName, type FormFields } from './trainForm';
+import { FIELD_LABELS, FIELD_NAMES, datasetField, fieldsFromNetwork, placeholders, settingsFromFields, settingsSummary, type FieldName, type FormFields } from './trainForm';
 import { mountLayerTable } from './layerTableDom';
 import { addStepLoss, type ComparisonView, type RunCurves, type RunView, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from './trainProtocol';
-import { bandData, errorData, lossData, progressLine, resultLine, showsTop5, speedData } from './trainViewModel';
+import { bandData, deviceLine, epochAxis, errorData, lossData, progressLine, resultLine, runSpeedData, showsTop5 } from './trainViewModel';
 
 interface SavedState {
   fileUri: string;
@@ -138,14 +138,16 @@ function writeFields(fields: FormFields): void {
     const control = controls.get(name);
     if (control && control.value !== fields[name]) control.value = fields[name];
   }
-  updatePlaceholders();
+  // From the values given: a select that has not rendered its options yet reads back empty.
+  updatePlaceholders(fields);
 }
 
-function updatePlaceholders(): void {
-  const ph = placeholders(network, controls.get('optimizer')?.value || network?.train?.optimizer || 'sgd');
+function updatePlaceholders(fields = readFields()): void {
+  const ph = placeholders(network, fields.optimizer || network?.train?.optimizer || 'sgd');
   for (const [name, control] of controls) {
     if (control.tagName.toLowerCase() === 'vscode-textfield') control.placeholder = `${ph[name]} (default)`;
   }
+  byId('settings-summary').textContent = settingsSummary(fields, network && fieldsFromNetwork(network), ph);
 }
 
 function onFieldChange(): void {
@@ -195,10 +197,27 @@ const charts = {
 
 const ACTIVE = new Set(['starting', 'queued', 'running']);
 
+/** When the page heard the kernels start building (its own clock: the host's may be another machine's). */
+let buildingSince: number | undefined;
+let buildingTicker: ReturnType<typeof setInterval> | undefined;
+let wasActive = false;
+
 function renderRun(): void {
   const run = state.run ?? null;
   const active = run !== null && ACTIVE.has(run.status);
-  const line = progressLine(run);
+  // A run that starts folds the form to its summary line: the progress and charts are what matter now.
+  if (active && !wasActive) (byId('settings') as HTMLDetailsElement).open = false;
+  wasActive = active;
+  const building = active && run?.kernels?.state === 'building';
+  if (building) {
+    buildingSince ??= performance.now();
+    buildingTicker ??= setInterval(renderRun, 1000);
+  } else {
+    buildingSince = undefined;
+    clearInterval(buildingTicker);
+    buildingTicker = undefined;
+  }
+  const line = progressLine(run, buildingSince === undefined ? undefined : (performance.now() - buildingSince) / 1000);
   const bar = byId('progress') as HTMLElement & { value?: number; indeterminate: boolean };
   bar.indeterminate = line.fraction === undefined;
   if (line.fraction !== undefined) bar.value = line.fraction;
@@ -208,17 +227,14 @@ function renderRun(): void {
   byId('start').toggleAttribute('disabled', active);
   byId('cancel').hidden = !active;
   byId('open-run').hidden = !run?.runDir;
-  byId('adapter').textContent = adapterLine(run);
+  const device = deviceLine(run, runner?.backend);
+  byId('adapter').textContent = device.text;
+  byId('adapter').title = device.title;
+  const axis = epochAxis(run);
+  for (const chart of [charts.loss, charts.error, charts.speed]) chart.setXRange(axis);
   charts.loss.setData(lossData(run));
   charts.error.setData(errorData(run?.epochs ?? [], showsTop5(run)));
-  charts.speed.setData(speedData(run?.epochs ?? []));
-}
-
-function adapterLine(run: RunView | null): string {
-  const backend = run?.backend ?? runner?.backend;
-  if (!backend) return 'Runner: starts when needed';
-  const which = run?.backend ? 'Training on' : 'Runner ready:';
-  return `${which} ${backend.backend} — ${backend.adapter}${backend.fallback ? ` (${backend.fallback})` : ''}${backend.reason ? `. Why: ${backend.reason}` : ''}`;
+  charts.speed.setData(runSpeedData(run));
 }
 
 function renderCompare(): void {
@@ -349,6 +365,7 @@ window.addEventListener('message', (event: MessageEvent<TrainHostMessage>) => {
       if (!run) break;
       run.progress = message.progress;
       for (const point of message.losses) addStepLoss(run.stepLosses, point);
+      for (const point of message.speeds ?? []) addStepLoss((run.stepSpeeds ??= []), point);
       scheduleRender();
       return;
     }
@@ -387,6 +404,7 @@ byId('start').addEventListener('click', () => {
     }
     return;
   }
+  updatePlaceholders();
   vscode.postMessage({ type: 'start', settings: parsed.settings });
 });
 byId('cancel').addEventListener('click', () => vscode.postMessage({ type: 'cancel' }));
@@ -398,6 +416,8 @@ if (state.fields) {
   buildForm();
   writeFields(state.fields);
 }
+// A view that already shows a run opens with the form folded.
+if (state.run) (byId('settings') as HTMLDetailsElement).open = false;
 renderRun();
 renderCompare();
 save();

@@ -76,6 +76,14 @@ export class Chart {
     this.plot = undefined;
   }
 
+  /** Fixes the x axis (uPlot would fit it to the points, 0–2 around a single epoch); undefined fits it again. */
+  setXRange(range: [number, number] | undefined): void {
+    this.xRange = range;
+    if (range) this.plot?.setScale('x', { min: range[0], max: range[1] });
+  }
+
+  private xRange: [number, number] | undefined;
+
   setData(data: uPlot.AlignedData): void {
     this.data = data;
     if (!this.plot) {
@@ -98,7 +106,7 @@ export class Chart {
     return {
       width: this.width(),
       height: HEIGHT,
-      scales: { x: { time: false }, y: this.axes.yRange ? { range: this.axes.yRange } : {} },
+      scales: { x: { time: false, range: (_u, min, max) => this.xRange ?? (min === max ? [min - 1, max + 1] : [min, max]) }, y: this.axes.yRange ? { range: this.axes.yRange } : {} },
       axes: [axis(this.axes.x), axis(this.axes.y)],
       legend: { live: false },
       bands: this.bands.map(([upper, lower]) => ({ series: [upper + 1, lower + 1], fill: withAlpha(themeColor(this.series[upper].color), 0.18, FALLBACK[this.series[upper].color]) })),

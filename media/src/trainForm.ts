@@ -112,3 +112,17 @@ export function settingsFromFields(fields: Partial<FormFields>): { settings: For
 function describeRange(name: FieldName, value: string): string {
   return name in NUMBER_SETTINGS ? `"${value}" must be ${rangeText(name as NumberSettingName)}` : `"${value}" is not one of the choices`;
 }
+
+/**
+ * The folded form's one line: what Start will train with, each field's own value or, where it is
+ * empty, what the runner takes instead (the file's train statement, else its default):
+ * "shapes · 5 epochs · batch 32 · lr 0.01 · SGD · backend auto".
+ */
+export function settingsSummary(fields: FormFields, fromFile: FormFields | undefined, defaults: Record<FieldName, string>): string {
+  const value = (name: FieldName) => fields[name].trim() || fromFile?.[name] || defaults[name];
+  const dataset = value('dataset').replace(/^folder:/, 'folder ');
+  const optimizer = value('optimizer') === 'adam' ? 'Adam' : 'SGD';
+  const parts = [dataset, `${value('epochs')} epoch${value('epochs') === '1' ? '' : 's'}`, `batch ${value('batch')}`, `lr ${value('lr')}`, optimizer, `backend ${value('backend')}`];
+  for (const name of ['act', 'init'] as const) if (fields[name]) parts.push(`${name} ${fields[name]}`);
+  return parts.join(' · ');
+}

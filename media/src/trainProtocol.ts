@@ -31,6 +31,8 @@ export interface RunProgress {
   samplesPerSec: number;
 }
 
+export type KernelsView = { state: 'building' } | { state: 'ready'; seconds: number; pipelines: number };
+
 /** One job of one .cnn file as the panel shows it; the host keeps it while the panel is closed. */
 export interface RunView {
   jobId: string;
@@ -45,7 +47,11 @@ export interface RunView {
   params?: number;
   /** How many classes the run has (job/started's `classes`); top-5 error is shown only above 5. */
   classes?: number;
+  /** The backend's kernels: being built (before the first step), or built, in how long. */
+  kernels?: KernelsView;
   progress?: RunProgress;
+  /** [fractional epoch, samples per second] for every progress report, thinned as the losses are. */
+  stepSpeeds?: [number, number][];
   /** [fractional epoch, batch loss] for every loss the runner reported, thinned past MAX_STEP_LOSSES. */
   stepLosses: [number, number][];
   epochs: EpochMetrics[];
@@ -56,7 +62,7 @@ export interface RunView {
 /** Enough points to draw a smooth curve; beyond it every other point is dropped. */
 export const MAX_STEP_LOSSES = 4000;
 
-/** Adds a step's loss, halving the list when it is full so long runs keep their whole history. */
+/** Adds a step's point (loss, speed), halving the list when it is full so long runs keep their whole history. */
 export function addStepLoss(losses: [number, number][], point: [number, number]): void {
   losses.push(point);
   if (losses.length > MAX_STEP_LOSSES) {
@@ -117,7 +123,7 @@ export type TrainHostMessage =
   /** The whole run (on open, start and end); null when the file has not been trained in this window. */
   | { type: 'run'; run: RunView | null }
   /** The latest report, and every batch loss [fractional epoch, loss] since the previous message. */
-  | { type: 'progress'; jobId: string; progress: RunProgress; losses: [number, number][] }
+  | { type: 'progress'; jobId: string; progress: RunProgress; losses: [number, number][]; speeds?: [number, number][] }
   | { type: 'epoch'; jobId: string; metrics: EpochMetrics }
   /** Runs overlaid; with `comparison`, an init/activation comparison's table (absent for picked past runs). */
   | { type: 'compare'; runs: RunCurves[]; comparison?: ComparisonView }

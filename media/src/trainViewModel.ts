@@ -2,6 +2,7 @@
  * What the training view shows for a run, as text and chart data: the progress line with its ETA,
  * the final errors, and the aligned columns uPlot draws. No DOM, so it is tested in Node.
  */
+import type { BackendInfo } from '../../runner/src/backend';
 import type { EpochMetrics } from '../../runner/src/runFolder';
 import type { RunCurves, RunView } from './trainProtocol';
 
@@ -38,26 +39,65 @@ export function etaSeconds(run: RunView): number | undefined {
   return (remainingSteps * s.batch) / p.samplesPerSec;
 }
 
-export function progressLine(run: RunView | null): ProgressLine {
+/** The ETA waits for this many steps and seconds of training: the first steps warm caches and threads. */
+export const ETA_MIN_STEPS = 5;
+export const ETA_MIN_SECONDS = 3;
+
+/** Steps done and the seconds they took, from the runner's throughput (clock-free, as the ETA). */
+function trained(run: RunView): { steps: number; seconds: number } | undefined {
+  const p = run.progress;
+  const s = run.settings;
+  if (!p || !s || p.samplesPerSec <= 0) return undefined;
+  const steps = (p.epoch - 1) * p.stepsPerEpoch + p.step;
+  return { steps, seconds: (steps * s.batch) / p.samplesPerSec };
+}
+
+/** 45 → "about 45 s left", 1171 → "about 20 min left", 3900 → "about 1 h 5 min left": never read as a clock time. */
+export function timeLeft(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `about ${Math.max(5, Math.ceil(s / 5) * 5)} s left`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 60) return `about ${minutes} min left`;
+  return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min left`;
+}
+
+/** Seconds with one decimal below a minute, else m:ss. */
+function seconds(value: number): string {
+  return value < 60 ? `${value.toFixed(1)} s` : duration(value);
+}
+
+/**
+ * While the backend builds its kernels: how long so far (`buildingFor`, counted by the page since it
+ * heard the build start), then how long it took.
+ */
+export function kernelsLine(run: RunView | null, buildingFor?: number): string | undefined {
+  const k = run?.kernels;
+  if (!k) return undefined;
+  if (k.state === 'building') return `Preparing kernels${buildingFor !== undefined ? ` (${duration(buildingFor)})` : ''}… built once per run before the first step`;
+  return k.pipelines > 0 ? `Kernels ready in ${seconds(k.seconds)} (${k.pipelines} WebGPU pipelines)` : `Kernels ready in ${seconds(k.seconds)}`;
+}
+
+export function progressLine(run: RunView | null, buildingFor?: number): ProgressLine {
   if (!run) return { fraction: 0, text: 'Not started' };
   const epochs = run.settings?.epochs;
   switch (run.status) {
     case 'starting':
-      return { fraction: undefined, text: 'Starting…' };
+      return { fraction: undefined, text: run.kernels ? `${kernelsLine(run, buildingFor)}` : 'Starting…' };
     case 'queued':
       return { fraction: undefined, text: 'Queued: the runner finishes the job ahead of this one first' };
     case 'running': {
       const p = run.progress;
-      if (!p || !epochs) return { fraction: undefined, text: `Running on ${run.backend?.adapter ?? 'the runner'}: first steps…` };
+      if (!p || !epochs) return { fraction: undefined, text: [run.kernels?.state === 'ready' ? kernelsLine(run) : undefined, 'first steps…'].filter(Boolean).join(' · ') };
       const fraction = ((p.epoch - 1) * p.stepsPerEpoch + p.step) / (epochs * p.stepsPerEpoch);
-      const eta = etaSeconds(run);
+      const done = trained(run);
+      const eta = done && done.steps >= ETA_MIN_STEPS && done.seconds >= ETA_MIN_SECONDS ? etaSeconds(run) : undefined;
       const parts = [
         `Epoch ${p.epoch}/${epochs}`,
         `step ${p.step}/${p.stepsPerEpoch}`,
         `loss ${p.loss.toFixed(4)}`,
         `${integer.format(p.samplesPerSec)} samples/s`,
       ];
-      if (eta !== undefined) parts.push(`ETA ${duration(eta)}`);
+      parts.push(eta !== undefined ? timeLeft(eta) : 'estimating time left…');
       return { fraction: Math.min(1, fraction), text: parts.join(' · ') };
     }
     case 'done':
@@ -80,6 +120,67 @@ export function resultLine(run: RunView | null): string {
   const prefix = run.status === 'running' ? `After epoch ${last.epoch}` : `Final (epoch ${last.epoch})`;
   const top5 = showsTop5(run) ? `, top-5 error ${percent(last.top5Error)}` : '';
   return `${prefix}: top-1 error ${percent(last.top1Error)}${top5}, validation loss ${last.valLoss.toFixed(4)}`;
+}
+
+/**
+ * The device in a few plain words: "WebGPU on the CPU (Mesa lavapipe)", "CPU — OpenBLAS on AMD EPYC
+ * 7B13, 2 threads", "reference — TypeScript on the CPU, one thread". The full adapter string goes in
+ * a tooltip, not in the text.
+ */
+export function deviceLabel(info: BackendInfo): string {
+  const adapter = info.adapter;
+  if (info.backend === 'webgpu') {
+    if (/llvmpipe|lavapipe/i.test(adapter)) return 'WebGPU on the CPU (Mesa lavapipe)';
+    if (/swiftshader/i.test(adapter)) return 'WebGPU on the CPU (SwiftShader)';
+    if (/software|cpu/i.test(adapter)) return 'WebGPU on the CPU (a software adapter)';
+    return `WebGPU on the GPU (${clip(dedupeWords(adapter), 48)})`;
+  }
+  if (info.backend === 'cpu') {
+    // "AMD EPYC 7B13 64-Core Processor: OpenBLAS 0.3.21 sgemm, 2 threads, Haswell kernels"
+    const [cpu, kernels = ''] = adapter.split(/:\s+(?=[^:]*$)/);
+    const threads = /(\d+) threads?/.exec(kernels)?.[0];
+    const library = /^OpenBLAS/i.test(kernels) ? 'OpenBLAS' : 'TypeScript kernels';
+    return `CPU — ${library} on ${clip(shortCpu(cpu), 40)}${threads ? `, ${threads}` : ''}`;
+  }
+  return 'reference — TypeScript on the CPU, one thread';
+}
+
+function shortCpu(name: string): string {
+  return name.replace(/\(R\)|\(TM\)|\bCPU\b|\d+-Core Processor|Processor|@.*$/gi, '').replace(/\s+/g, ' ').trim();
+}
+
+function dedupeWords(text: string): string {
+  const seen = new Set<string>();
+  return text.split(/\s+/).filter((w) => {
+    const key = w.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  }).join(' ');
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}
+
+/** The header line: what the run trains on (or what a run would get), why, and how long the kernels took. */
+export function deviceLine(run: RunView | null, runner: BackendInfo | undefined): { text: string; title: string } {
+  const backend = run?.backend ?? runner;
+  if (!backend) return { text: 'Runner: starts when needed', title: '' };
+  const which = run?.backend ? 'Training on' : 'Runner ready:';
+  const why = backend.reason ? ` · why: ${backend.reason.replace(/^backend=\w+: /, '')}` : '';
+  const fallback = backend.fallback ? ` (${backend.fallback})` : '';
+  return { text: `${which} ${deviceLabel(backend)}${fallback}${why}`, title: `${backend.backend}: ${backend.adapter}` };
+}
+
+/**
+ * The epoch axis of the run's charts: from 0 to the run's planned epochs, so a one-epoch run's
+ * points spread over the chart instead of sitting at the ends of a 0–2 axis.
+ */
+export function epochAxis(run: RunView | null): [number, number] | undefined {
+  const last = [...(run?.stepLosses ?? []).map(([x]) => x), ...(run?.epochs ?? []).map((e) => e.epoch)].reduce((a, b) => Math.max(a, b), 0);
+  const end = Math.max(run?.settings?.epochs ?? 0, last);
+  return end > 0 ? [0, end] : undefined;
 }
 
 export type Column = (number | null)[];
@@ -116,6 +217,13 @@ export function errorData(epochs: EpochMetrics[], top5 = true): [number[], numbe
 
 export function speedData(epochs: EpochMetrics[]): [number[], number[]] {
   return [epochs.map((e) => e.epoch), epochs.map((e) => e.samplesPerSec)];
+}
+
+/** Samples per second at every progress report (fractional epochs), or per epoch for a run without them. */
+export function runSpeedData(run: RunView | null): [number[], number[]] {
+  const points = run?.stepSpeeds ?? [];
+  if (points.length === 0) return speedData(run?.epochs ?? []);
+  return [points.map(([x]) => x), points.map(([, v]) => v)];
 }
 
 /** One series per run on the union of their epochs; a run that stopped earlier has nulls after its end. */

@@ -62,8 +62,9 @@ export async function chooseBackend(choice: BackendChoice): Promise<{ info: Back
   };
 }
 
+/** `onPipeline` hears each WebGPU compute pipeline as it is built; the CPU backends build none. */
 export async function createModel(
-  choice: BackendChoice, plan: Plan, params: NamedTensor[], state: NamedTensor[], options: ModelOptions, batch: number,
+  choice: BackendChoice, plan: Plan, params: NamedTensor[], state: NamedTensor[], options: ModelOptions, batch: number, onPipeline?: (label: string) => void,
 ): Promise<{ model: TrainingModel; info: BackendInfo }> {
   const { info, opened } = await chooseBackend(choice);
   if (info.backend === 'webgpu' && opened?.device) {
@@ -75,7 +76,7 @@ export async function createModel(
         `the network is too large for the adapter at batch ${batch}: ${needs.largestBufferName} needs ${mib(needs.largestBuffer)} in one buffer, the adapter allows ${mib(limit)} (maxStorageBufferBindingSize); lower the batch size`,
         { needed: needs.largestBuffer, limit, buffer: needs.largestBufferName, batch });
     }
-    return { model: await WebGpuModel.create(opened.device, plan, params, state, options, batch), info };
+    return { model: await WebGpuModel.create(opened.device, plan, params, state, options, batch, onPipeline), info };
   }
   if (info.backend === 'cpu') return { model: new CpuModel(plan, params, state, options), info };
   return { model: new ReferenceModel(plan, params, state, options), info };

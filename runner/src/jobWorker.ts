@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Network } from '../../server/src/language/network';
 import type { JobSettings } from './settings';
-import { isTrainingError, train, TrainingError } from './train';
+import { BUILDING_KERNELS, isTrainingError, train, TrainingError } from './train';
 import { chooseBackend } from './backends';
 
 export type WorkerRequest =
@@ -15,13 +15,17 @@ export type WorkerRequest =
 
 export type WorkerMessage =
   | { type: 'probe'; info: import('./backend').BackendInfo }
+  | { type: 'kernels'; event: import('./train').KernelsEvent }
   | { type: 'started'; event: import('./train').StartedEvent }
   | { type: 'progress'; event: import('./train').ProgressEvent }
   | { type: 'epoch'; event: import('./runFolder').EpochMetrics }
-  /** The job is alive and doing this (sent at most once a second); the runner's watchdog listens. */
+  /** The job is alive and doing this (sent at most every HEARTBEAT_MS per phase); the runner's watchdog listens. */
   | { type: 'heartbeat'; phase: string }
   | { type: 'done'; result: import('./train').TrainResult }
   | { type: 'failed'; code: import('./train').FailureCode; message: string; details?: Record<string, unknown> };
+
+/** Heartbeats of one phase go out at most this often: well inside the shortest watchdog (1 s). */
+const HEARTBEAT_MS = 200;
 
 export async function workerMain(): Promise<void> {
   const request = workerData as WorkerRequest;
@@ -40,15 +44,22 @@ export async function workerMain(): Promise<void> {
   // first progress, as a step on a hung device or file system would (Atomics.wait sleeps without
   // using the CPU; terminate() ends it).
   const stall = process.env.CNN_RUNNER_TEST_STALL === request.network.network;
+  // And "NAME:MS,…" makes each WebGPU pipeline of the network NAME take MS longer to build (-1: for
+  // ever), as a software adapter's compiler does.
+  const slow = (process.env.CNN_RUNNER_TEST_SLOW_PIPELINES ?? '').split(',').map((e) => e.split(':')).find(([name]) => name === request.network.network);
+  const slowPipelineMs = slow ? Number(slow[1]) : 0;
   try {
     const result = await train(request.network, request.settings, {
       onHeartbeat: (phase) => {
         const now = Date.now();
-        if (now - lastBeat < 1000 && phase === lastPhase) return;
-        lastBeat = now;
-        lastPhase = phase;
-        post({ type: 'heartbeat', phase });
+        if (now - lastBeat >= HEARTBEAT_MS || phase !== lastPhase) {
+          lastBeat = now;
+          lastPhase = phase;
+          post({ type: 'heartbeat', phase });
+        }
+        if (slowPipelineMs && phase === BUILDING_KERNELS) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, slowPipelineMs < 0 ? undefined : slowPipelineMs);
       },
+      onKernels: (event) => post({ type: 'kernels', event }),
       onStarted: (event) => post({ type: 'started', event }),
       onProgress: (event) => {
         post({ type: 'progress', event });

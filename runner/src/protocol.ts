@@ -6,7 +6,7 @@ import type { Network } from '../../server/src/language/network';
 import type { BackendInfo } from './backend';
 import type { EpochMetrics } from './runFolder';
 import type { JobSettings, ResolvedSettings } from './settings';
-import type { FailureCode } from './train';
+import type { FailureCode, KernelsEvent } from './train';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -39,6 +39,12 @@ export interface JobCancelResult {
   /** False when no such job is queued or running. */
   cancelled: boolean;
 }
+
+/**
+ * Before job/started: the backend starts building its kernels (`building`), then has built them
+ * (`ready`, with the seconds it took and the WebGPU compute pipelines built; 0 on the CPU backends).
+ */
+export type JobKernelsNotification = { jobId: string } & KernelsEvent;
 
 export interface JobStartedNotification {
   jobId: string;

@@ -176,6 +176,16 @@ export class RunFolder {
     this.writeStatus();
   }
 
+  /**
+   * Removes the folder of a run stopped before its first step: its initial weights are the seed's,
+   * which any run redraws, so it would only stand in the list of runs as an empty one.
+   */
+  discard(): void {
+    if (isMainThread) process.off('exit', this.onExit);
+    this.status = { ...this.status, status: 'cancelled', ended: new Date().toISOString() };
+    rmSync(this.path, { recursive: true, force: true });
+  }
+
   /** Records the end of the run (once; later calls are ignored). */
   end(status: Exclude<RunState, 'running'>, reason?: string, code?: string): void {
     if (this.status.status !== 'running') return;

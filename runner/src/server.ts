@@ -179,6 +179,9 @@ export function startRunnerServer(entryFile: string): MessageConnection {
         case 'heartbeat':
           job.phase = m.phase;
           break;
+        case 'kernels':
+          void connection.sendNotification('job/kernels', { jobId: job.id, ...m.event });
+          break;
         case 'started':
           job.phase = 'writing the initial weights';
           job.runDir = m.event.runDir;
@@ -194,7 +197,7 @@ export function startRunnerServer(entryFile: string): MessageConnection {
           void connection.sendNotification('job/epoch', { jobId: job.id, ...m.event });
           break;
         case 'done':
-          finish(job, 'job/done', { jobId: job.id, runDir: m.result.runDir, cancelled: m.result.cancelled, epochs: m.result.epochs, steps: m.result.steps });
+          finish(job, 'job/done', { jobId: job.id, runDir: m.result.discarded ? null : m.result.runDir, cancelled: m.result.cancelled, epochs: m.result.epochs, steps: m.result.steps });
           void worker.terminate();
           break;
         case 'failed':

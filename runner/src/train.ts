@@ -41,7 +41,18 @@ export interface StartedEvent {
   params: number;
 }
 
+/**
+ * The backend builds its kernels before the first step: `building` as it starts, `ready` with the
+ * seconds it took and the compute pipelines it built (WebGPU compiles each one, seconds in all on a
+ * software adapter; the CPU backends build none).
+ */
+export type KernelsEvent = { state: 'building' } | { state: 'ready'; seconds: number; pipelines: number };
+
+/** The watchdog's phase while a WebGPU model builds its pipelines. */
+export const BUILDING_KERNELS = 'building the WebGPU kernels';
+
 export interface TrainCallbacks {
+  onKernels?(event: KernelsEvent): void;
   onStarted?(event: StartedEvent): void;
   onProgress?(event: ProgressEvent): void;
   onEpoch?(event: EpochMetrics): void;
@@ -56,6 +67,8 @@ export interface TrainCallbacks {
 
 export interface TrainResult {
   runDir: string;
+  /** True when the run was stopped before its first step: nothing was trained, and its folder is removed. */
+  discarded?: boolean;
   cancelled: boolean;
   epochs: EpochMetrics[];
   backend: BackendInfo;
@@ -147,7 +160,14 @@ export async function train(network: Network, jobSettings: JobSettings | undefin
   const optimizer = { ...DEFAULT_OPTIMIZER, kind: settings.optimizer, momentum: settings.momentum, weightDecay: settings.weightDecay };
   const data = loadData(plan, settings, listing, (phase) => callbacks.onHeartbeat?.(phase));
   if (data.val.count === 0) throw new TrainingError('invalid-job', 'the dataset has no validation images: give each class at least two');
-  const { model, info } = await createModel(settings.backend, plan, params, state, { optimizer, seed: settings.seed }, Math.min(settings.batch, data.train.count));
+  callbacks.onKernels?.({ state: 'building' });
+  const building = performance.now();
+  let pipelines = 0;
+  const { model, info } = await createModel(settings.backend, plan, params, state, { optimizer, seed: settings.seed }, Math.min(settings.batch, data.train.count), () => {
+    pipelines++;
+    callbacks.onHeartbeat?.(BUILDING_KERNELS);
+  });
+  callbacks.onKernels?.({ state: 'ready', seconds: (performance.now() - building) / 1000, pipelines });
   try {
     return await trainModel(network, plan, settings, data, model, info, callbacks);
   } finally {
@@ -265,6 +285,11 @@ async function trainInFolder(
     beat('writing the weights')();
     folder.writeWeights(await model.tensors(), metadata(), { epoch, steps: globalStep });
     callbacks.onEpoch?.(row);
+  }
+  if (cancelled && globalStep === 0) {
+    // Stopped while the kernels built, before any step: the folder would hold only the seed's weights.
+    folder.discard();
+    return { runDir: folder.path, discarded: true, cancelled, epochs, backend: info, steps: 0 };
   }
   if (cancelled) {
     // The steps since the last read-back have not been checked: their weights are saved only if all their losses are finite.

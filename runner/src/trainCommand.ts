@@ -164,7 +164,8 @@ export async function trainCommand(network: Network, args: string[], file: strin
         io.stdout.write(`${tty ? '\r\x1b[2K' : ''}epoch ${event.epoch}/${started!.settings.epochs}: train loss ${event.trainLoss.toFixed(4)}, val loss ${event.valLoss.toFixed(4)}, top-1 error ${percent(event.top1Error)}${showsTop5(started!.classes.length) ? `, top-5 error ${percent(event.top5Error)}` : ''}, ${event.samplesPerSec.toFixed(1)} samples/s\n`);
       },
     });
-    if (json) line({ type: 'done', runDir: result.runDir, cancelled: result.cancelled, epochs: result.epochs, steps: result.steps });
+    if (json) line({ type: 'done', runDir: result.discarded ? null : result.runDir, cancelled: result.cancelled, epochs: result.epochs, steps: result.steps });
+    else if (result.discarded) io.stdout.write(`${tty ? '\r\x1b[2K' : ''}stopped before the first step: nothing trained, no run folder kept\n`);
     else io.stdout.write(`${tty ? '\r\x1b[2K' : ''}${result.cancelled ? 'stopped' : 'done'}: metrics and weights in ${result.runDir}\n`);
     return 0;
   } catch (error) {

@@ -71,7 +71,7 @@ describe('the run as the view shows it', () => {
   it('progress: the fraction of all steps, the step, loss, speed and time left from the runner\'s throughput', () => {
     // 12 of 32 steps done; 20 steps x 16 samples at 64 samples/s = 5 s.
     assert.equal(etaSeconds(running), 5);
-    assert.deepEqual(progressLine(running), { fraction: 12 / 32, text: 'Epoch 2/4 · step 4/8 · loss 1.2346 · 64 samples/s · ETA 0:05' });
+    assert.deepEqual(progressLine(running), { fraction: 12 / 32, text: 'Epoch 2/4 · step 4/8 · loss 1.2346 · 64 samples/s · about 5 s left' });
     assert.equal(progressLine(null).text, 'Not started');
     assert.equal(progressLine({ ...running, status: 'starting' }).fraction, undefined, 'indeterminate until the runner reports');
     assert.deepEqual(progressLine({ ...running, status: 'done', epochs: [epoch(1, 0.5), epoch(2, 0.25)], startedAt: 0, endedAt: 75000 }), { fraction: 1, text: 'Done: 2 epochs in 1:15' });
@@ -215,7 +215,7 @@ describe('step reports on their way to the webview', () => {
     relay.push({ type: 'progress', jobId: 'j', progress: progress(3, 1.8) });
     assert.equal(posted.length, 0, 'nothing until the interval ends');
     await new Promise((resolve) => setTimeout(resolve, 60));
-    assert.deepEqual(posted.splice(0), [{ type: 'progress', jobId: 'j', progress: progress(3, 1.8), losses: [[0.25, 2.0], [0.5, 1.9], [0.75, 1.8]] }]);
+    assert.deepEqual(posted.splice(0), [{ type: 'progress', jobId: 'j', progress: progress(3, 1.8), losses: [[0.25, 2.0], [0.5, 1.9], [0.75, 1.8]], speeds: [[0.25, 100], [0.5, 100], [0.75, 100]] }]);
 
     relay.push({ type: 'progress', jobId: 'j', progress: progress(4, 1.7) });
     const metrics = { epoch: 1, steps: 4, trainLoss: 1.85, valLoss: 1.9, top1Error: 0.5, top5Error: 0, samplesPerSec: 100, seconds: 1 };

@@ -1,18 +1,26 @@
 // "CNN: Train model" in a real VS Code (code-server + chromium), with the real runner: a file with
 // an error refused with its errors listed; a one-epoch job on examples/lenet5.cnn started from
-// inside the training webview, its progress bar and final error read from the webview's iframe; a
+// inside the training webview, its progress in sight right after Start, its progress bar and final
+// error read from the webview's iframe; the command run again reusing the view's column; a
 // run cancelled from the view; the view closed and reopened while a job runs; a three-epoch run
 // whose charts are saved as test-results/e2e/10-train.png (docs/images/train.png with --update-docs); runs compared; the view restored after a reload.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FrameLocator } from 'playwright-core';
 import { FIRST_WEBVIEW_MS, WAIT_MS, contributedCommandTitles, e2eSuite } from './harness';
 
 const TRAIN = 'CNN: Train model';
 const contributed = contributedCommandTitles().includes(TRAIN);
 /** A one-epoch job of 256 samples on the CPU takes seconds; the runner's adapter probe up to 30 s more. */
 const TRAIN_MS = 4 * WAIT_MS;
+
+/** The settings form folds to its summary line while a run is shown; a click on the summary opens it. */
+async function openSettings(view: FrameLocator): Promise<void> {
+  const settings = view.locator('#settings');
+  if (!(await settings.evaluate((d) => (d as HTMLDetailsElement).open))) await settings.locator('summary').click();
+}
 
 if (!contributed) {
   // No VS Code is started; but a command that disappears is a failure, not a pending todo.
@@ -57,6 +65,11 @@ if (!contributed) {
       await view.locator('#field-epochs input').fill('1');
       await view.locator('#field-trainSamples input').fill('256');
       await view.locator('#start').click();
+      // The run shows at once: the form folds to its summary line and the progress is in sight, unscrolled.
+      await s.until('the form to fold', async () => !(await view.locator('#settings').evaluate((d) => (d as HTMLDetailsElement).open)));
+      const place = await view.locator('#progress-text').evaluate((e) => ({ ...e.getBoundingClientRect().toJSON(), height: window.innerHeight, scrolled: window.scrollY }));
+      assert.ok(place.top >= 0 && place.bottom <= place.height && place.scrolled === 0, `the progress line at ${place.top}–${place.bottom} px of a ${place.height} px view scrolled by ${place.scrolled}`);
+      assert.match(await view.locator('#settings-summary').innerText(), /^mnist · 1 epoch · batch 32 · lr 0\.01 · SGD · backend auto$/);
 
       const progress = view.locator('#progress-text');
       const seen = new Set<string>();
@@ -67,10 +80,11 @@ if (!contributed) {
       }, TRAIN_MS);
       const final = await progress.innerText();
       assert.match(final, /^Done: 1 epoch/, `progress texts seen: ${[...seen].join(' | ')}`);
+      for (const text of seen) assert.doesNotMatch(text, /llvmpipe|Mesa|ETA/, 'no adapter string and no clock-like ETA in the progress line');
       assert.equal(await view.locator('#progress').evaluate((e) => (e as HTMLElement & { value: number }).value), 1, 'the progress bar is full');
       const result = await view.locator('#result').innerText();
       assert.match(result, /^Final \(epoch 1\): top-1 error \d+\.\d %, top-5 error \d+\.\d %, validation loss \d+\.\d{4}$/);
-      assert.match(await view.locator('#adapter').innerText(), /^Training on (reference|webgpu|cpu) — /);
+      assert.match(await view.locator('#adapter').innerText(), /^Training on (WebGPU on the (CPU|GPU) \(|CPU — (OpenBLAS|TypeScript kernels) on |reference — TypeScript on the CPU)/);
       // Each chart has drawn on its canvas.
       assert.equal(await view.locator('.charts canvas').count(), 3);
       // The end-of-run notification repeats the final errors and offers the run folder.
@@ -82,9 +96,24 @@ if (!contributed) {
       await s.shot('08-train-done');
     });
 
+    test('the command run again reveals the view in its column, never a new one', async () => {
+      const s = session();
+      const groups = () => s.page.locator('.editor-group-container').count();
+      const before = await groups();
+      assert.equal(before, 2, 'the editor and the training view beside it');
+      for (let i = 0; i < 2; i++) {
+        await s.openFile('lenet5.cnn', 'c1:');
+        await s.runCommand(TRAIN);
+        await s.webview().locator('#title', { hasText: 'lenet5.cnn' }).waitFor({ timeout: WAIT_MS });
+        assert.equal(await groups(), before, `run ${i + 1}: no new column`);
+        assert.equal(await s.page.locator('.tabs-container .tab', { hasText: 'Train: lenet5.cnn' }).count(), 1);
+      }
+    });
+
     test('Cancel in the training view stops a long run and keeps its state', async () => {
       const s = session();
       const view = s.webview();
+      await openSettings(view);
       await view.locator('#field-epochs input').fill('1000');
       await view.locator('#start').click();
       const progress = view.locator('#progress-text');
@@ -105,6 +134,7 @@ if (!contributed) {
     test('closing the view leaves the job running; the code lens reopens it and "CNN: Cancel training" stops it', async () => {
       const s = session();
       let view = s.webview();
+      await openSettings(view);
       await view.locator('#field-epochs input').fill('1000');
       await view.locator('#start').click();
       await s.until('the run to report a step', async () => /^Epoch \d+\/1000 · step/.test(await view.locator('#progress-text').innerText()), TRAIN_MS);
@@ -119,12 +149,14 @@ if (!contributed) {
       await s.until('the reopened view to show the running job', async () => /^Epoch \d+\/1000 · step/.test(await view.locator('#progress-text').innerText()), WAIT_MS);
       await s.runCommand('CNN: Cancel training');
       await s.until('the run to stop', async () => /^Cancelled after \d+ of 1000 epochs/.test(await view.locator('#progress-text').innerText()), WAIT_MS);
+      await openSettings(view);
       await view.locator('#field-epochs input').fill('1');
     });
 
     test('a three-epoch run draws its curves (the README picture: test-results/e2e/10-train.png, docs/images/train.png with --update-docs)', async () => {
       const s = session();
       const view = s.webview();
+      await openSettings(view);
       await view.locator('#field-epochs input').fill('3');
       // 3 × 128 steps: enough for LeNet-5 to start learning, so the picture shows the curves falling.
       await view.locator('#field-trainSamples input').fill('4096');

@@ -1,5 +1,6 @@
 /** A minimal LSP client for tests: spawns the built server and speaks JSON-RPC to it over stdio. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
@@ -73,6 +74,16 @@ export class LspClient {
     const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => { this.process.kill(); r(null); }, 3000))]);
     this.connection.dispose();
     return code;
+  }
+
+  /** The server process's peak resident memory so far (VmHWM) in bytes; undefined where /proc is missing (not Linux). */
+  peakMemoryBytes(): number | undefined {
+    try {
+      const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${this.process.pid}/status`, 'utf8'))?.[1];
+      return kb === undefined ? undefined : Number(kb) * 1024;
+    } catch {
+      return undefined;
+    }
   }
 
   get alive(): boolean {

@@ -25,13 +25,16 @@ export class ProgressRelay {
       this.post(update);
       return;
     }
-    const point: [number, number] = [stepPosition(update.progress), update.progress.loss];
+    const x = stepPosition(update.progress);
+    const point: [number, number] = [x, update.progress.loss];
+    const speed: [number, number] = [x, update.progress.samplesPerSec];
     if (this.pending && this.pending.jobId === update.jobId) {
       this.pending.progress = update.progress;
       this.pending.losses.push(point);
+      this.pending.speeds?.push(speed);
     } else {
       this.flush();
-      this.pending = { type: 'progress', jobId: update.jobId, progress: update.progress, losses: [point] };
+      this.pending = { type: 'progress', jobId: update.jobId, progress: update.progress, losses: [point], speeds: [speed] };
     }
     this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
   }

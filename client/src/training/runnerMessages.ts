@@ -4,11 +4,12 @@
  * build: a message of the wrong shape is dropped with a reason rather than drawn as NaN.
  */
 import type {
-  JobDoneNotification, JobFailedNotification, JobProgressNotification, JobStartedNotification, RunnerInfo,
+  JobDoneNotification, JobFailedNotification, JobKernelsNotification, JobProgressNotification, JobStartedNotification, RunnerInfo,
 } from '../../../runner/src/protocol';
 import type { EpochMetrics } from '../../../runner/src/runFolder';
 
 export type RunnerNotification =
+  | { method: 'job/kernels'; params: JobKernelsNotification }
   | { method: 'job/started'; params: JobStartedNotification }
   | { method: 'job/progress'; params: JobProgressNotification }
   | { method: 'job/epoch'; params: EpochMetrics & { jobId: string } }
@@ -48,6 +49,11 @@ function checkBackend(v: unknown): string | undefined {
 
 function checkParams(method: string, p: Record<string, any>): string | undefined {
   switch (method) {
+    case 'job/kernels':
+      if (p.state === 'building') return undefined;
+      if (p.state !== 'ready') return `state must be building or ready, got ${JSON.stringify(p.state)}`;
+      if (!finite(p.seconds) || p.seconds < 0) return 'seconds must be a number from 0';
+      return whole(p.pipelines) ? undefined : 'pipelines must be a whole number';
     case 'job/started':
       if (typeof p.runDir !== 'string' || !p.runDir) return 'runDir must be a path';
       if (!whole(p.stepsPerEpoch) || p.stepsPerEpoch < 1) return 'stepsPerEpoch must be a whole number from 1';

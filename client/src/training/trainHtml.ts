@@ -53,18 +53,20 @@ export function trainHtml(resources: TrainPageResources): string {
     </div>
   </header>
   <p id="notice" role="status" aria-live="polite"></p>
-  <section aria-labelledby="settings-heading">
-    <h2 id="settings-heading">Settings</h2>
-    <p class="muted">Filled from the file's <code>train</code> statement; an empty field uses the runner's default shown in it.</p>
-    <div id="form" class="form-grid"></div>
-    <p id="form-error" class="error" role="alert"></p>
-  </section>
   <section aria-labelledby="progress-heading">
     <h2 id="progress-heading">Progress</h2>
     <vscode-progress-bar id="progress" aria-label="Training progress" max="1" value="0"></vscode-progress-bar>
     <p id="progress-text">Not started</p>
     <p id="result" role="status" aria-live="polite"></p>
   </section>
+  <details id="settings" open>
+    <summary><h2 id="settings-heading">Settings</h2> <span id="settings-summary" class="muted"></span></summary>
+    <section aria-labelledby="settings-heading">
+      <p class="muted">Filled from the file's <code>train</code> statement; an empty field uses the runner's default shown in it.</p>
+      <div id="form" class="form-grid"></div>
+    </section>
+  </details>
+  <p id="form-error" class="error" role="alert"></p>
   <section aria-labelledby="charts-heading">
     <h2 id="charts-heading">Charts</h2>
     <div class="charts">

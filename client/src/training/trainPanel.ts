@@ -286,8 +286,23 @@ export class TrainPanels implements vscode.Disposable, vscode.WebviewPanelSerial
       existing.panel.reveal(undefined, false);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(TRAIN_VIEW_TYPE, `Train: ${baseName(fileUri)}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, this.options());
+    const panel = vscode.window.createWebviewPanel(TRAIN_VIEW_TYPE, `Train: ${baseName(fileUri)}`, { viewColumn: this.column(), preserveFocus: false }, this.options());
     return this.attach(panel, fileUri);
+  }
+
+  /**
+   * Where a new training view opens: beside the editor, in a column that is already there. The
+   * column of an open training view first; else, with two or more editor groups, the one to the
+   * right of the active group (or to its left when it is the last), so the editors do not shrink
+   * into ever narrower columns; a new column only when there is just one.
+   */
+  private column(): vscode.ViewColumn {
+    const open = [...this.panels.values()].map((p) => p.panel.viewColumn).find((c) => c !== undefined);
+    if (open !== undefined) return open;
+    const groups = vscode.window.tabGroups.all.map((g) => g.viewColumn).sort((a, b) => a - b);
+    const active = vscode.window.tabGroups.activeTabGroup.viewColumn;
+    if (groups.length < 2) return vscode.ViewColumn.Beside;
+    return groups.find((c) => c > active) ?? groups.filter((c) => c < active).at(-1) ?? vscode.ViewColumn.Beside;
   }
 
   private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {

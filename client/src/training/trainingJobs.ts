@@ -43,6 +43,8 @@ export function lossEveryFor(network: Network, settings: FormSettings): number {
 
 export class TrainingJobs {
   private readonly runs = new Map<string, RunView>();
+  /** Per file, the last run that left a run folder, while a newer one is on its way. */
+  private readonly previous = new Map<string, RunView>();
   private readonly fileOfJob = new Map<string, string>();
   private readonly disposers: (() => void)[] = [];
 
@@ -73,6 +75,8 @@ export class TrainingJobs {
   async start(fileKey: string, network: Network, settings: FormSettings & Pick<JobSettings, 'valSamples'>, runDir: string): Promise<RunView> {
     const current = this.runs.get(fileKey);
     if (isRunActive(current)) throw new Error('this file is already training; cancel that run first');
+    // Shown again if the new run ends having saved nothing: the view keeps the last run's charts.
+    if (current?.runDir) this.previous.set(fileKey, current);
     const pending: RunView = { jobId: '', status: 'starting', requestedAt: this.now(), stepLosses: [], epochs: [] };
     this.set(fileKey, pending);
     try {
@@ -129,6 +133,12 @@ export class TrainingJobs {
     const run = this.runs.get(fileKey);
     if (!run || run.jobId !== n.params.jobId || !isRunActive(run)) return;
     switch (n.method) {
+      case 'job/kernels': {
+        const { jobId, ...kernels } = n.params;
+        run.kernels = kernels;
+        this.update(fileKey, { type: 'run', run });
+        return;
+      }
       case 'job/started':
         run.status = 'running';
         run.startedAt = this.now();
@@ -143,6 +153,7 @@ export class TrainingJobs {
         const { epoch, step, stepsPerEpoch, loss, samplesPerSec } = n.params;
         run.progress = { epoch, step, stepsPerEpoch, loss, samplesPerSec };
         addStepLoss(run.stepLosses, [stepPosition(run.progress), loss]);
+        addStepLoss((run.stepSpeeds ??= []), [stepPosition(run.progress), samplesPerSec]);
         this.update(fileKey, { type: 'progress', jobId: run.jobId, progress: run.progress });
         return;
       }
@@ -152,14 +163,27 @@ export class TrainingJobs {
         this.update(fileKey, { type: 'epoch', jobId, metrics });
         return;
       }
-      case 'job/done':
+      case 'job/done': {
         run.status = n.params.cancelled ? 'cancelled' : 'done';
-        if (n.params.runDir) run.runDir = n.params.runDir;
+        // Null: stopped before its first step, its folder removed (or never made).
+        run.runDir = n.params.runDir ?? undefined;
         // The runner's list is the record; it includes any epoch whose notification we dropped.
         if (n.params.epochs.length >= run.epochs.length) run.epochs = n.params.epochs;
+        const previous = this.previous.get(fileKey);
+        this.previous.delete(fileKey);
+        if (!run.runDir && previous) {
+          // A run that saved nothing does not replace the last one's charts.
+          run.endedAt = this.now();
+          this.fileOfJob.delete(run.jobId);
+          this.set(fileKey, previous);
+          this.events.ended(fileKey, run);
+          return;
+        }
         this.end(fileKey, run);
         return;
+      }
       case 'job/failed':
+        this.previous.delete(fileKey);
         run.status = 'failed';
         run.error = n.params.message;
         if (n.params.runDir) run.runDir = n.params.runDir;

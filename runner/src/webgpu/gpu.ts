@@ -74,7 +74,20 @@ ${body}
     entries: bindings.map((b, i) => ({ binding: i, resource: { buffer: b.buffer } })),
   });
   if (PROFILE) console.error(`kernel ${label}: ${(performance.now() - started).toFixed(0)} ms to build, ${count} items`);
+  pipelineWatchers.get(device)?.(label);
   return { pipeline, bindGroup, dispatch };
+}
+
+/**
+ * Who hears each pipeline a device builds. A model builds dozens of pipelines synchronously, and on
+ * a software adapter each takes up to a second: the runner's watchdog hears them one by one.
+ */
+const pipelineWatchers = new WeakMap<GPUDevice, (label: string) => void>();
+
+/** Calls `onPipeline` after each pipeline built on `device` until the returned function is called. */
+export function watchPipelines(device: GPUDevice, onPipeline: (label: string) => void): () => void {
+  pipelineWatchers.set(device, onPipeline);
+  return () => pipelineWatchers.delete(device);
 }
 
 /** CNN_RUNNER_PROFILE=1 prints each kernel's build time to stderr. */

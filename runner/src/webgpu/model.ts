@@ -16,7 +16,7 @@ import { GpuBatchNorm } from './batchnorm';
 import { GpuConcat } from './concat';
 import { GpuConv } from './conv';
 import { GpuDropout } from './dropout';
-import { readBuffer, storage, type Kernel } from './gpu';
+import { readBuffer, storage, watchPipelines, type Kernel } from './gpu';
 import type { GpuLayer, LayerBuffers } from './layer';
 import { GpuLrn } from './lrn';
 import { optimizerKernels, encode } from './optimizer';
@@ -105,10 +105,17 @@ export class WebGpuModel implements TrainingModel {
     this.optimizer = optimizerKernels(device, options.optimizer, this.layers.flatMap((l) => l.params), this.layers.flatMap((l) => l.grads), sizes, decays, this.stepInfo);
   }
 
-  static async create(device: GPUDevice, plan: Plan, params: NamedTensor[], state: NamedTensor[], options: ModelOptions, batch: number): Promise<WebGpuModel> {
+  /** `onPipeline` hears each compute pipeline as it is built (the watchdog's heartbeat while they build). */
+  static async create(device: GPUDevice, plan: Plan, params: NamedTensor[], state: NamedTensor[], options: ModelOptions, batch: number, onPipeline?: (label: string) => void): Promise<WebGpuModel> {
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
-    const model = new WebGpuModel(device, plan, params, state, options, batch, [...params, ...state].map((t) => ({ name: t.name, shape: t.shape })));
+    const unwatch = onPipeline ? watchPipelines(device, onPipeline) : () => {};
+    let model: WebGpuModel;
+    try {
+      model = new WebGpuModel(device, plan, params, state, options, batch, [...params, ...state].map((t) => ({ name: t.name, shape: t.shape })));
+    } finally {
+      unwatch();
+    }
     const oom = await device.popErrorScope();
     const invalid = await device.popErrorScope();
     if (oom) throw new TrainingError('too-large', `the adapter ran out of memory building the network at batch ${batch}: ${oom.message}; lower the batch size`);
