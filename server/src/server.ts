@@ -17,7 +17,10 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeText, type Analysis, type AnalyzeOptions, type Diagnostic } from './language/analyze';
 import { quickFixes } from './language/codeActions';
-import { completion } from './language/completion';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findPackage } from '../../runner/src/data/mnist';
+import { ALWAYS_AVAILABLE_DATASETS, completion } from './language/completion';
 import { format } from './language/formatting';
 import { hover } from './language/hover';
 import { inlayHints } from './language/inlayHints';
@@ -180,9 +183,20 @@ connection.onCodeAction((params) => {
   }));
 });
 
+/** fashion-mnist is offered only where the runner would find its package: beside the file or the server. */
+function datasetsFor(uri: string): string[] {
+  let folder = __dirname;
+  try {
+    if (uri.startsWith('file:')) folder = dirname(fileURLToPath(uri));
+  } catch {
+    // not a path: look beside the server only
+  }
+  return findPackage('fashion-mnist', folder) ? [...ALWAYS_AVAILABLE_DATASETS, 'fashion-mnist'] : [...ALWAYS_AVAILABLE_DATASETS];
+}
+
 connection.onCompletion((params) => {
   const analysis = analysisOf(params.textDocument.uri);
-  return analysis ? completion(analysis, params.position) : [];
+  return analysis ? completion(analysis, params.position, { datasets: datasetsFor(params.textDocument.uri) }) : [];
 });
 
 connection.onDocumentSymbol((params) => {

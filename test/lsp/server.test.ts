@@ -79,7 +79,7 @@ test('completion offers kinds at the start of a line and a kind\'s keys after it
   const start = await client.request<Item[]>('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: 0 } });
   assert.ok(['conv', 'maxpool', 'softmax', 'train'].every((k) => start.some((i) => i.label === k)));
   const keys = await client.request<Item[]>('textDocument/completion', { textDocument: { uri }, position: { line: 2, character: 7 } });
-  assert.deepEqual(keys.map((i) => i.label).sort(), ['act', 'bias', 'from', 'groups', 'init', 'kernel', 'pad', 'round', 'stride']);
+  assert.deepEqual(keys.map((i) => i.label).sort(), ['act', 'bias', 'f', 'from', 'groups', 'init', 'kernel', 'p', 'pad', 'round', 's', 'stride']);
   const values = await client.request<Item[]>('textDocument/completion', { textDocument: { uri }, position: { line: 3, character: 15 } });
   assert.ok(values.some((i) => i.label === 'prelu'));
 });
