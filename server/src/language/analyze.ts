@@ -1139,12 +1139,12 @@ class Analyzer {
         const verb = unseen > 1 || same ? 'are' : 'is';
         const rest = unseen > 0
           ? `so the last ${unseen > 1 ? `${unseen} ` : ''}${plural} of the ${input[0]}×${input[1]} input ${verb} never seen`
-          : 'so the last windows skip only padding';
+          : `so only padding lies past the last window: every ${lines} of the input is still seen`;
         return `${formula}; frameworks floor it to ${output[a]}, ${rest}`;
       }
       return `${formula}; round=ceil makes it ${output[a]}, so the last window runs ${edge} past the padded edge`;
     });
-    this.report(statement.keywordSpan, 'non-integer-output', parts.join('. '), undefined, scope);
+    this.report(windowSpan(statement), 'non-integer-output', parts.join('. '), undefined, scope);
   }
 
   private trainLine(statement: TrainStatement): void {
@@ -1273,3 +1273,15 @@ export function toNetworkDiagnostic(d: Diagnostic): NetworkDiagnostic {
   };
 }
 
+/**
+ * Where a size that is not whole is squiggled: the written f, s and p, the values in its formula
+ * that a fix changes, rather than the kind word (which is not wrong).
+ */
+function windowSpan(statement: LayerStatement): Span {
+  const written = statement.pairs.filter((p) => {
+    const key = canonicalKey(p.key);
+    return key === 'kernel' || key === 'stride' || key === 'pad';
+  });
+  if (written.length === 0) return statement.keywordSpan;
+  return { line: statement.span.line, start: Math.min(...written.map((p) => p.span.start)), end: Math.max(...written.map((p) => p.span.end)) };
+}
