@@ -85,22 +85,50 @@ function publish(uri: string): void {
   if (analysis) void connection.sendDiagnostics({ uri, diagnostics: analysis.diagnostics.map(toLsp) });
 }
 
-async function loadSettings(): Promise<void> {
-  if (!pullConfiguration) return;
-  const section = (await connection.workspace.getConfiguration('cnn')) as Partial<Settings> | null;
-  settings = {
-    diagnostics: { ...DEFAULT_SETTINGS.diagnostics, ...section?.diagnostics },
-    inlayHints: { ...DEFAULT_SETTINGS.inlayHints, ...section?.inlayHints },
-  };
+/**
+ * Settings as an editor sends them: `{ "cnn": { ... } }` (what README shows, and what VS Code's
+ * didChangeConfiguration carries) or the section itself (`{ "diagnostics": ... }`).
+ */
+function sectionOf(value: unknown): Partial<Settings> | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const wrapped = (value as { cnn?: unknown }).cnn;
+  if (wrapped !== undefined) return sectionOf(wrapped);
+  return value as Partial<Settings>;
+}
+
+function merged(...layers: (Partial<Settings> | undefined)[]): Settings {
+  const result: Settings = { diagnostics: { ...DEFAULT_SETTINGS.diagnostics }, inlayHints: { ...DEFAULT_SETTINGS.inlayHints } };
+  for (const layer of layers) {
+    Object.assign(result.diagnostics, layer?.diagnostics);
+    Object.assign(result.inlayHints, layer?.inlayHints);
+  }
+  return result;
+}
+
+/** What initializationOptions set: the base that a client answering "no such section" keeps. */
+let initialSettings: Partial<Settings> | undefined;
+
+function applySettings(next: Settings): void {
+  settings = next;
   analyses.clear();
   for (const document of documents.all()) publish(document.uri);
   connection.languages.inlayHint.refresh().catch(() => undefined);
 }
 
+/**
+ * Clients that answer workspace/configuration (VS Code, Neovim, Helix) give the `cnn` section, or
+ * null where the user set none: then initializationOptions stand, rather than the defaults.
+ */
+async function loadSettings(): Promise<void> {
+  if (!pullConfiguration) return;
+  const answer: unknown = await connection.workspace.getConfiguration('cnn');
+  applySettings(merged(initialSettings, sectionOf(answer)));
+}
+
 connection.onInitialize((params): InitializeResult => {
   pullConfiguration = params.capabilities.workspace?.configuration === true;
-  const initial = params.initializationOptions as Partial<Settings> | undefined;
-  if (initial) settings = { diagnostics: { ...DEFAULT_SETTINGS.diagnostics, ...initial.diagnostics }, inlayHints: { ...DEFAULT_SETTINGS.inlayHints, ...initial.inlayHints } };
+  initialSettings = sectionOf(params.initializationOptions);
+  settings = merged(initialSettings);
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -127,10 +155,7 @@ connection.onDidChangeConfiguration((change) => {
     void loadSettings();
     return;
   }
-  const section = (change.settings as { cnn?: Partial<Settings> } | undefined)?.cnn;
-  settings = { diagnostics: { ...DEFAULT_SETTINGS.diagnostics, ...section?.diagnostics }, inlayHints: { ...DEFAULT_SETTINGS.inlayHints, ...section?.inlayHints } };
-  analyses.clear();
-  for (const document of documents.all()) publish(document.uri);
+  applySettings(merged(initialSettings, sectionOf(change.settings)));
 });
 
 /**
