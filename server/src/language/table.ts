@@ -240,5 +240,5 @@ function title(network: Network): string {
 function totalsLine(network: Network): string {
   const t = network.totals;
   const frozen = t.nonTrainableParams ? ` (+ ${groupDigits(t.nonTrainableParams)} non-trainable: batchnorm running statistics)` : '';
-  return `Total parameters ${groupDigits(t.params)}${frozen}; neurons ${groupDigits(t.neurons)} (conv and fc only, as the AlexNet paper counts: ${groupDigits(t.neuronsConvFc)}); MACs ${groupDigits(t.macs)} (forward FLOPs ${groupDigits(t.forwardFlops)}, a training step about ${groupDigits(t.trainingFlops)} FLOPs a sample)`;
+  return `Total parameters ${groupDigits(t.params)}${frozen}; neurons ${groupDigits(t.neurons)} (${groupDigits(t.neuronsConvFc)} in conv and fc layers only, as the AlexNet paper counts); MACs ${groupDigits(t.macs)} (forward FLOPs ${groupDigits(t.forwardFlops)}, a training step about ${groupDigits(t.trainingFlops)} FLOPs a sample)`;
 }
