@@ -221,7 +221,10 @@ function datasetsFor(uri: string): string[] {
 
 connection.onCompletion((params) => {
   const analysis = analysisOf(params.textDocument.uri);
-  return analysis ? completion(analysis, params.position, { datasets: datasetsFor(params.textDocument.uri) }) : [];
+  // Incomplete: the editor asks again at every keystroke instead of filtering the first answer, so
+  // a value typed in full (p=1, init=he) gets the empty answer and Enter starts a new line.
+  const items = analysis ? completion(analysis, params.position, { datasets: datasetsFor(params.textDocument.uri) }) : [];
+  return { isIncomplete: true, items };
 });
 
 connection.onDocumentSymbol((params) => {

@@ -178,3 +178,16 @@ test('docs/experiments.md\'s tables name cnn compare\'s columns, in its order (a
   assert.match(doc, /`\.cnn-runs\/compare-<network>-<time>\.md`/);
   assert.match(run(shrink('compare examples/plain30.cnn --inits xavier,he --epochs 4 --samples 1024 --seeds 3').args).stdout, /^report: .*\/\.cnn-runs\/compare-plain30-[\dT-]+\.md$/m);
 });
+
+test('cnn train --json prints the line types README lists, started first and done last', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const listed = /`--json` prints one JSON object a line, `type` first:\s+`started`, `progress`, `epoch`, then `done` or `failed`/.exec(readme);
+  assert.ok(listed, 'README lists the --json line types of cnn train');
+  const command = commands.find((c) => /^train .*--json/.test(c.args));
+  assert.ok(command, 'README shows cnn train with --json');
+  const lines = run(shrink(command.args).args).stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+  assert.equal(lines[0].type, 'started');
+  assert.equal(lines[lines.length - 1].type, 'done');
+  assert.deepEqual([...new Set(lines.map((l) => l.type))].sort(), ['done', 'epoch', 'progress', 'started']);
+  assert.ok(!('jobId' in lines[0]));
+});

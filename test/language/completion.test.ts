@@ -85,3 +85,10 @@ test('the statement snippets give a file the analysis accepts', () => {
   const text = `${lines[0]}\n${lines[1]}\nconv 8 f=3\nsoftmax 10\n${lines[2]}`;
   assert.deepEqual(analyzeText(text).diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
 });
+
+test('a value typed in full at the line end gets no completion, even where a longer one matches (relu, relu6)', () => {
+  assert.deepEqual(at('input 8x8x1\nconv 4 f=3 act=relu'), []);
+  assert.deepEqual(at('input 8x8x1\nconv 4 f=3 p=1'), []);
+  assert.ok(at('input 8x8x1\nconv 4 f=3 act=rel').some((i) => i.label === 'relu6'), 'while typing, both');
+  assert.ok(at('input 8x8x1\nconv 4 f=3 act=relu ').some((i) => i.label === 'init'), 'after a space, the next keys');
+});

@@ -219,7 +219,11 @@ export function completion(analysis: Analysis, position: Position, options: Comp
   if (word && line.slice(position.character).trim() === '') {
     const text = (i: CompletionItem) => (typeof i.insertText === 'string' && !i.insertText.includes('$') ? i.insertText : i.label);
     const matching = items.filter((i) => text(i).startsWith(word) || i.label.startsWith(word));
-    if (matching.length > 0 && matching.every((i) => text(i) === word || i.label === word)) return [];
+    const exact = (i: CompletionItem) => text(i) === word || i.label === word;
+    // relu typed in full also matches relu6, and Enter would take the exact match: nothing then,
+    // except where a longer choice only adds an argument (gaussian → gaussian(0.01)).
+    const longer = matching.filter((i) => !exact(i));
+    if (matching.some(exact) && longer.every((i) => !i.label.startsWith(`${word}(`))) return [];
   }
   return items;
 }
