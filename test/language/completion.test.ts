@@ -92,3 +92,13 @@ test('a value typed in full at the line end gets no completion, even where a lon
   assert.ok(at('input 8x8x1\nconv 4 f=3 act=rel').some((i) => i.label === 'relu6'), 'while typing, both');
   assert.ok(at('input 8x8x1\nconv 4 f=3 act=relu ').some((i) => i.label === 'init'), 'after a space, the next keys');
 });
+
+test('completion documentation is plain text (editors show it unrendered): no markdown backticks', () => {
+  const texts = ['input 8x8x1\n', 'input 8x8x1\nconv ', 'input 8x8x1\ntrain ', 'input 8x8x1\ndefaults ', 'input 8x8x1\nconv 4 f=3 init='].flatMap((t) => at(t));
+  assert.ok(texts.length > 30);
+  for (const item of texts) {
+    for (const text of [item.detail, typeof item.documentation === 'string' ? item.documentation : item.documentation?.value]) {
+      if (text) assert.doesNotMatch(text, /`/, `${item.label}: ${text}`);
+    }
+  }
+});

@@ -42,7 +42,7 @@ const STATEMENTS: CompletionItem[] = [
     label: 'block',
     kind: CompletionItemKind.Keyword,
     detail: 'block NAME(PARAM[=DEFAULT], ...) ... end',
-    documentation: 'Define a block: layers used like one kind, with parameters; `in` names its input, its last layer is its output.',
+    documentation: 'Define a block: layers used like one kind, with parameters; the word in names its input, its last layer is its output.',
     insertText: 'block ${1:name}(${2:width})\n  $0\nend',
     insertTextFormat: InsertTextFormat.Snippet,
   },
