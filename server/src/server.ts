@@ -2,6 +2,8 @@
  * The language server: LSP wiring only. Every answer comes from the pure library in ./language.
  * Transport: IPC when VS Code starts it, `--stdio` for any other editor.
  */
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CodeActionKind,
   createConnection,
@@ -15,11 +17,9 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { findPackage } from '../../runner/src/data/digitPackages';
 import { analyzeText, type Analysis, type AnalyzeOptions, type Diagnostic } from './language/analyze';
 import { quickFixes } from './language/codeActions';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { findPackage } from '../../runner/src/data/mnist';
 import { ALWAYS_AVAILABLE_DATASETS, completion } from './language/completion';
 import { format } from './language/formatting';
 import { hover } from './language/hover';
