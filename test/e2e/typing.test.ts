@@ -51,7 +51,9 @@ e2eSuite('Typing a .cnn file from scratch (code-server)', (session) => {
     await page.keyboard.press('Control+S');
     const file = join(s.workspace, 'typed.cnn');
     const expected = `${TYPED.join('\n')}\n`;
-    await s.until('typed.cnn saved', async () => readFileSync(file, 'utf8') === expected).catch(() => undefined);
+    // Saving can take a while on a loaded machine ("Writing into file..."): wait for the dirty mark to go.
+    await page.locator('.tabs-container .tab.active.dirty[data-resource-name="typed.cnn"]').waitFor({ state: 'detached', timeout: 3 * WAIT_MS }).catch(() => undefined);
+    await s.until('typed.cnn on disk', async () => readFileSync(file, 'utf8') === expected, WAIT_MS).catch(() => undefined);
     await s.shot('11-typed');
     assert.equal(readFileSync(file, 'utf8'), expected);
   });
