@@ -147,7 +147,7 @@ export async function trainCommand(network: Network, args: string[], file: strin
         if (event.backend.fallback) io.stdout.write(`note: ${event.backend.fallback}\n`);
         const dataset = s.dataset.kind === 'folder' ? `folder ${s.dataset.path}` : s.dataset.kind;
         const schedule = s.schedule.kind === 'constant' && s.warmup === 0 ? '' : `, schedule ${describeSchedule(s.schedule, s.warmup)}`;
-        io.stdout.write(`dataset ${dataset} (${event.classes.length} classes), ${s.epochs} epochs of ${event.stepsPerEpoch * s.batch} samples, batch ${s.batch}, ${s.optimizer} lr ${s.lr}${schedule}\n`);
+        io.stdout.write(`dataset ${dataset} (${event.classes.length} classes), ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} of ${event.stepsPerEpoch * s.batch} samples, batch ${s.batch}, ${s.optimizer} lr ${s.lr}${schedule}\n`);
         io.stdout.write(`run folder ${event.runDir}\n`);
       },
       onProgress(event: ProgressEvent) {

@@ -2,6 +2,8 @@
  * The language server: LSP wiring only. Every answer comes from the pure library in ./language.
  * Transport: IPC when VS Code starts it, `--stdio` for any other editor.
  */
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CodeActionKind,
   createConnection,
@@ -15,10 +17,11 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { findPackage } from '../../runner/src/data/digitPackages';
 import { analyzeText, type Analysis, type AnalyzeOptions, type Diagnostic } from './language/analyze';
 import { hostMemoryLimit } from '../../runner/src/memory';
 import { quickFixes } from './language/codeActions';
-import { completion } from './language/completion';
+import { ALWAYS_AVAILABLE_DATASETS, completion } from './language/completion';
 import { format } from './language/formatting';
 import { hover } from './language/hover';
 import { inlayHints } from './language/inlayHints';
@@ -57,13 +60,6 @@ let settings: Settings = DEFAULT_SETTINGS;
 let pullConfiguration = false;
 
 /** The defaults with what the client sent over them, section by section. */
-function merged(section: Partial<Settings> | null | undefined): Settings {
-  return {
-    diagnostics: { ...DEFAULT_SETTINGS.diagnostics, ...section?.diagnostics },
-    inlayHints: { ...DEFAULT_SETTINGS.inlayHints, ...section?.inlayHints },
-    training: { ...DEFAULT_SETTINGS.training, ...section?.training },
-  };
-}
 
 /** `cnn.diagnostics.<setting>` re-grades the code the registry names for it. */
 function options(): AnalyzeOptions {
@@ -95,19 +91,51 @@ function publish(uri: string): void {
   if (analysis) void connection.sendDiagnostics({ uri, diagnostics: analysis.diagnostics.map(toLsp) });
 }
 
-async function loadSettings(): Promise<void> {
-  if (!pullConfiguration) return;
-  const section = (await connection.workspace.getConfiguration('cnn')) as Partial<Settings> | null;
-  settings = merged(section);
+/**
+ * Settings as an editor sends them: `{ "cnn": { ... } }` (what README shows, and what VS Code's
+ * didChangeConfiguration carries) or the section itself (`{ "diagnostics": ... }`).
+ */
+function sectionOf(value: unknown): Partial<Settings> | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const wrapped = (value as { cnn?: unknown }).cnn;
+  if (wrapped !== undefined) return sectionOf(wrapped);
+  return value as Partial<Settings>;
+}
+
+function merged(...layers: (Partial<Settings> | undefined)[]): Settings {
+  const result: Settings = { diagnostics: { ...DEFAULT_SETTINGS.diagnostics }, inlayHints: { ...DEFAULT_SETTINGS.inlayHints }, training: { ...DEFAULT_SETTINGS.training } };
+  for (const layer of layers) {
+    Object.assign(result.diagnostics, layer?.diagnostics);
+    Object.assign(result.inlayHints, layer?.inlayHints);
+    Object.assign(result.training, layer?.training);
+  }
+  return result;
+}
+
+/** What initializationOptions set: the base that a client answering "no such section" keeps. */
+let initialSettings: Partial<Settings> | undefined;
+
+function applySettings(next: Settings): void {
+  settings = next;
   analyses.clear();
   for (const document of documents.all()) publish(document.uri);
   connection.languages.inlayHint.refresh().catch(() => undefined);
 }
 
+/**
+ * Clients that answer workspace/configuration (VS Code, Neovim, Helix) give the `cnn` section, or
+ * null where the user set none: then initializationOptions stand, rather than the defaults.
+ */
+async function loadSettings(): Promise<void> {
+  if (!pullConfiguration) return;
+  const answer: unknown = await connection.workspace.getConfiguration('cnn');
+  applySettings(merged(initialSettings, sectionOf(answer)));
+}
+
 connection.onInitialize((params): InitializeResult => {
   pullConfiguration = params.capabilities.workspace?.configuration === true;
-  const initial = params.initializationOptions as Partial<Settings> | undefined;
-  if (initial) settings = merged(initial);
+  initialSettings = sectionOf(params.initializationOptions);
+  settings = merged(initialSettings);
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -134,10 +162,7 @@ connection.onDidChangeConfiguration((change) => {
     void loadSettings();
     return;
   }
-  const section = (change.settings as { cnn?: Partial<Settings> } | undefined)?.cnn;
-  settings = merged(section);
-  analyses.clear();
-  for (const document of documents.all()) publish(document.uri);
+  applySettings(merged(initialSettings, sectionOf(change.settings)));
 });
 
 /**
@@ -190,9 +215,23 @@ connection.onCodeAction((params) => {
   }));
 });
 
+/** fashion-mnist is offered only where the runner would find its package: beside the file or the server. */
+function datasetsFor(uri: string): string[] {
+  let folder = __dirname;
+  try {
+    if (uri.startsWith('file:')) folder = dirname(fileURLToPath(uri));
+  } catch {
+    // not a path: look beside the server only
+  }
+  return findPackage('fashion-mnist', folder) ? [...ALWAYS_AVAILABLE_DATASETS, 'fashion-mnist'] : [...ALWAYS_AVAILABLE_DATASETS];
+}
+
 connection.onCompletion((params) => {
   const analysis = analysisOf(params.textDocument.uri);
-  return analysis ? completion(analysis, params.position) : [];
+  // Incomplete: the editor asks again at every keystroke instead of filtering the first answer, so
+  // a value typed in full (p=1, init=he) gets the empty answer and Enter starts a new line.
+  const items = analysis ? completion(analysis, params.position, { datasets: datasetsFor(params.textDocument.uri) }) : [];
+  return { isIncomplete: true, items };
 });
 
 connection.onDocumentSymbol((params) => {

@@ -66,7 +66,7 @@ e2eSuite('CNN Spec in VS Code (code-server)', (session) => {
     await entry.waitFor({ timeout: WAIT_MS });
     await s.shot('03-squiggle-before-fix');
 
-    // The cursor goes where the Problems entry points ([Ln 7, Col 8]); Ctrl+. opens the quick fixes there.
+    // The cursor goes where the Problems entry points ([Ln 7, Col 17], the f=11 s=4 p=0 it marks); Ctrl+. opens the quick fixes there.
     const where = /Ln (\d+), Col (\d+)/.exec(await entry.innerText());
     assert.ok(where, 'the Problems entry gives a line and column');
     await s.gotoPosition(Number(where[1]), Number(where[2]) + 1);

@@ -78,7 +78,7 @@ test('completion follows the cursor', () => {
   assert.ok(labels(1, 4).includes('conv') && !labels(1, 4).includes('train'));
   assert.deepEqual(labels(2, 12), ['he', 'xavier', 'gaussian', 'gaussian(0.01)']);
   assert.deepEqual(labels(3, 13), ['dataset', 'epochs', 'batch', 'momentum', 'weight_decay', 'optimizer', 'seed', 'schedule', 'warmup']);
-  assert.deepEqual(labels(4, 12), ['stride', 'pad', 'round', 'from']);
+  assert.deepEqual(labels(4, 12), ['s', 'stride', 'p', 'pad', 'round', 'from']);
 });
 
 test('outline and inlay hints cover every computed layer', () => {

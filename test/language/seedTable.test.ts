@@ -58,12 +58,12 @@ test('both totals, counted as the seed and as the AlexNet paper count neurons', 
   assert.equal(network.totals.neuronsConvFc, 302_296);
 });
 
-test('pool3 is 3.33 unrounded, floored to 3, with a warning at the place the spec shows', () => {
+test('pool3 is 3.33 unrounded, floored to 3, with a warning on the f and s that make it so', () => {
   const pool3 = network.layers.find((l) => l.name === 'pool3')!;
   assert.ok(Math.abs(pool3.raw![0] - 10 / 3) < 1e-12);
   assert.equal(network.diagnostics.length, 1);
   const [d] = network.diagnostics;
-  assert.deepEqual([d.line, d.column, d.severity, d.code], [11, 8, 'warning', 'non-integer-output']);
+  assert.deepEqual([d.line, d.column, d.endColumn, d.severity, d.code], [11, 17, 25, 'warning', 'non-integer-output']);
   assert.match(d.message, /\(11 \+ 2·0 − 4\)\/3 \+ 1 = 3\.33 is not whole; frameworks floor it to 3, so the last row and column of the 11×11 input are never seen/);
 });
 

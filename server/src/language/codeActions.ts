@@ -192,9 +192,15 @@ function exactnessFixes(analysis: Analysis, entry: LayerAnalysis, diagnostic: Di
     const then = broken.length ? ` (then ${[...new Set(broken)].join(', ')} not whole)` : '';
     return [{ candidate, remaining, broken: broken.length, title: `Set ${label} → ${outputs(entry, fixed)}${then}`, edit }];
   });
-  const order = ['pad', 'input', 'kernel', 'stride'];
+  // The input size is the user's data, so it changes last: after every pad, kernel and stride that
+  // leaves as few sizes not whole, and first only when nothing else keeps the rest whole.
+  const order = ['pad', 'kernel', 'stride', 'input'];
   // Fewest sizes left not whole in the file first: the fix that repairs the chain below it wins.
   scored.sort((a, b) => a.remaining - b.remaining || a.broken - b.broken || order.indexOf(a.candidate.key) - order.indexOf(b.candidate.key) || a.candidate.distance - b.candidate.distance);
+  const first = scored[0];
+  if (first?.candidate.key === 'input' && scored.length > 1) {
+    first.title += first.remaining === 0 ? ' (the only change that keeps every size whole)' : ' (the change that leaves the fewest sizes not whole)';
+  }
   return scored.slice(0, MAX_EXACTNESS_FIXES).map((s, i) => ({
     title: s.title,
     edits: [s.edit],

