@@ -33,6 +33,11 @@ export interface JobSettings extends TrainSettings {
    * this many seconds, and runs the next; default $CNN_WATCHDOG_SECONDS, else 120.
    */
   watchdogSeconds?: number;
+  /**
+   * Continue the run in this run folder from its checkpoint, with its own network and settings;
+   * only epochs (to train further), backend, lossEvery and watchdogSeconds are taken from the job.
+   */
+  resume?: string;
 }
 
 export interface ResolvedSettings {
