@@ -11,10 +11,11 @@ import { DatasetError, loadListing, scanFolder, type FolderListing } from './dat
 import { loadDigits } from './data/mnist';
 import { ShapesDataset } from './data/shapes';
 import type { Split } from './data/split';
-import { initialTensors } from './init';
+import { initialTensors, type NamedTensor } from './init';
 import { checkHostMemory } from './memory';
 import { buildPlan, type Plan } from './plan';
 import { Rng, mixSeed } from './rng';
+import { ConfusionTally, writeEvaluation } from './evaluation';
 import { encodeCheckpoint, type Checkpoint, type TrainingPosition } from './checkpoint';
 import { readCheckpoint, ResumeError, resumeSettings } from './resume';
 import { RunFolder, RunFolderError, readMetrics, type EpochMetrics } from './runFolder';
@@ -108,7 +109,8 @@ function loadData(plan: Plan, settings: ResolvedSettings, listing: FolderListing
   return loaded;
 }
 
-export async function evaluate(model: TrainingModel, plan: Plan, split: Split, batch: number, beat: () => void = () => {}): Promise<{ loss: number; top1Error: number; top5Error: number }> {
+/** Loss, top-1 and top-5 error of a split; each image's prediction also goes into `tally` when given. */
+export async function evaluate(model: TrainingModel, plan: Plan, split: Split, batch: number, beat: () => void = () => {}, tally?: ConfusionTally): Promise<{ loss: number; top1Error: number; top5Error: number }> {
   let loss = 0, wrong1 = 0, wrong5 = 0;
   const C = plan.classes;
   for (let start = 0; start < split.count; start += batch) {
@@ -124,6 +126,7 @@ export async function evaluate(model: TrainingModel, plan: Plan, split: Split, b
       for (let k = 0; k < C; k++) if (probs[b * C + k] > p) above++;
       if (above >= 1) wrong1++;
       if (above >= 5) wrong5++;
+      tally?.add(start + b, label, probs, b * C);
     }
   }
   return { loss: loss / split.count, top1Error: wrong1 / split.count, top5Error: wrong5 / split.count };
@@ -218,9 +221,9 @@ async function trainInFolder(
     ...(resumeAt ? { resumed: { epoch: resumeAt.epoch, stepInEpoch: resumeAt.stepInEpoch, steps: resumeAt.steps, epochs: earlier } } : {}),
   });
   const paramCount = plan.steps.reduce((n, step) => n + step.params.length, 0);
-  const saveCheckpoint = async (position: TrainingPosition) => {
+  const saveCheckpoint = async (position: TrainingPosition, tensors?: NamedTensor[]) => {
     beat('writing the checkpoint')();
-    const file = encodeCheckpoint({ position, tensors: await model.tensors(), optimizer: await model.optimizerState() }, paramCount, {
+    const file = encodeCheckpoint({ position, tensors: tensors ?? await model.tensors(), optimizer: await model.optimizerState() }, paramCount, {
       ...metadata(), seed: String(settings.seed), optimizer: settings.optimizer,
       dataOrder: 'epoch E visits the training split in a Fisher-Yates shuffle seeded by mixSeed(seed, 0xe0, E)',
     });
@@ -299,7 +302,8 @@ async function trainInFolder(
     // its training losses went out as progress, and the finished epochs are on disk.
     if (cancelled) break;
     const trainSeconds = (performance.now() - epochStart) / 1000;
-    const val = await evaluate(model, plan, valSplit, batch, beat('validating'));
+    const tally = new ConfusionTally(plan.classes);
+    const val = await evaluate(model, plan, valSplit, batch, beat('validating'), tally);
     const row: EpochMetrics = {
       epoch, steps: globalStep, trainLoss: epochLossSum / Math.max(1, epochLossCount), valLoss: val.loss,
       top1Error: val.top1Error, top5Error: val.top5Error,
@@ -310,8 +314,11 @@ async function trainInFolder(
     folder.addEpoch(row);
     // Each epoch's weights, so a kill loses at most an epoch.
     beat('writing the weights')();
-    folder.writeWeights(await model.tensors(), metadata(), { epoch, steps: globalStep });
-    await saveCheckpoint({ epoch, stepInEpoch: 0, steps: globalStep, epochLossSum: 0, epochLossCount: 0 });
+    const tensors = await model.tensors();
+    folder.writeWeights(tensors, metadata(), { epoch, steps: globalStep });
+    beat('writing the evaluation')();
+    writeEvaluation(folder.path, epoch, classNames, plan, valSplit, tally, tensors);
+    await saveCheckpoint({ epoch, stepInEpoch: 0, steps: globalStep, epochLossSum: 0, epochLossCount: 0 }, tensors);
     callbacks.onEpoch?.(row);
   }
   if (cancelled) {
