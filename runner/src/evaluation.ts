@@ -11,10 +11,9 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { NamedTensor } from './init';
 import type { Plan } from './plan';
-import { makeDirectories, writeAtomically } from './runFolder';
+import { EVALUATION_DIR, makeDirectories, writeAtomically } from './runFolder';
 import type { Split } from './data/split';
 
-export const EVALUATION_DIR = 'evaluation';
 export const MAX_MISTAKES = 32;
 
 /** A validation image the network got wrong: its index in the split, true and predicted class, and the predicted class's probability. */

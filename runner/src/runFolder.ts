@@ -53,6 +53,8 @@ export interface RunStatus {
 export const STATUS_FILE = 'status.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+/** The latest epoch's confusion matrix, mistakes and filters (evaluation.ts). */
+export const EVALUATION_DIR = 'evaluation';
 
 /** The rows of a run's metrics.jsonl (none when it has none). */
 export function readMetrics(runDir: string): EpochMetrics[] {
