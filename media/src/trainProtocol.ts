@@ -190,6 +190,7 @@ const SETTING_CHECKS: Record<keyof FormSettings, Check> = {
   seed: setting('seed'),
   schedule: (v) => readSchedule(v).ok,
   warmup: setting('warmup'),
+  smoothing: setting('smoothing'),
   backend: oneOf(BACKEND_CHOICES),
   act: oneOf(ACTIVATIONS),
   init: isInit,

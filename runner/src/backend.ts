@@ -21,6 +21,8 @@ export interface ModelOptions {
   optimizer: OptimizerSettings;
   /** Seeds the dropout masks. */
   seed: number;
+  /** Label smoothing of the training loss, in [0, 1); absent or 0: plain cross-entropy. */
+  smoothing?: number;
   /** Continue from a checkpoint: the optimiser's moments and step count instead of fresh ones. */
   resume?: OptimizerState;
 }

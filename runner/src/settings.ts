@@ -51,6 +51,8 @@ export interface ResolvedSettings {
   seed: number;
   schedule: Schedule;
   warmup: number;
+  /** Label smoothing of the training loss (0: plain cross-entropy). */
+  smoothing: number;
   backend: BackendChoice;
   act?: Activation;
   init?: Init;
@@ -131,6 +133,7 @@ export function resolveSettings(network: Network, job: JobSettings | undefined, 
     seed: number(merged, 'seed'),
     schedule: schedule.value,
     warmup,
+    smoothing: number(merged, 'smoothing'),
     backend,
     act: merged.act,
     init: merged.init,

@@ -166,7 +166,7 @@ export async function train(network: Network, jobSettings: JobSettings | undefin
   const optimizer = { ...DEFAULT_OPTIMIZER, kind: settings.optimizer, momentum: settings.momentum, weightDecay: settings.weightDecay };
   const data = loadData(plan, settings, listing, (phase) => callbacks.onHeartbeat?.(phase));
   if (data.val.count === 0) throw new TrainingError('invalid-job', 'the dataset has no validation images: give each class at least two');
-  const { model, info } = await createModel(settings.backend, plan, params, state, { optimizer, seed: settings.seed, resume: checkpoint?.optimizer }, Math.min(settings.batch, data.train.count));
+  const { model, info } = await createModel(settings.backend, plan, params, state, { optimizer, seed: settings.seed, smoothing: settings.smoothing, resume: checkpoint?.optimizer }, Math.min(settings.batch, data.train.count));
   try {
     return await trainModel(network, plan, settings, data, model, info, callbacks, resumeDir !== undefined ? { runDir: resumeDir, at: checkpoint!.position } : undefined);
   } finally {

@@ -17,7 +17,7 @@ import { isTrainingError, train, TrainingError, type ProgressEvent, type Started
 
 export const TRAIN_USAGE = `usage: cnn train FILE [--epochs N] [--batch N] [--lr X] [--momentum X] [--weight-decay X]
                       [--optimizer sgd|adam] [--schedule constant|step(N,F)|cosine] [--warmup N]
-                      [--seed N] [--samples N] [--backend auto|webgpu|cpu|reference] [--json]
+                      [--smoothing X] [--seed N] [--samples N] [--backend auto|webgpu|cpu|reference] [--json]
        cnn train --resume RUN_DIR [--epochs N] [--backend auto|webgpu|cpu|reference] [--json]`;
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
@@ -34,6 +34,7 @@ The options override the statement's keys:
   --optimizer sgd|adam
   --schedule S            constant (default), step(N,F): lr times F every N epochs, or cosine
   --warmup N              epochs over which lr rises linearly from near 0
+  --smoothing X           label smoothing of the training loss, in [0, 1) (0.1 is usual; 0 by default)
   --seed N                the same seed gives the same run
   --samples N             training images per epoch of the synthetic shapes dataset
   --backend B             auto (default: webgpu on a GPU, else cpu), webgpu, cpu or reference
@@ -68,6 +69,7 @@ const NUMBER_FLAGS: Record<string, { key: keyof JobSettings; integer: boolean }>
   '--seed': { key: 'seed', integer: true },
   '--samples': { key: 'trainSamples', integer: true },
   '--warmup': { key: 'warmup', integer: true },
+  '--smoothing': { key: 'smoothing', integer: false },
 };
 
 export function parseTrainArgs(args: string[]): Parsed {

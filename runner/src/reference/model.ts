@@ -102,7 +102,7 @@ export class ReferenceModel implements TrainingModel {
     if (!this.probs || this.probs.length !== batch * C) this.probs = new Float32Array(batch * C);
     this.gradients = gradientSlotSizes.map((n, j) => sized(this.gradients[j], batch * n));
     const gradientOf = (i: number) => this.gradients[gradientSlot[i]].subarray(0, batch * steps[i].outSize);
-    const loss = softmaxCrossEntropy(logits, labels, batch, C, this.probs, gradientOf(steps.length - 1));
+    const loss = softmaxCrossEntropy(logits, labels, batch, C, this.probs, gradientOf(steps.length - 1), this.options.smoothing ?? 0);
     for (let i = this.layers.length - 1; i >= 0; i--) {
       if (!backward[i]) continue;
       const layer = this.layers[i], dy = gradientOf(i), writes = gradient[i];

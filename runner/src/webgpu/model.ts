@@ -100,7 +100,7 @@ export class WebGpuModel implements TrainingModel {
       };
       return gpuLayer(device, step, mine, myState, io, batch, mixSeed(options.seed, 0xd0, i));
     });
-    this.loss = new GpuSoftmaxLoss(device, outputs.at(-1)!, gradientOf(plan.steps.length - 1), this.stepInfo, batch, plan.classes);
+    this.loss = new GpuSoftmaxLoss(device, outputs.at(-1)!, gradientOf(plan.steps.length - 1), this.stepInfo, batch, plan.classes, options.smoothing ?? 0);
     const decays = plan.steps.flatMap((s) => s.params.map((x) => x.decay));
     const sizes = plan.steps.flatMap((s) => s.params.map((x) => x.size));
     this.paramSizes = sizes;
