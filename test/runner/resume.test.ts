@@ -1,7 +1,7 @@
 /**
  * Checkpoints and exact resume: a run stopped after an epoch, or in the middle of one, and resumed
  * from its folder's checkpoint has the same per-epoch metrics as a run that never stopped (to 1e-5),
- * on the reference and cpu backends, with dropout (its masks follow the step count), momentum SGD and
+ * on the reference, cpu and WebGPU backends, with dropout (its masks follow the step count), momentum SGD and
  * Adam (their moments and step count), and a warmup-and-cosine schedule (its position).
  */
 import { describe, it } from 'node:test';
@@ -16,6 +16,7 @@ import { isTrainingError, train } from '../../runner/src/train';
 import { main } from '../../server/src/cli';
 import { makeNetwork } from './fixtures';
 import { tempDir } from '../tempDir';
+import { webGpuSuite } from './webgpuSuite';
 
 const withDropout = (units = 24) => makeNetwork([12, 12, 1], [
   { kind: 'conv', count: 6, kernel: 3, act: 'relu' },
@@ -50,15 +51,17 @@ function stopAt(epoch: number, stepInEpoch: number) {
   };
 }
 
-for (const backend of ['reference', 'cpu'] as const) {
+for (const backend of ['reference', 'cpu', 'webgpu'] as const) {
   describe(`exact resume on the ${backend} backend`, () => {
     const runDir = tempDir(`cnn-resume-${backend}-`);
+    const gpu = backend === 'webgpu' ? webGpuSuite() : undefined;
 
     for (const variant of [
       { name: 'SGD with momentum, stopped after epoch 1', settings: {}, stop: [2, 0] },
       { name: 'Adam with warmup and a cosine schedule, stopped in the middle of epoch 2', settings: { optimizer: 'adam', lr: 0.003, warmup: 1, schedule: { kind: 'cosine' } }, stop: [2, 3] },
     ] as const) {
-      it(`${variant.name}: the resumed run's metrics equal an uninterrupted run's`, async () => {
+      it(`${variant.name}: the resumed run's metrics equal an uninterrupted run's`, async (t) => {
+        if (gpu && !gpu.needDevice(t)) return;
         const settings: JobSettings = { ...base, ...variant.settings, backend, runDir, lossEvery: 1 } as JobSettings;
         const straight = await train(withDropout(), settings);
         const stopped = await train(withDropout(), settings, stopAt(variant.stop[0], variant.stop[1]));
