@@ -34,7 +34,7 @@ if (!contributedCommandTitles().includes(TRAIN)) {
       // The matrix: 10 classes, the 2,000 validation digits each counted once, its diagonal the right ones.
       const table = view.locator('#confusion-table');
       await table.waitFor({ state: 'visible', timeout: WAIT_MS });
-      const cells = await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td:not(.class-error)')].map((td) => Number(td.textContent))));
+      const cells = await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td:not(.class-error)'), (td) => Number(td.textContent))));
       assert.equal(cells.length, 10);
       assert.ok(cells.every((row) => row.length === 10));
       const total = cells.flat().reduce((a, b) => a + b, 0);
