@@ -20,6 +20,8 @@ if (!contributedCommandTitles().includes(TRAIN)) {
     test('one MNIST epoch of LeNet-5: the confusion matrix and the misclassified digits with their labels', async () => {
       const s = session();
       await s.openFile('lenet5.cnn', 'c1:');
+      // The code lens shows once the extension is active and its commands are in the palette.
+      await s.editor().locator('.codelens-decoration', { hasText: 'Train model' }).first().waitFor({ timeout: FIRST_WEBVIEW_MS });
       await s.runCommand(TRAIN);
       const view = s.webview();
       await view.locator('#title', { hasText: 'lenet5.cnn' }).waitFor({ timeout: FIRST_WEBVIEW_MS });
