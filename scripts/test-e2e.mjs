@@ -27,6 +27,8 @@ const DOC_IMAGES = {
   '08-resnet-table': 'resnet-table.png',
   '09-compare': 'compare.png',
   '10-train': 'train.png',
+  '12-confusion': 'confusion.png',
+  '13-misclassified': 'misclassified.png',
 };
 const t0 = Date.now();
 const secs = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;

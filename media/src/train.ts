@@ -18,6 +18,7 @@ import { FIELD_LABELS, FIELD_NAMES, datasetField, fieldsFromNetwork, placeholder
 import { mountLayerTable } from './layerTableDom';
 import { addStepLoss, type ComparisonView, type RunCurves, type RunView, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from './trainProtocol';
 import { bandData, deviceLine, epochAxis, errorData, lossData, progressLine, resultLine, runSpeedData, showsTop5 } from './trainViewModel';
+import { renderEvaluation } from './trainEvaluation';
 
 interface SavedState {
   fileUri: string;
@@ -226,6 +227,8 @@ function renderRun(): void {
   byId('result').classList.toggle('failed', run?.status === 'failed');
   byId('start').toggleAttribute('disabled', active);
   byId('cancel').hidden = !active;
+  byId('resume').hidden = !(run?.runDir && (run.status === 'cancelled' || run.status === 'failed'));
+  renderEvaluation(byId('evaluation'), run?.evaluation);
   byId('open-run').hidden = !run?.runDir;
   const device = deviceLine(run, runner?.backend);
   byId('adapter').textContent = device.text;
@@ -353,7 +356,11 @@ window.addEventListener('message', (event: MessageEvent<TrainHostMessage>) => {
       renderRun();
       break;
     case 'run':
-      if (message.run) state.run = message.run;
+      if (message.run) {
+        // The host's run does not carry the evaluation the page already has for it.
+        const evaluation = state.run?.jobId === message.run.jobId ? state.run.evaluation : undefined;
+        state.run = { ...message.run, evaluation: message.run.evaluation ?? evaluation };
+      }
       else if (state.run && ACTIVE.has(state.run.status)) {
         // The host has no such run: the window was reloaded and the runner with it.
         state.run = { ...state.run, status: 'failed', error: 'interrupted when the window reloaded; the finished epochs are in the run folder' };
@@ -375,6 +382,13 @@ window.addEventListener('message', (event: MessageEvent<TrainHostMessage>) => {
       run.epochs.push(message.metrics);
       scheduleRender();
       return;
+    }
+    case 'evaluation': {
+      const run = currentRun(message.jobId);
+      if (!run) break;
+      run.evaluation = message.evaluation;
+      renderEvaluation(byId('evaluation'), run.evaluation);
+      break;
     }
     case 'compare': {
       const first = !state.comparison && message.comparison !== undefined;
@@ -408,6 +422,7 @@ byId('start').addEventListener('click', () => {
   vscode.postMessage({ type: 'start', settings: parsed.settings });
 });
 byId('cancel').addEventListener('click', () => vscode.postMessage({ type: 'cancel' }));
+byId('resume').addEventListener('click', () => vscode.postMessage({ type: 'resume' }));
 byId('compare').addEventListener('click', () => vscode.postMessage({ type: 'compareRuns' }));
 byId('compare-cancel').addEventListener('click', () => vscode.postMessage({ type: 'cancelComparison' }));
 byId('open-run').addEventListener('click', () => vscode.postMessage({ type: 'openRunFolder' }));

@@ -57,6 +57,22 @@ export interface RunView {
   epochs: EpochMetrics[];
   /** Why the job failed or was refused. */
   error?: string;
+  /** The latest epoch's evaluation files, as the page can show them. */
+  evaluation?: EvaluationView;
+}
+
+/** A run folder's evaluation/ (runner/src/evaluation.ts) with its pictures as webview URIs. */
+export interface EvaluationView {
+  epoch: number;
+  classes: string[];
+  /** matrix[true][predicted]: validation images. */
+  matrix: number[][];
+  perClass: { name: string; images: number; wrong: number; error: number | null }[];
+  /** Validation images wrong in all; `mistakes` shows the most confident of them. */
+  wrong: number;
+  mistakes: { src: string; trueClass: string; predictedClass: string; confidence: number }[];
+  /** The first conv layer's filters; absent when the network has no conv layer. */
+  filters?: string;
 }
 
 /** Enough points to draw a smooth curve; beyond it every other point is dropped. */
@@ -125,6 +141,8 @@ export type TrainHostMessage =
   /** The latest report, and every batch loss [fractional epoch, loss] since the previous message. */
   | { type: 'progress'; jobId: string; progress: RunProgress; losses: [number, number][]; speeds?: [number, number][] }
   | { type: 'epoch'; jobId: string; metrics: EpochMetrics }
+  /** The run's evaluation files after an epoch. */
+  | { type: 'evaluation'; jobId: string; evaluation: EvaluationView }
   /** Runs overlaid; with `comparison`, an init/activation comparison's table (absent for picked past runs). */
   | { type: 'compare'; runs: RunCurves[]; comparison?: ComparisonView }
   | { type: 'notice'; message: string };
@@ -134,6 +152,8 @@ export type TrainWebviewMessage =
   | { type: 'ready' }
   | { type: 'start'; settings: FormSettings }
   | { type: 'cancel' }
+  /** Continue the file's stopped run from its checkpoint. */
+  | { type: 'resume' }
   | { type: 'openRunFolder' }
   | { type: 'compareRuns' }
   /** Cancel the init/activation comparison: its running job and the queued ones. */
@@ -178,6 +198,7 @@ const SETTING_CHECKS: Record<keyof FormSettings, Check> = {
   seed: setting('seed'),
   schedule: (v) => readSchedule(v).ok,
   warmup: setting('warmup'),
+  smoothing: setting('smoothing'),
   backend: oneOf(BACKEND_CHOICES),
   act: oneOf(ACTIVATIONS),
   init: isInit,
@@ -203,6 +224,7 @@ export function parseTrainWebviewMessage(data: unknown): TrainWebviewMessage | u
   switch (data.type) {
     case 'ready':
     case 'cancel':
+    case 'resume':
     case 'copyMarkdown':
     case 'saveCsv':
     case 'openRunFolder':

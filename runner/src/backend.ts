@@ -22,6 +22,21 @@ export interface ModelOptions {
   optimizer: OptimizerSettings;
   /** Seeds the dropout masks. */
   seed: number;
+  /** Label smoothing of the training loss, in [0, 1); absent or 0: plain cross-entropy. */
+  smoothing?: number;
+  /** Continue from a checkpoint: the optimiser's moments and step count instead of fresh ones. */
+  resume?: OptimizerState;
+}
+
+/**
+ * Everything a model carries between steps besides its tensors: the steps taken (the dropout masks'
+ * draw and Adam's bias-correction step) and the optimiser's moments, one per parameter in plan order
+ * (SGD's momentum, or Adam's first moment; `second` holds Adam's second moments and is empty for SGD).
+ */
+export interface OptimizerState {
+  steps: number;
+  first: Float32Array[];
+  second: Float32Array[];
 }
 
 export interface TrainingModel {
@@ -34,6 +49,8 @@ export interface TrainingModel {
   predict(x: Float32Array, batch: number): Promise<Float32Array>;
   /** Current parameters and running statistics, named as in the weights file. */
   tensors(): Promise<NamedTensor[]>;
+  /** The optimiser's state now (copies), for a checkpoint that resumes exactly. */
+  optimizerState(): Promise<OptimizerState>;
   dispose(): void;
 }
 

@@ -54,6 +54,8 @@ export interface JobStartedNotification {
   classes: string[];
   stepsPerEpoch: number;
   params: number;
+  /** A resumed run (settings.resume): where it continues from, and the epochs it had finished. */
+  resumed?: { epoch: number; stepInEpoch: number; steps: number; epochs: EpochMetrics[] };
 }
 export interface JobProgressNotification {
   jobId: string;

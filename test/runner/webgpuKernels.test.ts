@@ -100,11 +100,11 @@ describe('WebGPU kernels against the reference backend', () => {
     });
   }
 
-  const modelCase = (name: string, optimizer: OptimizerSettings, sketches: LayerSketch[]) => it(name, async (t) => {
+  const modelCase = (name: string, optimizer: OptimizerSettings, sketches: LayerSketch[], smoothing = 0) => it(name, async (t) => {
     if (!needDevice(t)) return;
     const plan = buildPlan(makeNetwork([8, 8, 2], sketches));
     const { params, state } = initialTensors(plan, 21);
-    const options = { optimizer, seed: 3 };
+    const options = { optimizer, seed: 3, smoothing };
     const ref = new ReferenceModel(plan, params, state, options);
     const gpu = await WebGpuModel.create(suite.device()!, plan, params, state, options, 4);
     const rng = new Rng(8);
@@ -144,6 +144,39 @@ describe('WebGPU kernels against the reference backend', () => {
   ];
   modelCase('a whole model, SGD with momentum and weight decay, 4 steps', DEFAULT_OPTIMIZER, net);
   modelCase('a whole model, Adam, 4 steps', { ...DEFAULT_OPTIMIZER, kind: 'adam' }, net);
+  modelCase('a whole model with label smoothing 0.1, 4 steps', DEFAULT_OPTIMIZER, net, 0.1);
+
+  // A checkpoint's round trip: 2 steps, the tensors and optimiser state read back, a new model
+  // built from them, 2 more steps: the same as 4 steps on the reference backend (dropout's masks
+  // follow the restored step count, Adam's bias correction too).
+  it('a model resumed from its tensors and optimiser state continues as if never stopped (Adam, dropout)', async (t) => {
+    if (!needDevice(t)) return;
+    const plan = buildPlan(makeNetwork([8, 8, 2], net));
+    const { params, state } = initialTensors(plan, 21);
+    const options = { optimizer: { ...DEFAULT_OPTIMIZER, kind: 'adam' as const }, seed: 3 };
+    const ref = new ReferenceModel(plan, params, state, options);
+    const first = await WebGpuModel.create(suite.device()!, plan, params, state, options, 4);
+    const rng = new Rng(8);
+    const batches = Array.from({ length: 4 }, () => ({
+      x: Float32Array.from({ length: 4 * plan.inputSize }, () => rng.normal()),
+      labels: Int32Array.from({ length: 4 }, () => rng.int(plan.classes)),
+    }));
+    for (const b of batches) ref.trainStep(b.x, b.labels, 4, 0.01);
+    for (const b of batches.slice(0, 2)) first.trainStep(b.x, b.labels, 4, 0.01);
+    const saved = await first.tensors();
+    const optimizerState = await first.optimizerState();
+    assert.equal(optimizerState.steps, 2);
+    const nParams = plan.steps.reduce((n, s) => n + s.params.length, 0);
+    const second = await WebGpuModel.create(suite.device()!, plan, saved.slice(0, nParams), saved.slice(nParams), { ...options, resume: optimizerState }, 4);
+    for (const b of batches.slice(2)) second.trainStep(b.x, b.labels, 4, 0.01);
+    const refLosses = await ref.takeLosses();
+    assertAllClose(Float32Array.from([...(await first.takeLosses()), ...(await second.takeLosses())]), Float32Array.from(refLosses), 'losses', 1e-4);
+    const [a, b] = [await second.tensors(), await ref.tensors()];
+    for (let i = 0; i < a.length; i++) assertAllClose(a[i].data, b[i].data, `${a[i].name} after 2 + 2 steps`, 1e-3);
+    const [sa, sb] = [await second.optimizerState(), await ref.optimizerState()];
+    assert.equal(sa.steps, 4);
+    for (let j = 0; j < sb.first.length; j++) assertAllClose(sa.second[j], sb.second[j], `second moment ${j}`, 1e-3);
+  });
 
   // Graphs: the backends share the wiring but not its kernels (fan-out sums, merges, their backward).
   modelCase('a residual network with a projection shortcut, SGD, 4 steps', DEFAULT_OPTIMIZER, residualBlock(5));

@@ -60,6 +60,14 @@ function checkParams(method: string, p: Record<string, any>): string | undefined
       if (!whole(p.params)) return 'params must be a whole number';
       if (!isObject(p.settings) || !whole(p.settings.epochs) || p.settings.epochs < 1) return 'settings.epochs must be a whole number from 1';
       if (!Array.isArray(p.classes) || !p.classes.every((c: unknown) => typeof c === 'string')) return 'classes must be a list of names';
+      if (p.resumed !== undefined) {
+        const r = p.resumed;
+        if (!isObject(r) || !whole(r.epoch) || !whole(r.stepInEpoch) || !whole(r.steps) || !Array.isArray(r.epochs)) return 'resumed must give epoch, stepInEpoch, steps and epochs';
+        for (const e of r.epochs) {
+          const problem = checkEpochMetrics(e);
+          if (problem) return `resumed.epochs: ${problem}`;
+        }
+      }
       return checkBackend(p.backend);
     case 'job/progress':
       if (!whole(p.epoch) || p.epoch < 1) return 'epoch must be a whole number from 1';

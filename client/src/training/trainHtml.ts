@@ -48,6 +48,7 @@ export function trainHtml(resources: TrainPageResources): string {
     <div class="actions">
       <vscode-button id="start">Start training</vscode-button>
       <vscode-button id="cancel" secondary hidden>Cancel</vscode-button>
+      <vscode-button id="resume" secondary hidden title="Continue the stopped run from its last checkpoint">Resume</vscode-button>
       <vscode-button id="compare" secondary>Compare runs…</vscode-button>
       <vscode-button id="open-run" secondary hidden>Open run folder</vscode-button>
     </div>
@@ -74,6 +75,10 @@ export function trainHtml(resources: TrainPageResources): string {
       <figure><figcaption>Error (top-1, top-5)</figcaption><div id="chart-error" class="chart"></div></figure>
       <figure><figcaption>Samples per second</figcaption><div id="chart-speed" class="chart"></div></figure>
     </div>
+  </section>
+  <section id="evaluation" aria-labelledby="evaluation-heading" hidden>
+    <h2 id="evaluation-heading">Evaluation</h2>
+    <div id="evaluation-body"></div>
   </section>
   <section id="compare-view" aria-labelledby="compare-heading" hidden>
     <div class="section-head">

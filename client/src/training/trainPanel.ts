@@ -4,7 +4,8 @@
  * into actions. Panels are restored after a window reload by the serializer, from the file URI the
  * page keeps in its state.
  */
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Network } from '../../../server/src/language/network';
@@ -12,9 +13,11 @@ import { renderTable } from '../../../server/src/language/table';
 import { parseTrainWebviewMessage, type FormSettings, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from '../../../media/src/trainProtocol';
 import { NetworkRequest } from '../networkRequest';
 import { ProgressRelay } from './progressRelay';
-import { describeRun, listRunFolders, runsOfNetwork, type RunFolder } from './runFolders';
+import { describeRun, listRunFolders, RUNS_FOLDER, runsOfNetwork, type RunFolder } from './runFolders';
+import { readEvaluation } from './evaluationFiles';
+import { CHECKPOINT_FILE, readRunStatus } from '../../../runner/src/runFolder';
 import { trainHtml } from './trainHtml';
-import type { RunUpdate, TrainingJobs } from './trainingJobs';
+import { isRunActive, type RunUpdate, type TrainingJobs } from './trainingJobs';
 import type { RunnerProcess } from './runnerProcess';
 
 export const TRAIN_VIEW_TYPE = 'cnn.train';
@@ -128,6 +131,49 @@ class TrainPanel implements vscode.Disposable {
   /** A change of the file's run, with step reports coalesced. */
   relayUpdate(update: RunUpdate): void {
     this.relay.push(update);
+    // Each epoch rewrites the run folder's evaluation/ before the runner reports the epoch.
+    if (update.type === 'epoch' || (update.type === 'run' && !isRunActive(update.run))) this.postEvaluation();
+  }
+
+  /** The current run's evaluation files, if it has any yet. */
+  private postEvaluation(): void {
+    const run = this.services.jobs.get(this.key);
+    if (!run?.runDir) return;
+    const evaluation = readEvaluation(run.runDir, (path, version) => this.panel.webview.asWebviewUri(vscode.Uri.file(path)).with({ query: `epoch=${version}` }).toString());
+    if (evaluation) this.post({ type: 'evaluation', jobId: run.jobId, evaluation });
+  }
+
+  /**
+   * The run Resume continues: the file's current run when it was cancelled or failed; after a
+   * window reload (no run here), the newest run of this network beside the file that did not
+   * complete and has a checkpoint.
+   */
+  private resumableRun(): string | undefined {
+    const current = this.services.jobs.get(this.key);
+    if (isRunActive(current)) return undefined;
+    if (current?.runDir && (current.status === 'cancelled' || current.status === 'failed')) return current.runDir;
+    const dir = runParentDir(this.fileUri);
+    if (!dir) return undefined;
+    return runsOfNetwork(listRunFolders(dir), this.network?.network).find((r) => {
+      const status = readRunStatus(r.path);
+      return status !== undefined && status.status !== 'completed' && existsSync(join(r.path, CHECKPOINT_FILE));
+    })?.path;
+  }
+
+  private async resume(): Promise<void> {
+    const runDir = this.resumableRun();
+    if (!runDir) {
+      this.post({ type: 'notice', message: `No stopped run of ${baseName(this.fileUri)} to resume: a run can be resumed once it is cancelled, fails or is interrupted` });
+      return;
+    }
+    try {
+      await this.services.jobs.resume(this.key, runDir);
+      this.post({ type: 'notice', message: `Resuming ${runDir}` });
+    } catch (error) {
+      const message = `Cannot resume: ${error instanceof Error ? error.message : String(error)}`;
+      this.post({ type: 'notice', message });
+      void vscode.window.showErrorMessage(message);
+    }
   }
 
   private scheduleUpdate(): void {
@@ -175,6 +221,7 @@ class TrainPanel implements vscode.Disposable {
         // whole run supersedes any step report still waiting.
         this.relay.dispose();
         this.post({ type: 'run', run: this.services.jobs.get(this.key) ?? null });
+        this.postEvaluation();
         if (this.network) this.post({ type: 'network', fileName: baseName(this.fileUri), network: this.network });
         {
           const comparison = this.services.comparisons.message(this.key);
@@ -185,6 +232,8 @@ class TrainPanel implements vscode.Disposable {
         return;
       case 'start':
         return this.start(message.settings);
+      case 'resume':
+        return this.resume();
       case 'cancel':
         if (!(await this.services.jobs.cancel(this.key))) this.post({ type: 'notice', message: 'Nothing to cancel: the run has already ended' });
         return;
@@ -286,7 +335,7 @@ export class TrainPanels implements vscode.Disposable, vscode.WebviewPanelSerial
       existing.panel.reveal(undefined, false);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(TRAIN_VIEW_TYPE, `Train: ${baseName(fileUri)}`, { viewColumn: this.column(), preserveFocus: false }, this.options());
+    const panel = vscode.window.createWebviewPanel(TRAIN_VIEW_TYPE, `Train: ${baseName(fileUri)}`, { viewColumn: this.column(), preserveFocus: false }, this.options(fileUri));
     return this.attach(panel, fileUri);
   }
 
@@ -305,20 +354,22 @@ export class TrainPanels implements vscode.Disposable, vscode.WebviewPanelSerial
     return groups.find((c) => c > active) ?? groups.filter((c) => c < active).at(-1) ?? vscode.ViewColumn.Beside;
   }
 
-  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  private options(fileUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
     const root = this.services.extensionUri;
+    const runs = runParentDir(fileUri);
     return {
       enableScripts: true,
       enableForms: false,
       enableCommandUris: false,
-      localResourceRoots: [vscode.Uri.joinPath(root, 'media'), vscode.Uri.joinPath(root, 'dist', 'media')],
+      // The file's run folders too: the evaluation's pictures load from there.
+      localResourceRoots: [vscode.Uri.joinPath(root, 'media'), vscode.Uri.joinPath(root, 'dist', 'media'), ...(runs ? [vscode.Uri.file(join(runs, RUNS_FOLDER))] : [])],
     };
   }
 
   private attach(panel: vscode.WebviewPanel, fileUri: vscode.Uri): TrainPanel {
     const root = this.services.extensionUri;
     panel.iconPath = vscode.Uri.joinPath(root, 'media', 'cnn-file.svg');
-    panel.webview.options = this.options();
+    panel.webview.options = this.options(fileUri);
     const webview = panel.webview;
     webview.html = trainHtml({
       cspSource: webview.cspSource,

@@ -7,6 +7,7 @@ import type { Network } from '../../../server/src/language/network';
 import { defaultTrainSamples, type JobSettings } from '../../../runner/src/settings';
 import type { EpochMetrics } from '../../../runner/src/runFolder';
 import { addStepLoss, stepPosition, type FormSettings, type RunProgress, type RunView } from '../../../media/src/trainProtocol';
+import { readRunToResume } from '../../../runner/src/resume';
 import { stderrSummary, type RunnerExit, type RunnerProcess } from './runnerProcess';
 import type { RunnerNotification } from './runnerMessages';
 
@@ -73,6 +74,20 @@ export class TrainingJobs {
    * as failed with that message.
    */
   async start(fileKey: string, network: Network, settings: FormSettings & Pick<JobSettings, 'valSamples'>, runDir: string): Promise<RunView> {
+    return this.send(fileKey, network, { ...settings, lossEvery: lossEveryFor(network, settings), runDir });
+  }
+
+  /**
+   * Continues the stopped run in `runDir` from its checkpoint, with the network and settings it
+   * was started with (its network.json and settings.json). Rejects with the reason if the folder
+   * cannot be resumed, before anything is sent.
+   */
+  async resume(fileKey: string, runDir: string): Promise<RunView> {
+    const { network, settings } = readRunToResume(runDir);
+    return this.send(fileKey, network, { resume: runDir, lossEvery: lossEveryFor(network, { trainSamples: settings.trainSamples, batch: settings.batch }) });
+  }
+
+  private async send(fileKey: string, network: Network, settings: JobSettings): Promise<RunView> {
     const current = this.runs.get(fileKey);
     if (isRunActive(current)) throw new Error('this file is already training; cancel that run first');
     // Shown again if the new run ends having saved nothing: the view keeps the last run's charts.
@@ -80,7 +95,7 @@ export class TrainingJobs {
     const pending: RunView = { jobId: '', status: 'starting', requestedAt: this.now(), stepLosses: [], epochs: [] };
     this.set(fileKey, pending);
     try {
-      const { jobId, queued } = await this.runner.startJob({ network, settings: { ...settings, lossEvery: lossEveryFor(network, settings), runDir } });
+      const { jobId, queued } = await this.runner.startJob({ network, settings });
       // The runner may already have sent job/started for it: notifications for unknown jobs wait in `early`.
       pending.jobId = jobId;
       pending.status = queued > 0 ? 'queued' : 'starting';
@@ -147,6 +162,8 @@ export class TrainingJobs {
         run.settings = n.params.settings;
         run.params = n.params.params;
         run.classes = n.params.classes.length;
+        // A resumed run shows its earlier epochs from the start.
+        if (n.params.resumed) run.epochs = [...n.params.resumed.epochs];
         this.update(fileKey, { type: 'run', run });
         return;
       case 'job/progress': {

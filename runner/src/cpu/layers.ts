@@ -5,7 +5,7 @@
  * pass after the product. Backward: the weight gradient and the input gradient are one sgemm each
  * per chunk (+ col2im). Same layouts as the reference backend (NHWC, weights [filters, kh, kw, Cin/groups]).
  */
-import type { OptimizerSettings } from '../backend';
+import type { OptimizerSettings, OptimizerState } from '../backend';
 import type { ActivationStep, ConvStep, FcStep, PoolStep } from '../plan';
 import { sized, type ReferenceLayer } from '../reference/layer';
 import type { CpuKernels, Geometry, NativeExtras, PoolGeometry } from './kernels';
@@ -208,8 +208,8 @@ export class CpuPool implements ReferenceLayer {
 
 /** The reference optimiser (SGD with momentum, Adam with L2 decay), each tensor updated by the native kernels. */
 export class CpuOptimizer extends ReferenceOptimizer {
-  constructor(settings: OptimizerSettings, params: Float32Array[], decays: boolean[], private readonly k: NativeExtras) {
-    super(settings, params, decays);
+  constructor(settings: OptimizerSettings, params: Float32Array[], decays: boolean[], private readonly k: NativeExtras, resume?: OptimizerState) {
+    super(settings, params, decays, resume);
   }
 
   protected override sgd(w: Float32Array, g: Float32Array, m: Float32Array, lr: number, momentum: number, wd: number): void {

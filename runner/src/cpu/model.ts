@@ -40,7 +40,7 @@ export class CpuModel extends ReferenceModel {
     });
     if (kernels.extras) {
       const decays = plan.steps.flatMap((step) => step.params.map((q) => q.decay));
-      this.optimizer = new CpuOptimizer(options.optimizer, this.layers.flatMap((l) => l.params), decays, kernels.extras);
+      this.optimizer = new CpuOptimizer(options.optimizer, this.layers.flatMap((l) => l.params), decays, kernels.extras, options.resume);
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { BackendName, ModelOptions, TrainingModel } from '../backend';
+import type { BackendName, ModelOptions, OptimizerState, TrainingModel } from '../backend';
 import type { NamedTensor } from '../init';
 import type { AddStep, ConcatStep, Plan, Step } from '../plan';
 import { mixSeed } from '../rng';
@@ -51,7 +51,7 @@ export class ReferenceModel implements TrainingModel {
   readonly layers: (ReferenceLayer | ReferenceMerge)[];
   readonly wiring: Wiring;
   /** The cpu backend puts its native optimiser here. */
-  protected optimizer: { step(params: Float32Array[], grads: Float32Array[], lr: number): void };
+  protected optimizer: { step(params: Float32Array[], grads: Float32Array[], lr: number): void; state(): OptimizerState };
   private readonly names: string[] = [];
   private readonly shapes: number[][] = [];
   private losses: number[] = [];
@@ -74,7 +74,8 @@ export class ReferenceModel implements TrainingModel {
     this.wiring = wire(plan);
     for (const t of [...params, ...state]) { this.names.push(t.name); this.shapes.push(t.shape); }
     const decays = plan.steps.flatMap((step) => step.params.map((q) => q.decay));
-    this.optimizer = new ReferenceOptimizer(options.optimizer, this.layers.flatMap((l) => l.params), decays);
+    this.optimizer = new ReferenceOptimizer(options.optimizer, this.layers.flatMap((l) => l.params), decays, options.resume);
+    this.steps = options.resume?.steps ?? 0;
   }
 
   /** Logits for a batch. Each step reads the outputs the wiring names; every output is kept for backward. */
@@ -101,7 +102,7 @@ export class ReferenceModel implements TrainingModel {
     if (!this.probs || this.probs.length !== batch * C) this.probs = new Float32Array(batch * C);
     this.gradients = gradientSlotSizes.map((n, j) => sized(this.gradients[j], batch * n));
     const gradientOf = (i: number) => this.gradients[gradientSlot[i]].subarray(0, batch * steps[i].outSize);
-    const loss = softmaxCrossEntropy(logits, labels, batch, C, this.probs, gradientOf(steps.length - 1));
+    const loss = softmaxCrossEntropy(logits, labels, batch, C, this.probs, gradientOf(steps.length - 1), this.options.smoothing ?? 0);
     for (let i = this.layers.length - 1; i >= 0; i--) {
       if (!backward[i]) continue;
       const layer = this.layers[i], dy = gradientOf(i), writes = gradient[i];
@@ -142,6 +143,10 @@ export class ReferenceModel implements TrainingModel {
   async tensors(): Promise<NamedTensor[]> {
     const data = [...this.layers.flatMap((l) => l.params), ...this.layers.flatMap((l) => l.state)];
     return data.map((d, i) => ({ name: this.names[i], shape: this.shapes[i], data: Float32Array.from(d) }));
+  }
+
+  async optimizerState(): Promise<OptimizerState> {
+    return this.optimizer.state();
   }
 
   dispose(): void {}

@@ -1,4 +1,4 @@
-import type { OptimizerSettings } from '../backend';
+import type { OptimizerSettings, OptimizerState } from '../backend';
 
 /**
  * SGD with momentum as in AlexNet (v = mu v - lr (g + wd w); w += v), or Adam with the weight decay
@@ -9,9 +9,15 @@ export class ReferenceOptimizer {
   private readonly second: Float32Array[];
   private t = 0;
 
-  constructor(private readonly settings: OptimizerSettings, params: Float32Array[], private readonly decays: boolean[]) {
-    this.first = params.map((p) => new Float32Array(p.length));
-    this.second = settings.kind === 'adam' ? params.map((p) => new Float32Array(p.length)) : [];
+  constructor(private readonly settings: OptimizerSettings, params: Float32Array[], private readonly decays: boolean[], resume?: OptimizerState) {
+    this.first = params.map((p, j) => restored(resume?.first[j], p.length, 'first moment', j));
+    this.second = settings.kind === 'adam' ? params.map((p, j) => restored(resume?.second[j], p.length, 'second moment', j)) : [];
+    this.t = resume?.steps ?? 0;
+  }
+
+  /** Copies of the moments and the step count. */
+  state(): OptimizerState {
+    return { steps: this.t, first: this.first.map((m) => Float32Array.from(m)), second: this.second.map((v) => Float32Array.from(v)) };
   }
 
   step(params: Float32Array[], grads: Float32Array[], lr: number): void {
@@ -41,4 +47,11 @@ export class ReferenceOptimizer {
       w[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + epsilon);
     }
   }
+}
+
+/** A moment from a checkpoint (copied), or zeros for a fresh start. */
+export function restored(saved: Float32Array | undefined, length: number, what: string, index: number): Float32Array {
+  if (!saved) return new Float32Array(length);
+  if (saved.length !== length) throw new Error(`the checkpoint's ${what} of parameter ${index} has ${saved.length} values, the parameter ${length}`);
+  return Float32Array.from(saved);
 }

@@ -4,7 +4,7 @@
  * one compute pass (forward, loss, backward, optimiser) and one submit. Losses stay in a log on
  * the device until the trainer asks for them.
  */
-import type { ModelOptions, TrainingModel } from '../backend';
+import type { ModelOptions, OptimizerState, TrainingModel } from '../backend';
 import type { NamedTensor } from '../init';
 import type { Plan, Step } from '../plan';
 import { mixSeed } from '../rng';
@@ -19,7 +19,7 @@ import { GpuDropout } from './dropout';
 import { readBuffer, storage, watchPipelines, type Kernel } from './gpu';
 import type { GpuLayer, LayerBuffers } from './layer';
 import { GpuLrn } from './lrn';
-import { optimizerKernels, encode } from './optimizer';
+import { optimizerKernels, encode, type GpuOptimizer } from './optimizer';
 import { GpuGlobalAvgPool, GpuPool } from './pool';
 import { GpuSoftmaxLoss, LOSS_LOG_SLOTS } from './softmaxLoss';
 
@@ -60,7 +60,8 @@ export class WebGpuModel implements TrainingModel {
   /** Per step: the kernels after its backward that add the gradients it wrote to scratch (fan-out). */
   private readonly gradientSums: Kernel[][];
   private readonly loss: GpuSoftmaxLoss;
-  private readonly optimizer: Kernel[];
+  private readonly optimizer: GpuOptimizer;
+  private readonly paramSizes: number[];
   private readonly stepInfo: GPUBuffer;
   private readonly labelScratch: Float32Array<ArrayBuffer>;
   private pendingLosses = 0;
@@ -99,10 +100,12 @@ export class WebGpuModel implements TrainingModel {
       };
       return gpuLayer(device, step, mine, myState, io, batch, mixSeed(options.seed, 0xd0, i));
     });
-    this.loss = new GpuSoftmaxLoss(device, outputs.at(-1)!, gradientOf(plan.steps.length - 1), this.stepInfo, batch, plan.classes);
+    this.loss = new GpuSoftmaxLoss(device, outputs.at(-1)!, gradientOf(plan.steps.length - 1), this.stepInfo, batch, plan.classes, options.smoothing ?? 0);
     const decays = plan.steps.flatMap((s) => s.params.map((x) => x.decay));
     const sizes = plan.steps.flatMap((s) => s.params.map((x) => x.size));
-    this.optimizer = optimizerKernels(device, options.optimizer, this.layers.flatMap((l) => l.params), this.layers.flatMap((l) => l.grads), sizes, decays, this.stepInfo);
+    this.paramSizes = sizes;
+    this.optimizer = optimizerKernels(device, options.optimizer, this.layers.flatMap((l) => l.params), this.layers.flatMap((l) => l.grads), sizes, decays, this.stepInfo, options.resume);
+    this.steps = options.resume?.steps ?? 0;
   }
 
   /** `onPipeline` hears each compute pipeline as it is built (the watchdog's heartbeat while they build). */
@@ -145,7 +148,7 @@ export class WebGpuModel implements TrainingModel {
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     this.encodeLossAndGradients(pass);
-    for (const k of this.optimizer) encode(pass, k);
+    for (const k of this.optimizer.kernels) encode(pass, k);
     pass.end();
     this.device.queue.submit([encoder.finish()]);
     this.pendingLosses++;
@@ -225,6 +228,17 @@ export class WebGpuModel implements TrainingModel {
       out.push({ name: this.names[i].name, shape: this.names[i].shape, data: await readBuffer(this.device, buffers[i], size) });
     }
     return out;
+  }
+
+  async optimizerState(): Promise<OptimizerState> {
+    const read = async (buffers: GPUBuffer[]) => {
+      const out: Float32Array[] = [];
+      for (let j = 0; j < buffers.length; j++) out.push(await readBuffer(this.device, buffers[j], this.paramSizes[j]));
+      return out;
+    };
+    const state = { steps: this.steps, first: await read(this.optimizer.first), second: await read(this.optimizer.second) };
+    this.check();
+    return state;
   }
 
   dispose(): void {

@@ -1,9 +1,10 @@
 /**
- * Softmax with cross-entropy on WebGPU: per sample, probabilities, loss and (p - onehot) / B;
+ * Softmax with cross-entropy on WebGPU: per sample, probabilities, loss and (p - q) / B, q the
+ * one-hot label or its smoothed form (reference/softmaxLoss.ts);
  * then one invocation writes the batch's mean loss into the loss log at this step's slot, so the
  * host reads many steps' losses with one copy.
  */
-import { encode, makeKernel, storage, type Kernel } from './gpu';
+import { encode, f32c, makeKernel, storage, type Kernel } from './gpu';
 
 export const LOSS_LOG_SLOTS = 4096;
 
@@ -15,7 +16,7 @@ export class GpuSoftmaxLoss {
   private readonly train: Kernel[];
   private readonly infer: Kernel;
 
-  constructor(device: GPUDevice, logits: GPUBuffer, dlogits: GPUBuffer, stepInfo: GPUBuffer, batch: number, classes: number) {
+  constructor(device: GPUDevice, logits: GPUBuffer, dlogits: GPUBuffer, stepInfo: GPUBuffer, batch: number, classes: number, smoothing = 0) {
     this.labels = storage(device, 'labels', batch);
     this.probs = storage(device, 'probabilities', batch * classes);
     this.sampleLoss = storage(device, 'sample losses', batch);
@@ -30,9 +31,13 @@ export class GpuSoftmaxLoss {
   for (var k = 0u; k < ${classes}u; k++) {
     let p = exp(b0[o + k] - mx) / s;
     b2[o + k] = p;
-    ${withGrad ? `b4[o + k] = (p - select(0.0, 1.0, k == label)) / ${batch}.0;` : ''}
+    ${withGrad ? (smoothing === 0
+      ? `b4[o + k] = (p - select(0.0, 1.0, k == label)) / ${batch}.0;`
+      : `b4[o + k] = (p - select(0.0, ${f32c(1 - smoothing)}, k == label) - ${f32c(smoothing / classes)}) / ${batch}.0;`) : ''}
   }
-  b3[i] = -(b0[o + label] - mx - log(s));`;
+  ${withGrad && smoothing !== 0 ? `var allLogP = 0.0;
+  for (var k = 0u; k < ${classes}u; k++) { allLogP += b0[o + k] - mx - log(s); }
+  b3[i] = -(${f32c(1 - smoothing)} * (b0[o + label] - mx - log(s)) + ${f32c(smoothing / classes)} * allLogP);` : 'b3[i] = -(b0[o + label] - mx - log(s));'}`;
     this.train = [
       makeKernel(device, 'softmax cross-entropy', [
         { buffer: logits, access: 'read' }, { buffer: this.labels, access: 'read' }, { buffer: this.probs, access: 'read_write' },

@@ -27,7 +27,8 @@ export type KeyName =
   | 'optimizer'
   | 'seed'
   | 'schedule'
-  | 'warmup';
+  | 'warmup'
+  | 'smoothing';
 
 export const KEY_ALIASES: Record<string, KeyName> = { f: 'kernel', s: 'stride', p: 'pad' };
 
@@ -153,9 +154,14 @@ export const KEYS: Record<KeyName, KeySpec> = {
     },
   },
   warmup: { name: 'warmup', syntax: 'N', doc: 'Epochs over which the learning rate rises linearly from near 0 to lr, step by step (0: none).', read: setting('warmup') },
+  smoothing: {
+    name: 'smoothing', syntax: 'X in [0, 1)',
+    doc: 'Label smoothing of the training loss: the target is 1 − X on the true class plus X spread evenly over all classes (PyTorch\'s CrossEntropyLoss(label_smoothing=X)); 0, the default, is plain cross-entropy.',
+    read: setting('smoothing'),
+  },
 };
 
-export const TRAIN_KEYS: readonly KeyName[] = ['dataset', 'epochs', 'batch', 'lr', 'momentum', 'weight_decay', 'optimizer', 'seed', 'schedule', 'warmup'];
+export const TRAIN_KEYS: readonly KeyName[] = ['dataset', 'epochs', 'batch', 'lr', 'momentum', 'weight_decay', 'optimizer', 'seed', 'schedule', 'warmup', 'smoothing'];
 export const DEFAULTS_KEYS: readonly KeyName[] = ['act', 'init', 'bias'];
 
 export function canonicalKey(written: string): KeyName | undefined {

@@ -139,6 +139,8 @@ export interface TrainSettings {
   schedule?: Schedule;
   /** Epochs over which the learning rate rises linearly from nearly 0, step by step. */
   warmup?: number;
+  /** Label smoothing of the training loss, in [0, 1). */
+  smoothing?: number;
 }
 
 /** One use of a block: `layer1` (with `repeat`, it holds `layer1.0`, `layer1.1`, ...). */

@@ -26,6 +26,7 @@ export const NUMBER_SETTINGS = {
   seed: { key: 'seed', integer: true, min: 0, max: 0xffffffff, default: 1 },
   trainSamples: { key: 'trainSamples', integer: true, min: 1, max: 1e7, default: 0 },
   warmup: { key: 'warmup', integer: true, min: 0, max: 100000, default: 0 },
+  smoothing: { key: 'smoothing', integer: false, min: 0, max: 1, maxExclusive: true, default: 0 },
 } satisfies Record<string, NumberSetting>;
 
 export type NumberSettingName = keyof typeof NUMBER_SETTINGS;
