@@ -26,12 +26,13 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+/** `imageSources`: more places images may come from (the graph view draws its picture from a data: URL to make a PNG). */
+export function contentSecurityPolicy(cspSource: string, nonce: string, imageSources: string[] = []): string {
   return [
     "default-src 'none'",
     `style-src ${cspSource}`,
     `font-src ${cspSource}`,
-    `img-src ${cspSource}`,
+    `img-src ${[cspSource, ...imageSources].join(' ')}`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
 }
