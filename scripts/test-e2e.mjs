@@ -27,6 +27,7 @@ const DOC_IMAGES = {
   '08-resnet-table': 'resnet-table.png',
   '09-compare': 'compare.png',
   '10-train': 'train.png',
+  '11-graph-view': 'graph-view.png',
 };
 const t0 = Date.now();
 const secs = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;

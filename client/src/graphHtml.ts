@@ -3,7 +3,7 @@
  * runs scripts; no inline code or styles), with one addition: images from data: URLs, which is how
  * the page turns its SVG into a PNG on a canvas. Free of the vscode module, so it is tested in Node.
  */
-import { contentSecurityPolicy, escapeHtml, newNonce } from './layerTableHtml';
+import { escapeHtml, newNonce, pageHead } from './layerTableHtml';
 
 export interface GraphPageResources {
   cspSource: string;
@@ -19,16 +19,10 @@ export interface GraphPageResources {
 export function graphHtml(resources: GraphPageResources): string {
   const nonce = resources.nonce ?? newNonce();
   const attr = escapeHtml;
+  const { cspSource, title } = resources;
   return `<!DOCTYPE html>
 <html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(resources.cspSource, nonce, ['data:']))}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${attr(resources.pageStyleUri)}">
-  <link rel="stylesheet" href="${attr(resources.graphStyleUri)}">
-  <title>${escapeHtml(resources.title)}</title>
-</head>
+${pageHead({ cspSource, nonce, title, styleUris: [resources.pageStyleUri, resources.graphStyleUri], imageSources: ['data:'] })}
 <body>
   <header>
     <h1 id="title">${escapeHtml(resources.title)}</h1>

@@ -56,8 +56,8 @@ const OPTIONS: Record<string, string> = {
   'elk.direction': 'DOWN',
   'elk.edgeRouting': 'ORTHOGONAL',
   'elk.spacing.nodeNode': '36',
-  // Room between ranks for the edge's shape label and the groups' borders.
-  'elk.layered.spacing.nodeNodeBetweenLayers': '44',
+  // Room between ranks for the edge's shape label and, below it, the titles of two nested groups.
+  'elk.layered.spacing.nodeNodeBetweenLayers': '60',
   'elk.padding': '[top=40,left=40,bottom=20,right=20]',
 };
 
@@ -143,11 +143,14 @@ function groupBoxes(groups: GraphGroup[], nodes: PlacedNode[]): PlacedGroup[] {
   return groups.filter((g) => boxes.has(g.id)).map((g) => ({ ...g, ...padded(boxes.get(g.id)!) }));
 }
 
-/** The shape label sits beside the edge's last segment, just above the node it enters. */
+/**
+ * The shape label sits beside the edge's first segment, just below the node it leaves: the top of
+ * the gap between two ranks is where the titles of the groups the edge enters are written.
+ */
 function labelBox(label: string, points: [number, number][]): Box | undefined {
   if (!label || points.length < 2) return undefined;
-  const [x, y] = points[points.length - 1];
+  const [x, y] = points[0];
   const width = Math.ceil(label.length * TEXT.labelCharWidth);
   const height = TEXT.labelSize + 2;
-  return { x: x + 4, y: y - height - 2, width, height };
+  return { x: x + 4, y: y + 2, width, height };
 }

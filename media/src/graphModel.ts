@@ -191,56 +191,34 @@ export function graphModel(network: Network, collapsed: ReadonlySet<string> = ne
     shapes.set(INPUT_ID, network.input);
   }
 
-  const statements: { name: string; inputs: string[]; block?: string }[] = [];
-  const unresolved = network.unresolved ?? [];
-  // Layers and unresolved layers together in file order, so nodes come in the order they are read.
-  for (const layer of network.layers) statements.push(layer);
-  for (const layer of unresolved) statements.push(layer);
-  for (const layer of network.layers) {
-    shapes.set(layer.name, layer.output);
+  // The layers worked out, then those that could not be (the Network lists them apart).
+  const statements = [
+    ...network.layers.map((layer) => ({ layer, output: layer.output as Shape | undefined, kind: kindLine(layer), params: layer.params })),
+    ...(network.unresolved ?? []).map((layer) => ({ layer, output: undefined, kind: layer.kind, params: 0 })),
+  ];
+  for (const { layer, output, kind, params } of statements) {
+    shapes.set(layer.name, output);
     const holder = closedHolder(layer.block);
-    if (holder !== undefined) {
-      nodeOf.set(layer.name, holder);
-      continue;
-    }
-    nodeOf.set(layer.name, layer.name);
+    nodeOf.set(layer.name, holder ?? layer.name);
+    if (holder !== undefined) continue;
     nodes.push({
       id: layer.name,
       label: relative(layer.name, layer.block),
-      kind: kindLine(layer),
-      shape: formatShape(layer.output),
-      params: layer.params,
+      kind,
+      shape: output ? formatShape(output) : '?',
+      params,
       line: layer.line,
       parent: layer.block,
-      ...marks(diagnosticsFor(byLine, layer.line, layer.block)),
-    });
-  }
-  for (const layer of unresolved) {
-    shapes.set(layer.name, undefined);
-    const holder = closedHolder(layer.block);
-    if (holder !== undefined) {
-      nodeOf.set(layer.name, holder);
-      continue;
-    }
-    nodeOf.set(layer.name, layer.name);
-    nodes.push({
-      id: layer.name,
-      label: relative(layer.name, layer.block),
-      kind: layer.kind,
-      shape: '?',
-      params: 0,
-      line: layer.line,
-      parent: layer.block,
-      unresolved: true,
+      ...(output ? {} : { unresolved: true }),
       ...marks(diagnosticsFor(byLine, layer.line, layer.block)),
     });
   }
 
   const edges: GraphEdge[] = [];
   const seen = new Set<string>();
-  for (const statement of statements) {
-    const target = nodeOf.get(statement.name)!;
-    for (const name of statement.inputs) {
+  for (const { layer } of statements) {
+    const target = nodeOf.get(layer.name)!;
+    for (const name of layer.inputs) {
       const source = nodeOf.get(name);
       // A name that reaches nothing drawn (no input statement) or an edge inside a closed instance.
       if (source === undefined || source === target) continue;
