@@ -37,6 +37,7 @@ export function mountGraphView(options: GraphViewOptions): GraphView {
   let network: Network | undefined;
   let title = '';
   let drawn: { layout: GraphLayout; title: string } | undefined;
+  let drawnKey: string | undefined;
   let cursorLine: number | undefined;
   /** Counts draws so a slow layout never replaces a newer one. */
   let generation = 0;
@@ -48,6 +49,9 @@ export function mountGraphView(options: GraphViewOptions): GraphView {
     if (!network) return;
     const mine = ++generation;
     const model = graphModel(network, collapsed);
+    // Typing in a comment, or a value that changes nothing drawn, leaves the picture as it is.
+    const key = JSON.stringify([title, model]);
+    if (key === drawnKey) return;
     const layout = await layoutGraph(model);
     if (mine !== generation) return;
     const focused = (document.activeElement as SVGElement | null)?.closest?.('g.node, g.group');
@@ -56,6 +60,7 @@ export function mountGraphView(options: GraphViewOptions): GraphView {
     // The markup is built from the Network by graphSvg.ts, every name and message escaped there.
     container.innerHTML = renderGraphSvg(layout, { title: `Graph of ${title}` });
     drawn = { layout, title };
+    drawnKey = key;
     highlight();
     if (focusedId !== undefined) {
       const again = focusedToggle

@@ -168,3 +168,26 @@ test('the layout: nodes apart, top to bottom, in their groups, edges from border
   const top = layout.groups.filter((g) => !g.parent);
   for (let i = 1; i < top.length; i++) assert.ok(top[i].y >= top[i - 1].y + top[i - 1].height, `${top[i].id} is below ${top[i - 1].id}`);
 });
+
+test('files with problems still give a graph: empty, no input, an unknown name, a block used wrong', async () => {
+  const cases: Record<string, string> = {
+    empty: '',
+    'no input': 'network t\nconv1: conv 8 f=3\nfc 10\n',
+    'unknown name': 'network t\ninput 8x8x3\na: conv 4 f=3 p=1\nb: add from=a,nope\nc: fc 10\n',
+    'block used wrong': 'network t\ninput 8x8x3\nblock r(w)\n  x: conv w f=3 p=1\nend\nu: r\nv: fc 10\n',
+  };
+  for (const [name, text] of Object.entries(cases)) {
+    const network = analyzeText(text).network;
+    const m = graphModel(network);
+    const ids = new Set(m.nodes.map((n) => n.id));
+    assert.equal(ids.size, m.nodes.length, `${name}: node ids are unique`);
+    for (const e of m.edges) assert.ok(ids.has(e.source) && ids.has(e.target), `${name}: ${e.id} joins two nodes`);
+    const layout = await layoutGraph(m);
+    assert.equal(layout.nodes.length, m.nodes.length, name);
+  }
+  const unknown = graphModel(analyzeText(cases['unknown name']).network);
+  // b reads a name that does not exist: it is drawn in red, and c, which reads b, as not worked out.
+  assert.equal(node(unknown, 'b').severity, 'error');
+  assert.equal(node(unknown, 'c').unresolved, true);
+  assert.equal(graphModel(analyzeText('').network).nodes.length, 0);
+});

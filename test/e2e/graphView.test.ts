@@ -4,7 +4,8 @@
 // a second. The first screenshot illustrates the README.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
 import { join } from 'node:path';
 import { analyzeText } from '../../server/src/language/analyze';
 import { FIRST_WEBVIEW_MS, ROOT, WAIT_MS, e2eSuite } from './harness';
@@ -27,7 +28,10 @@ e2eSuite('Graph view in VS Code (code-server)', (session) => {
   test('CNN: Show graph draws every layer of ResNet-18, and a click on a node reveals its line', async () => {
     const s = session();
     await s.openFile(FILE, 'conv1:');
-    await s.runCommand('CNN: Show graph');
+    const stem = await s.renderedLine('conv1:');
+    await s.until("the language server (conv1's inlay hint)", async () => /112\s*×\s*112\s*×\s*64/.test(await stem.innerText()), 2 * WAIT_MS);
+    // The button in the editor's title bar (the command palette's "CNN: Show graph" runs the same command).
+    await s.page.locator('.editor-group-container.active .editor-actions [aria-label^="Show graph"]').first().click({ timeout: WAIT_MS });
     const view = s.webview();
     const nodes = view.locator('svg.cnn-graph g.node');
     await nodes.first().waitFor({ timeout: FIRST_WEBVIEW_MS });
@@ -116,4 +120,71 @@ e2eSuite('Graph view in VS Code (code-server)', (session) => {
     await s.page.keyboard.press('Control+Z');
     await s.until('the undo clears it', async () => !/\berror\b/.test((await add.getAttribute('class')) ?? ''), WAIT_MS);
   });
+
+  test('the picture follows the theme: light, dark and high contrast, text readable on its nodes', async () => {
+    const s = session();
+    const view = s.webview();
+    const settings = join(s.workspace, '.vscode', 'settings.json');
+    mkdirSync(join(s.workspace, '.vscode'), { recursive: true });
+    const seen = new Map<string, string>();
+    for (const [theme, bodyClass] of [['Default Light Modern', 'vscode-light'], ['Default High Contrast', 'vscode-high-contrast'], ['Default Dark Modern', 'vscode-dark']]) {
+      writeFileSync(settings, JSON.stringify({ 'workbench.colorTheme': theme }));
+      await s.until(`the ${theme} theme in the graph`, async () => (await view.locator('body').getAttribute('class'))?.split(' ').includes(bodyClass) ?? false);
+      const node = view.locator('g.node[data-id="bn1"]');
+      const [fill, text, kind] = await Promise.all([
+        node.locator('rect').evaluate((e) => getComputedStyle(e).fill),
+        node.locator('text.name').evaluate((e) => getComputedStyle(e).fill),
+        node.locator('text.detail').evaluate((e) => getComputedStyle(e).fill),
+      ]);
+      // WCAG's contrast ratio: 4.5 for text; theme variables that did not resolve would leave black on black.
+      assert.ok(contrast(text, fill) >= 4.5, `${theme}: name ${text} on ${fill} (contrast ${contrast(text, fill).toFixed(2)})`);
+      assert.ok(contrast(kind, fill) >= 3, `${theme}: kind ${kind} on ${fill} (contrast ${contrast(kind, fill).toFixed(2)})`);
+      seen.set(theme, `${text} on ${fill}`);
+      await s.shot(`graph-${bodyClass}`);
+    }
+    assert.equal(new Set(seen.values()).size, 3, `each theme draws in its own colours: ${[...seen].join('; ')}`);
+  });
+
+  test('Save as SVG and Save as PNG write the picture beside the file', async () => {
+    const s = session();
+    const view = s.webview();
+    for (const [button, name] of [['#save-svg', 'resnet18.svg'], ['#save-png', 'resnet18.png']]) {
+      await view.locator(button).click();
+      // VS Code's own save dialog in the browser: a path box that suggests resnet18.EXT beside the file.
+      const input = s.page.locator('.quick-input-widget input.input').first();
+      await input.waitFor({ state: 'visible', timeout: WAIT_MS });
+      await s.until(`the dialog suggests ${name}`, async () => (await input.inputValue()).endsWith(name));
+      await s.page.keyboard.press('Enter');
+      await s.until(`${name} written`, async () => existsSync(join(s.workspace, name)));
+      await view.locator('#notice', { hasText: `Saved ${name}` }).waitFor({ timeout: WAIT_MS });
+    }
+    const svg = readFileSync(join(s.workspace, 'resnet18.svg'), 'utf8');
+    assert.match(svg, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.equal(svg.match(/<g class="node[ "]/g)?.length, 52);
+    assert.doesNotMatch(svg, /var\(--vscode/, 'the theme\'s colours are written in');
+    const width = Number(/<svg[^>]* width="(\d+)"/.exec(svg)![1]);
+    const height = Number(/<svg[^>]* height="(\d+)"/.exec(svg)![1]);
+    const png = PNG.sync.read(readFileSync(join(s.workspace, 'resnet18.png')));
+    // Twice the picture's size where that fits a canvas, else scaled down to fit one.
+    const scale = Math.min(2, 16384 / width, 16384 / height);
+    assert.equal(png.width, Math.floor(width * scale));
+    assert.equal(png.height, Math.floor(height * scale));
+    // Not blank: the nodes' text and borders are there, in more than the background's colour.
+    const colours = new Set<number>();
+    for (let i = 0; i < png.data.length; i += 4 * 97) colours.add(png.data.readUInt32BE(i));
+    assert.ok(colours.size > 3, `the PNG has ${colours.size} colours in its samples`);
+  });
 });
+/** WCAG 2's contrast ratio of two CSS rgb()/rgba() colours (alpha ignored: the fills are opaque here). */
+function contrast(a: string, b: string): number {
+  const luminance = (colour: string) => {
+    const [r, g, bl] = (colour.match(/[\d.]+/g) ?? []).slice(0, 3).map((c) => {
+      const v = Number(c) / 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
