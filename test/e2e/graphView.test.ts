@@ -29,7 +29,7 @@ e2eSuite('Graph view in VS Code (code-server)', (session) => {
     const s = session();
     await s.openFile(FILE, 'conv1:');
     const stem = await s.renderedLine('conv1:');
-    await s.until("the language server (conv1's inlay hint)", async () => /112\s*×\s*112\s*×\s*64/.test(await stem.innerText()), 2 * WAIT_MS);
+    await s.until("the language server (conv1's inlay hint)", async () => /112\s*×\s*112\s*×\s*64/.test(await stem.innerText()), FIRST_WEBVIEW_MS);
     // The button in the editor's title bar (the command palette's "CNN: Show graph" runs the same command).
     await s.page.locator('.editor-group-container.active .editor-actions [aria-label^="Show graph"]').first().click({ timeout: WAIT_MS });
     const view = s.webview();
