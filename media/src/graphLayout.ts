@@ -19,6 +19,7 @@ export type PlacedGroup = GraphGroup & Box;
 export interface PlacedEdge extends GraphEdge {
   /** The polyline from the source's border to the target's. */
   points: [number, number][];
+  /** Where the shape is written: on the first edge out of each node only. */
   labelBox?: Box;
 }
 
@@ -101,6 +102,8 @@ export async function layoutGraph(model: GraphModel): Promise<GraphLayout> {
   const nodes = model.nodes.map((n) => ({ ...n, ...boxes.get(n.id)! }));
   const groups = groupBoxes(model.groups, nodes);
   const placed = new Map((result.edges ?? []).map((e) => [e.id, e]));
+  // Every edge out of a node carries that node's output: its shape is written once, on the first.
+  const labelled = new Set<string>();
   const edges = model.edges.map((e) => {
     const points: [number, number][] = [];
     for (const section of placed.get(e.id)?.sections ?? []) {
@@ -108,7 +111,9 @@ export async function layoutGraph(model: GraphModel): Promise<GraphLayout> {
       for (const b of section.bendPoints ?? []) points.push([b.x, b.y]);
       points.push([section.endPoint.x, section.endPoint.y]);
     }
-    return { ...e, points, labelBox: labelBox(e.label, points) };
+    const first = !labelled.has(e.source);
+    labelled.add(e.source);
+    return { ...e, points, labelBox: first ? labelBox(e.label, points) : undefined };
   });
   let width = result.width ?? 0;
   let height = result.height ?? 0;
