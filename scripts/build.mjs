@@ -12,6 +12,7 @@ const entries = [
   // The runner is its own process; 'webgpu' ships a native addon, so it stays a runtime require.
   { entryPoints: ['runner/src/main.ts'], outfile: 'dist/runner.js', external: ['webgpu'], ...node },
   { entryPoints: ['media/src/layerTable.ts'], outfile: 'dist/media/layerTable.js', platform: 'browser', format: 'iife', bundle: true, target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning' },
+  { entryPoints: ['media/src/graph.ts'], outfile: 'dist/media/graph.js', platform: 'browser', format: 'iife', bundle: true, target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning' },
   { entryPoints: ['media/src/train.ts'], outfile: 'dist/media/train.js', platform: 'browser', format: 'iife', bundle: true, target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning' },
 ];
 

@@ -27,6 +27,7 @@ const DOC_IMAGES = {
   '08-resnet-table': 'resnet-table.png',
   '09-compare': 'compare.png',
   '10-train': 'train.png',
+  '11-graph-view': 'graph-view.png',
   '12-confusion': 'confusion.png',
   '13-misclassified': 'misclassified.png',
 };

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { registerCompareWith } from './compareWith';
 import { importModelCommand } from './importModel';
+import { GraphPanels } from './graphPanel';
 import { LayerTablePanels } from './layerTablePanel';
 import { registerTraining } from './training/registerTraining';
 
@@ -33,12 +34,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   client = new LanguageClient('cnn', 'CNN Spec', serverOptions, clientOptions);
 
   const panels = new LayerTablePanels(context.extensionUri, client);
+  const graphs = new GraphPanels(context.extensionUri, client);
   context.subscriptions.push(
     panels,
+    graphs,
     vscode.commands.registerCommand('cnn.showLayerTable', (uri?: unknown) =>
       panels.show(uri instanceof vscode.Uri ? uri : undefined),
     ),
     vscode.commands.registerCommand('cnn.importModel', importModelCommand),
+    vscode.commands.registerCommand('cnn.showGraph', (uri?: unknown) => graphs.show(uri instanceof vscode.Uri ? uri : undefined)),
   );
   registerTraining(context, client);
   registerCompareWith(context);

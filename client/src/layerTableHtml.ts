@@ -26,29 +26,35 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+/** `imageSources`: more places images may come from (the graph view draws its picture from a data: URL to make a PNG). */
+export function contentSecurityPolicy(cspSource: string, nonce: string, imageSources: string[] = []): string {
   return [
     "default-src 'none'",
     `style-src ${cspSource}`,
     `font-src ${cspSource}`,
-    `img-src ${cspSource}`,
+    `img-src ${[cspSource, ...imageSources].join(' ')}`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
+}
+
+/** A webview page's <head>: the policy, the stylesheets in order, the title. */
+export function pageHead(options: { cspSource: string; nonce: string; styleUris: string[]; title: string; imageSources?: string[] }): string {
+  const attr = escapeHtml;
+  return `<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(options.cspSource, options.nonce, options.imageSources))}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+${options.styleUris.map((uri) => `  <link rel="stylesheet" href="${attr(uri)}">\n`).join('')}  <title>${escapeHtml(options.title)}</title>
+</head>`;
 }
 
 export function layerTableHtml(resources: PageResources): string {
   const nonce = resources.nonce ?? newNonce();
   const attr = escapeHtml;
+  const { cspSource, title } = resources;
   return `<!DOCTYPE html>
 <html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(resources.cspSource, nonce))}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${attr(resources.pageStyleUri)}">
-  <link rel="stylesheet" href="${attr(resources.tableStyleUri)}">
-  <title>${escapeHtml(resources.title)}</title>
-</head>
+${pageHead({ cspSource, nonce, title, styleUris: [resources.pageStyleUri, resources.tableStyleUri] })}
 <body>
   <header>
     <h1 id="title">${escapeHtml(resources.title)}</h1>

@@ -45,6 +45,8 @@ test('every file package.json refers to is packaged', (t) => {
     'media/layerTable.css',
     'dist/media/train.js',
     'media/train.css',
+    'dist/media/graph.js',
+    'media/graph.css',
   ].map(strip);
   for (const path of referenced) {
     if (path.startsWith('dist/') && !existsSync(join(root, path))) continue; // not built in this checkout yet

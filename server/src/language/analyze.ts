@@ -16,6 +16,7 @@ import type {
   Network,
   NetworkDiagnostic,
   NetworkInstance,
+  UnresolvedLayer,
   NetworkLayer,
   Rounding,
   Severity,
@@ -186,6 +187,9 @@ class Analyzer {
   private readonly blockLines = new Map<string, number>();
   private readonly networkLayers: NetworkLayer[] = [];
   private readonly instances: NetworkInstance[] = [];
+  private readonly unresolved: UnresolvedLayer[] = [];
+  /** The names the last layer() read, set even when the layer could not be worked out. */
+  private readNames: string[] = [];
   /** Every full name given out, so a top-level `layer1.0` cannot collide with an instance's. */
   private readonly fullNames = new Map<string, Output>();
   /** Parallel to networkLayers: the statement of each, the layers each reads (by index), whether any layer reads it. */
@@ -311,6 +315,7 @@ class Analyzer {
       input: this.input,
       layers: analysed,
       instances: this.instances.length ? this.instances : undefined,
+      unresolved: this.unresolved.length ? this.unresolved : undefined,
       totals: {
         params: sum(analysed, (l) => l.params),
         neurons: sum(analysed, (l) => (kindSpec(l.kind)!.neurons ? l.neurons : 0)),
@@ -529,8 +534,10 @@ class Analyzer {
       done(unknown);
       return;
     }
+    this.readNames = [];
     const layer = this.layer(scope, statement, entry, spec!, full);
     if (!layer) {
+      this.unresolved.push({ name: full, kind: spec!.kind, line: statement.span.line + 1, inputs: this.readNames, block: scope.instance });
       done(unknown);
       return;
     }
@@ -838,6 +845,7 @@ class Analyzer {
     const cached = cache.get(scope.signature);
     if (cached) {
       const inputs = this.inputsOf(scope, statement, cached.from, spec.merge === true);
+      this.readNames = inputs?.map((i) => i.name) ?? [];
       if (!cached.computable || !inputs || inputs.some((i) => !i.shape)) return undefined;
       this.readIndices = inputs.map((i) => i.index ?? -1);
       return this.compute(scope, statement, entry, spec, full, cached.values, cached.pairs, cached.count ?? 0, inputs);
@@ -882,6 +890,7 @@ class Analyzer {
     }
     cache.set(scope.signature, { values, pairs, from, count, computable });
     const inputs = this.inputsOf(scope, statement, from, spec.merge === true);
+    this.readNames = inputs?.map((i) => i.name) ?? [];
     if (!computable || !inputs || inputs.some((i) => !i.shape)) return undefined;
     this.readIndices = inputs.map((i) => i.index ?? -1);
     return this.compute(scope, statement, entry, spec, full, values, pairs, count ?? 0, inputs);

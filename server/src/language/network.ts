@@ -163,12 +163,28 @@ export interface NetworkInstance {
   layers: number;
 }
 
+/**
+ * A layer statement the analysis could not work out: an error on its line (an `add` of different
+ * shapes), or a layer it reads that could not be. Not in `layers` and not counted; the graph view
+ * draws it, with the diagnostics of its line.
+ */
+export interface UnresolvedLayer {
+  name: string;
+  kind: LayerKind;
+  line: number;
+  /** Full names of the layers it reads, as far as they could be resolved; empty when none could. */
+  inputs: string[];
+  block?: string;
+}
+
 export interface Network {
   network?: string;
   input?: Shape;
   layers: NetworkLayer[];
   /** Block instances, outermost first, in the order they are used; absent when the file uses none. */
   instances?: NetworkInstance[];
+  /** Layers that could not be worked out, in file order; absent when every layer was. */
+  unresolved?: UnresolvedLayer[];
   totals: NetworkTotals;
   train?: TrainSettings;
   diagnostics: NetworkDiagnostic[];
