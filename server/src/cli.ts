@@ -8,6 +8,7 @@ import { renderTable, TABLE_FORMATS, type TableFormat } from './language/table';
 import { formatCheckLine } from './language/checkReport';
 import { TRAIN_HELP, trainCommand } from '../../runner/src/trainCommand';
 import { PREDICT_HELP, predictCommand } from '../../runner/src/predictCommand';
+import { EXPORT_HELP, exportCommand } from '../../runner/src/export/exportCommand';
 import { COMPARE_USAGE, compareCommand, compareVariantsCommand } from './compare';
 
 const USAGE = `Usage:
@@ -19,6 +20,8 @@ const USAGE = `Usage:
   cnn train FILE [--epochs N --batch N --lr X --backend auto|webgpu|cpu|reference --json ...]
                                                    train the network on the file's dataset (see cnn train --help)
   cnn predict FILE [--weights RUN_DIR] IMAGE...     the top-5 classes of PNG or JPEG images, with a run's weights
+  cnn export FILE --to onnx [--weights RUN_DIR] [-o OUT]
+                                                   the network with a run's (or fresh) weights as an ONNX model
   cnn compare FILE [--inits gaussian,xavier,he --acts relu,prelu --seeds N --epochs N --samples N ...]
                                                    train it with each init and activation, as He et al. 2015 compare them,
                                                    each N times (3 by default) with its own seed: mean, spread, what holds
@@ -48,6 +51,7 @@ Prints the diagnostics of each FILE as FILE:LINE:COL: SEVERITY: MESSAGE [CODE].
 Exit codes: 0 no error, 1 a file has an error, 2 usage error or a file cannot be read.`,
   train: TRAIN_HELP,
   predict: PREDICT_HELP,
+  export: EXPORT_HELP,
   compare: `${COMPARE_USAGE}
 
 Trains FILE once per initialisation and activation (He et al. 2015's comparison), or each file
@@ -145,6 +149,19 @@ async function predict(args: string[], io: Io): Promise<number> {
   return predictCommand(analysis.network, file, rest, io);
 }
 
+async function exportNetwork(args: string[], io: Io): Promise<number> {
+  const [file, ...rest] = args;
+  if (!file || file.startsWith('-')) throw new UsageError('cnn export needs a FILE first: cnn export FILE --to onnx [-o OUT]');
+  const analysis = analyseFile(file, io);
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) {
+    for (const d of errors) io.stderr.write(formatCheckLine(file, d) + '\n');
+    io.stderr.write(`cnn: cannot export ${file}: fix the ${errors.length === 1 ? 'error' : `${errors.length} errors`} above first\n`);
+    return 1;
+  }
+  return exportCommand(analysis.network, file, rest, io);
+}
+
 async function train(args: string[], io: Io): Promise<number> {
   const [file, ...rest] = args;
   if (!file || file.startsWith('--')) throw new UsageError('cnn train needs a FILE first: cnn train FILE [options]');
@@ -178,6 +195,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await train(args, io);
       case 'predict':
         return await predict(args, io);
+      case 'export':
+        return await exportNetwork(args, io);
       case 'compare': {
         const variants = args.indexOf('--variants');
         if (variants >= 0) {
