@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { exportModel } from './exportModel';
 import { LayerTablePanels } from './layerTablePanel';
 import { registerTraining } from './training/registerTraining';
 
@@ -38,6 +39,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ),
   );
   registerTraining(context, client);
+  context.subscriptions.push(vscode.commands.registerCommand('cnn.exportModel', (uri?: unknown) => exportModel(client!, context.asAbsolutePath('dist/cli.js'), uri)));
 
   try {
     await client.start();

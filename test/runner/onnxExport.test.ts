@@ -210,7 +210,7 @@ describe('cnn export --to onnx', () => {
     assert.match(unwritable.err, /^cnn export: cannot write .*x\.onnx: ENOENT\n$/);
     const help = await cli(['export', '--help']);
     assert.equal(help.code, 0);
-    assert.match(help.out, /^usage: cnn export FILE --to onnx .*\n[\s\S]*onnx +an ONNX model \(opset 17/);
+    assert.match(help.out, /^usage: cnn export FILE --to onnx .*\n[\s\S]*onnx +a model for ONNX Runtime[\s\S]*opset 17, IR version 8/);
   });
 
   it('refuses a ceil-rounded pooling window that starts past the input, naming the layer', () => {

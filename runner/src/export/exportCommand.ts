@@ -6,14 +6,15 @@
  * not fit it, 2 usage error or a file that cannot be read or written.
  */
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Network } from '../../../server/src/language/network';
 import { NUMBER_SETTINGS } from '../../../server/src/language/trainSchema';
 import { initialTensors, type NamedTensor } from '../init';
-import { ONNX_OPSET } from '../onnx/onnxSchema';
+import { ONNX_IR_VERSION, ONNX_OPSET } from '../onnx/onnxSchema';
 import { buildPlan, PlanError, type Plan } from '../plan';
 import { latestRunWithWeights, PredictError, runWeights, type RunSettings } from '../predict';
 import { readRunStatus, writeAtomically } from '../runFolder';
+import { defaultExportPath, EXPORT_FORMAT_INFO, type ExportFormatInfo } from './formats';
 import { exportOnnx, OnnxExportError } from './onnx';
 
 declare const __VERSION__: string | undefined;
@@ -33,40 +34,33 @@ export interface ExportSource {
   weightsText: string;
 }
 
-export interface ExportFormat {
-  /** The value of --to. */
-  name: string;
-  /** One line of --help. */
-  summary: string;
-  /** Whether OUT is a file or a folder. */
-  output: 'file' | 'folder';
-  /** OUT when -o is not given: beside FILE, named after it. */
-  defaultOutput(file: string): string;
+/** A format of formats.ts with its writer. */
+export interface ExportFormat extends ExportFormatInfo {
   /** Writes OUT; returns the paths written. Throws ExportError when the network has no form in the format. */
   write(source: ExportSource, out: string): string[];
 }
 
 export class ExportError extends Error {}
 
-export const EXPORT_FORMATS: ExportFormat[] = [
-  {
-    name: 'onnx',
-    summary: `an ONNX model (opset ${ONNX_OPSET}, float32, input N×C×H×W, output the softmax's probabilities)`,
-    output: 'file',
-    defaultOutput: (file) => join(dirname(file), `${basename(file, extname(file))}.onnx`),
-    write(source, out) {
-      let bytes: Uint8Array;
-      try {
-        bytes = exportOnnx(source.plan, source, { weights: source.weightsText, producerVersion: VERSION });
-      } catch (error) {
-        if (error instanceof OnnxExportError) throw new ExportError(error.message);
-        throw error;
-      }
-      writeAtomically(out, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      return [out];
-    },
+const WRITERS: Record<string, ExportFormat['write']> = {
+  onnx(source, out) {
+    let bytes: Uint8Array;
+    try {
+      bytes = exportOnnx(source.plan, source, { weights: source.weightsText, producerVersion: VERSION });
+    } catch (error) {
+      if (error instanceof OnnxExportError) throw new ExportError(error.message);
+      throw error;
+    }
+    writeAtomically(out, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return [out];
   },
-];
+};
+
+export const EXPORT_FORMATS: ExportFormat[] = EXPORT_FORMAT_INFO.map((info) => {
+  const write = WRITERS[info.name];
+  if (!write) throw new Error(`internal: the export format ${info.name} has no writer`);
+  return { ...info, write };
+});
 
 const formatNames = () => EXPORT_FORMATS.map((f) => f.name).join(', ');
 
@@ -80,6 +74,7 @@ Writes the network of FILE in another tool's format, with the weights a training
 
 Formats:
 ${EXPORT_FORMATS.map((f) => `  ${f.name.padEnd(20)}${f.summary}`).join('\n')}
+  (ONNX models are opset ${ONNX_OPSET}, IR version ${ONNX_IR_VERSION}; what each layer becomes: docs/export.md)
 
   --to FORMAT           the format (required)
   --weights RUN_DIR     the run folder whose weights to take; \`latest\`: the newest run of FILE's
@@ -176,7 +171,7 @@ export async function exportCommand(network: Network, file: string, args: string
     io.stderr.write(`cnn export: cannot export ${file}: ${error.message}\n`);
     return /^cannot read/.test(error.message) ? 2 : 1;
   }
-  const out = parsed.out ?? format.defaultOutput(file);
+  const out = parsed.out ?? defaultExportPath(file, format);
   let files: string[];
   try {
     files = format.write(source, out);
@@ -193,7 +188,7 @@ export async function exportCommand(network: Network, file: string, args: string
   if (json) {
     io.stdout.write(JSON.stringify({ format: format.name, output: out, files, weights: runDir !== undefined ? { runDir } : source.weights }) + '\n');
   } else {
-    io.stdout.write(`${format.output === 'file' ? 'wrote' : 'wrote into'} ${out} (${format.name}); weights: ${source.weightsText}\n`);
+    io.stdout.write(`${format.output.kind === 'file' ? 'wrote' : 'wrote into'} ${out} (${format.name}); weights: ${source.weightsText}\n`);
   }
   return 0;
 }
