@@ -6,7 +6,7 @@
  * not fit it, 2 usage error or a file that cannot be read or written.
  */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Network } from '../../../server/src/language/network';
 import { NUMBER_SETTINGS } from '../../../server/src/language/trainSchema';
 import { initialTensors, type NamedTensor } from '../init';
@@ -30,7 +30,7 @@ export interface ExportSource {
   state: NamedTensor[];
   /** A run folder's weights (with its settings.json), or initial weights drawn with a seed as `cnn train` draws them. */
   weights: { runDir: string; settings: RunSettings } | { seed: number };
-  /** The weights in words, for a model's metadata and the command's report. */
+  /** The weights in words, for a model's metadata and the command's report: the run folder's name (not its path, which a shared model should not carry). */
   weightsText: string;
 }
 
@@ -139,7 +139,7 @@ export function exportSource(network: Network, file: string, weights: { runDir: 
     const { settings, plan, params, state } = runWeights(network, weights.runDir);
     const at = readRunStatus(weights.runDir)?.weights;
     const when = at ? (at.epoch === 0 && at.steps === 0 ? ', its initial weights' : `, after epoch ${at.epoch} (${at.steps} steps)`) : '';
-    return { network, file, plan, params, state, weights: { runDir: weights.runDir, settings }, weightsText: `run ${resolve(weights.runDir)}${when}` };
+    return { network, file, plan, params, state, weights: { runDir: weights.runDir, settings }, weightsText: `run ${basename(resolve(weights.runDir))}${when}` };
   }
   const plan = buildPlan(network);
   return { network, file, plan, ...initialTensors(plan, weights.seed), weights, weightsText: `freshly initialised with seed ${weights.seed}` };
