@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { analyzeText, type Analysis } from './language/analyze';
+import type { Network } from './language/network';
 import { renderTable, TABLE_FORMATS, type TableFormat } from './language/table';
 import { formatCheckLine } from './language/checkReport';
 import { TRAIN_HELP, trainCommand } from '../../runner/src/trainCommand';
@@ -136,43 +137,38 @@ function check(args: string[], io: Io): number {
   return failed ? 1 : 0;
 }
 
+/**
+ * FILE's analysed network for a command that runs it; with errors, they are printed as `cnn check`
+ * prints them, with why nothing ran (`cnn: <refusal> FILE: fix ...`), and the exit code 1 comes back.
+ */
+function runnableNetwork(file: string, io: Io, refusal: string): Network | number {
+  const analysis = analyseFile(file, io);
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length === 0) return analysis.network;
+  for (const d of errors) io.stderr.write(formatCheckLine(file, d) + '\n');
+  io.stderr.write(`cnn: ${refusal} ${file}: fix the ${errors.length === 1 ? 'error' : `${errors.length} errors`} above first\n`);
+  return 1;
+}
+
 async function predict(args: string[], io: Io): Promise<number> {
   const [file, ...rest] = args;
   if (!file || file.startsWith('--')) throw new UsageError('cnn predict needs a FILE first: cnn predict FILE [--weights RUN_DIR] IMAGE...');
-  const analysis = analyseFile(file, io);
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) {
-    for (const d of errors) io.stderr.write(formatCheckLine(file, d) + '\n');
-    io.stderr.write(`cnn: cannot predict with ${file}: fix the ${errors.length === 1 ? 'error' : `${errors.length} errors`} above first\n`);
-    return 1;
-  }
-  return predictCommand(analysis.network, file, rest, io);
+  const network = runnableNetwork(file, io, 'cannot predict with');
+  return typeof network === 'number' ? network : predictCommand(network, file, rest, io);
 }
 
 async function exportNetwork(args: string[], io: Io): Promise<number> {
   const [file, ...rest] = args;
   if (!file || file.startsWith('-')) throw new UsageError('cnn export needs a FILE first: cnn export FILE --to onnx [-o OUT]');
-  const analysis = analyseFile(file, io);
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) {
-    for (const d of errors) io.stderr.write(formatCheckLine(file, d) + '\n');
-    io.stderr.write(`cnn: cannot export ${file}: fix the ${errors.length === 1 ? 'error' : `${errors.length} errors`} above first\n`);
-    return 1;
-  }
-  return exportCommand(analysis.network, file, rest, io);
+  const network = runnableNetwork(file, io, 'cannot export');
+  return typeof network === 'number' ? network : exportCommand(network, file, rest, io);
 }
 
 async function train(args: string[], io: Io): Promise<number> {
   const [file, ...rest] = args;
   if (!file || file.startsWith('--')) throw new UsageError('cnn train needs a FILE first: cnn train FILE [options]');
-  const analysis = analyseFile(file, io);
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) {
-    for (const d of errors) io.stderr.write(formatCheckLine(file, d) + '\n');
-    io.stderr.write(`cnn: not training ${file}: fix the ${errors.length === 1 ? 'error' : `${errors.length} errors`} above first\n`);
-    return 1;
-  }
-  return trainCommand(analysis.network, rest, file, io);
+  const network = runnableNetwork(file, io, 'not training');
+  return typeof network === 'number' ? network : trainCommand(network, rest, file, io);
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {

@@ -8,7 +8,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { main } from '../../server/src/cli';
 import { initialTensors } from '../../runner/src/init';
 import { exportOnnx, OnnxExportError } from '../../runner/src/export/onnx';
@@ -16,16 +15,9 @@ import { decodeModel } from '../../runner/src/onnx/onnxSchema';
 import { buildPlan } from '../../runner/src/plan';
 import { runWeights } from '../../runner/src/predict';
 import { train } from '../../runner/src/train';
+import { capture } from '../capture';
 import { tempDir } from '../tempDir';
 import { analyse, assertAgrees, EVERY_KIND, EXAMPLES_DIR, examples, isLarge, randomTensors } from './onnxExportFixtures';
-
-function capture() {
-  const stdout = new PassThrough(), stderr = new PassThrough();
-  let out = '', err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  return { io: { stdout, stderr, readFile: (p: string) => readFileSync(p, 'utf8') }, out: () => out, err: () => err };
-}
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const c = capture();
