@@ -7,6 +7,7 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import { registerCompareWith } from './compareWith';
 import { importModelCommand } from './importModel';
 import { GraphPanels } from './graphPanel';
+import { exportModel } from './exportModel';
 import { LayerTablePanels } from './layerTablePanel';
 import { registerTraining } from './training/registerTraining';
 
@@ -46,6 +47,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   registerTraining(context, client);
   registerCompareWith(context);
+  context.subscriptions.push(vscode.commands.registerCommand('cnn.exportModel', (uri?: unknown) => exportModel(client!, context.asAbsolutePath('dist/cli.js'), uri)));
 
   try {
     await client.start();

@@ -32,7 +32,7 @@ export interface Prediction {
   top: ClassScore[];
 }
 
-interface RunSettings {
+export interface RunSettings {
   dataset?: Dataset;
   classes?: string[];
   act?: Activation;
@@ -64,6 +64,25 @@ function readRunSettings(runDir: string): RunSettings {
   }
 }
 
+/**
+ * The network's plan as the run trained it (with the act or init the run overrode) and the run's
+ * weights for it, checked tensor by tensor.
+ */
+export function runWeights(network: Network, runDir: string): { settings: RunSettings; plan: Plan; params: NamedTensor[]; state: NamedTensor[] } {
+  const settings = readRunSettings(runDir);
+  let plan: Plan;
+  try {
+    plan = buildPlan(network, { act: settings.act, init: settings.init });
+  } catch (error) {
+    throw new PredictError((error as Error).message);
+  }
+  try {
+    return { settings, plan, ...readRunWeights(plan, runDir) };
+  } catch (error) {
+    throw new PredictError((error as Error).message);
+  }
+}
+
 /** One decoded image as the network's input, prepared as the run's dataset prepared its images. */
 export function prepareImage(image: RgbaImage, input: [number, number, number], dataset: Dataset | undefined): Float32Array {
   const [H, W, C] = input;
@@ -89,20 +108,7 @@ export function topClasses(probs: Float32Array, names: string[], k = 5): ClassSc
 
 /** The top-5 classes of each image, with the weights of `runDir`, on the cpu backend. */
 export async function predictImages(network: Network, runDir: string, files: string[]): Promise<Prediction[]> {
-  const settings = readRunSettings(runDir);
-  let plan: Plan;
-  try {
-    plan = buildPlan(network, { act: settings.act, init: settings.init });
-  } catch (error) {
-    throw new PredictError((error as Error).message);
-  }
-  let weights: { params: NamedTensor[]; state: NamedTensor[] };
-  try {
-    weights = readRunWeights(plan, runDir);
-  } catch (error) {
-    throw new PredictError((error as Error).message);
-  }
-  const { params, state } = weights;
+  const { settings, plan, params, state } = runWeights(network, runDir);
   const names = settings.classes ?? (settings.dataset?.kind === 'mnist' || settings.dataset?.kind === 'fashion-mnist' ? classNamesOf(settings.dataset.kind) : []);
   const inputs = files.map((file) => {
     let image: RgbaImage;

@@ -4,11 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { analyzeText, type Analysis } from './language/analyze';
+import type { Network } from './language/network';
 import { renderTable, TABLE_FORMATS, type TableFormat } from './language/table';
 import { formatCheckLine } from './language/checkReport';
 import { resumeCommand, TRAIN_HELP, trainCommand } from '../../runner/src/trainCommand';
 import { PREDICT_HELP, predictCommand } from '../../runner/src/predictCommand';
-import { EXPORT_PYTORCH_USAGE, exportPytorchCommand } from '../../runner/src/export/pytorch';
+import { EXPORT_HELP, exportCommand } from '../../runner/src/export/exportCommand';
 import { COMPARE_USAGE, compareCommand, compareVariantsCommand } from './compare';
 import { batchOption, DIFF_HELP, diffCommand } from './diffCommand';
 import { hostMemoryLimit } from '../../runner/src/memory';
@@ -27,8 +28,9 @@ const USAGE = `Usage:
                                                    train the network on the file's dataset (see cnn train --help)
   cnn train --resume RUN_DIR [--epochs N]          continue a stopped run exactly from its checkpoint
   cnn predict FILE [--weights RUN_DIR] IMAGE...     the top-5 classes of PNG or JPEG images, with a run's weights
-  cnn export FILE --to pytorch [--weights RUN_DIR] -o DIR
-                                                   model.py and train.py (single process or torchrun) with the weights
+  cnn export FILE --to onnx|pytorch [--weights RUN_DIR] [-o OUT]
+                                                   the network with a run's (or fresh) weights as an ONNX model, or as
+                                                   PyTorch's model.py and train.py (one process or torchrun)
   cnn compare FILE [--inits gaussian,xavier,he --acts relu,prelu --seeds N --epochs N --samples N ...]
                                                    train it with each init and activation, as He et al. 2015 compare them,
                                                    each N times (3 by default) with its own seed: mean, spread, what holds
@@ -64,14 +66,9 @@ Prints the diagnostics of each FILE as FILE:LINE:COL: SEVERITY: MESSAGE [CODE].
 Exit codes: 0 no error, 1 a file has an error, 2 usage error or a file cannot be read.`,
   diff: DIFF_HELP,
   train: TRAIN_HELP,
-  export: `${EXPORT_PYTORCH_USAGE}
-
-Writes DIR with model.py (an nn.Module named as the file's layers), train.py (this file's train
-settings, one process or torchrun --nproc_per_node=N with DistributedDataParallel), config.json,
-network.json, weights.safetensors (RUN_DIR's, or the initial weights of the seed) and
-data.safetensors (the images the runner would train on). See docs/export.md.`,
   predict: PREDICT_HELP,
   import: IMPORT_HELP,
+  export: EXPORT_HELP,
   compare: `${COMPARE_USAGE}
 
 Trains FILE once per initialisation and activation (He et al. 2015's comparison), or each file
@@ -176,47 +173,39 @@ function check(args: string[], io: Io): number {
   return failed ? 1 : 0;
 }
 
+/**
+ * FILE's analysed network for a command that runs it; with errors, they are printed as `cnn check`
+ * prints them, with why nothing ran (`cnn: <refusal> FILE: fix ...`), and the exit code 1 comes back.
+ */
+function runnableNetwork(file: string, io: Io, refusal: string): Network | number {
+  const analysis = analyseFile(file, io);
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length === 0) return analysis.network;
+  for (const d of errors) io.stderr.write(formatCheckLine(file, d) + '\n');
+  io.stderr.write(`cnn: ${refusal} ${file}: fix the ${errors.length === 1 ? 'error' : `${errors.length} errors`} above first\n`);
+  return 1;
+}
+
 async function predict(args: string[], io: Io): Promise<number> {
   const [file, ...rest] = args;
   if (!file || file.startsWith('--')) throw new UsageError('cnn predict needs a FILE first: cnn predict FILE [--weights RUN_DIR] IMAGE...');
-  const analysis = analyseFile(file, io);
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) {
-    for (const d of errors) io.stderr.write(formatCheckLine(file, d) + '\n');
-    io.stderr.write(`cnn: cannot predict with ${file}: fix the ${errors.length === 1 ? 'error' : `${errors.length} errors`} above first\n`);
-    return 1;
-  }
-  return predictCommand(analysis.network, file, rest, io);
+  const network = runnableNetwork(file, io, 'cannot predict with');
+  return typeof network === 'number' ? network : predictCommand(network, file, rest, io);
 }
 
-function exportFile(args: string[], io: Io): number {
+async function exportNetwork(args: string[], io: Io): Promise<number> {
   const [file, ...rest] = args;
-  if (!file || file.startsWith('--')) throw new UsageError('cnn export needs a FILE first: cnn export FILE --to pytorch -o DIR');
-  const to = rest.indexOf('--to');
-  const format = to >= 0 ? rest[to + 1] : undefined;
-  if (format !== 'pytorch') throw new UsageError(`cnn export --to must be pytorch, got ${JSON.stringify(format ?? '')}`);
-  const analysis = analyseFile(file, io);
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) {
-    for (const d of errors) io.stderr.write(formatCheckLine(file, d) + '\n');
-    io.stderr.write(`cnn: cannot export ${file}: fix the ${errors.length === 1 ? 'error' : `${errors.length} errors`} above first\n`);
-    return 1;
-  }
-  return exportPytorchCommand(analysis.network, file, rest.filter((_, i) => i !== to && i !== to + 1), io);
+  if (!file || file.startsWith('-')) throw new UsageError('cnn export needs a FILE first: cnn export FILE --to onnx [-o OUT]');
+  const network = runnableNetwork(file, io, 'cannot export');
+  return typeof network === 'number' ? network : exportCommand(network, file, rest, io);
 }
 
 async function train(args: string[], io: Io): Promise<number> {
   if (args[0] === '--resume' || args[0]?.startsWith('--resume=')) return resumeCommand(args, io);
   const [file, ...rest] = args;
   if (!file || file.startsWith('--')) throw new UsageError('cnn train needs a FILE first: cnn train FILE [options]');
-  const analysis = analyseFile(file, io);
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) {
-    for (const d of errors) io.stderr.write(formatCheckLine(file, d) + '\n');
-    io.stderr.write(`cnn: not training ${file}: fix the ${errors.length === 1 ? 'error' : `${errors.length} errors`} above first\n`);
-    return 1;
-  }
-  return trainCommand(analysis.network, rest, file, io);
+  const network = runnableNetwork(file, io, 'not training');
+  return typeof network === 'number' ? network : trainCommand(network, rest, file, io);
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -242,7 +231,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'predict':
         return await predict(args, io);
       case 'export':
-        return exportFile(args, io);
+        return await exportNetwork(args, io);
       case 'import':
         return importCommand(args, io, (message) => {
           throw new UsageError(message);

@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { PNG } from 'pngjs';
 import { main } from '../../server/src/cli';
 import { digitSplit, loadDigits, readDigitImages } from '../../runner/src/data/mnist';
@@ -12,15 +11,8 @@ import { predictCommand } from '../../runner/src/predictCommand';
 import { train } from '../../runner/src/train';
 import { SHAPE_CLASSES } from '../../runner/src/data/shapes';
 import { makeNetwork } from './fixtures';
+import { capture } from '../capture';
 import { tempDir } from '../tempDir';
-
-function capture() {
-  const stdout = new PassThrough(), stderr = new PassThrough();
-  let out = '', err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  return { io: { stdout, stderr, readFile: (p: string) => readFileSync(p, 'utf8') }, out: () => out, err: () => err };
-}
 
 function writePng(file: string, width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): void {
   const png = new PNG({ width, height });

@@ -3,18 +3,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { parseTrainArgs, trainCommand } from '../../runner/src/trainCommand';
 import { makeNetwork } from './fixtures';
+import { capture } from '../capture';
 import { tempDir } from '../tempDir';
-
-function capture() {
-  const stdout = new PassThrough(), stderr = new PassThrough();
-  let out = '', err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  return { io: { stdout, stderr }, out: () => out, err: () => err };
-}
 
 const net = () => {
   const n = makeNetwork([10, 10, 1], [{ kind: 'conv', count: 4, kernel: 3 }, { kind: 'maxpool', kernel: 2 }, { kind: 'softmax', count: 3 }], 'cmd');

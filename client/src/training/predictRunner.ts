@@ -3,9 +3,9 @@
  * IMAGE...` (dist/cli.js, in a process of its own so the extension host never computes) and turns
  * its answer into quick pick rows.
  */
-import { execFile } from 'node:child_process';
 import { basename } from 'node:path';
 import type { Prediction } from '../../../runner/src/predict';
+import { runCliJson } from '../cliProcess';
 
 export interface PredictAnswer {
   runDir: string;
@@ -13,22 +13,7 @@ export interface PredictAnswer {
 }
 
 export function runPredict(cliPath: string, file: string, runDir: string, images: string[], execPath = process.execPath): Promise<PredictAnswer> {
-  return new Promise((resolve, reject) => {
-    execFile(execPath, [cliPath, 'predict', file, '--weights', runDir, '--json', ...images], {
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, maxBuffer: 16 << 20, timeout: 300_000, windowsHide: true,
-    }, (error, stdout, stderr) => {
-      if (error) {
-        const said = stderr.trim().split('\n').filter(Boolean).map((l) => l.replace(/^cnn( predict)?: /, '')).join('; ');
-        reject(new Error(said || error.message));
-        return;
-      }
-      try {
-        resolve(JSON.parse(stdout) as PredictAnswer);
-      } catch {
-        reject(new Error(`cnn predict gave no answer: ${stdout.slice(0, 200)}`));
-      }
-    });
-  });
+  return runCliJson<PredictAnswer>(cliPath, 'predict', [file, '--weights', runDir, ...images], execPath);
 }
 
 export interface PredictionRow {
