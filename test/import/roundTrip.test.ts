@@ -2,36 +2,28 @@
  * Export then import: every example written to ONNX by `cnn export` (runner/src/export/onnx.ts)
  * and imported back gives the same table, layer for layer: full names, kinds, shapes, parameters
  * and activations; and so does the export tests' network with every layer kind and activation.
- *
- * The export lives on its own branch until it is merged: until then runner/src/export/onnx.ts is
- * absent and this file skips, saying so (loaded by a computed path so that it type-checks either way).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeText } from '../../server/src/language/analyze';
 import type { Network } from '../../server/src/language/network';
 import { importModel } from '../../server/src/import/importModel';
 import { initialTensors } from '../../runner/src/init';
 import { buildPlan } from '../../runner/src/plan';
+import { exportOnnx } from '../../runner/src/export/onnx';
+import { EVERY_KIND } from '../runner/onnxExportFixtures';
 
 const ROOT = join(__dirname, '..', '..');
-const EXPORT = join(ROOT, 'runner', 'src', 'export', 'onnx.ts');
-const FIXTURES = join(ROOT, 'test', 'runner', 'onnxExportFixtures.ts');
 
 const row = (l: Network['layers'][number]) => ({ name: l.name, kind: l.kind, output: l.output, params: l.params, act: l.act, inputs: l.inputs });
 
-test('every example exported to ONNX and imported back has the same table', async (t) => {
-  if (!existsSync(EXPORT)) {
-    t.skip('runner/src/export/onnx.ts (cnn export) is not on this branch yet');
-    return;
-  }
-  const { exportOnnx } = (await import(EXPORT)) as { exportOnnx: (plan: unknown, tensors: unknown) => Uint8Array };
+test('every example exported to ONNX and imported back has the same table', () => {
   const sources: [string, string][] = readdirSync(join(ROOT, 'examples'))
     .filter((f) => f.endsWith('.cnn'))
     .map((f) => [f, readFileSync(join(ROOT, 'examples', f), 'utf8')]);
-  if (existsSync(FIXTURES)) sources.push(['every-kind.cnn', ((await import(FIXTURES)) as { EVERY_KIND: string }).EVERY_KIND]);
+  sources.push(['every-kind.cnn', EVERY_KIND]);
   for (const [name, text] of sources) {
     const network = analyzeText(text).network;
     const plan = buildPlan(network);
