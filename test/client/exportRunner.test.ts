@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runExport, weightsChoices } from '../../client/src/exportRunner';
 import { defaultExportPath, EXPORT_FORMAT_INFO } from '../../runner/src/export/formats';
-import { EXPORT_FORMATS } from '../../runner/src/export/exportCommand';
+import { EXPORT_FORMATS, exportsFormat } from '../../runner/src/export/exportCommand';
 import { decodeModel } from '../../runner/src/onnx/onnxSchema';
 import { train } from '../../runner/src/train';
 import { makeNetwork } from '../runner/fixtures';
@@ -33,11 +33,19 @@ describe('export through dist/cli.js', { skip: existsSync(cliPath) ? false : 'di
     assert.deepEqual([model.graph.input[0].name, model.graph.output[0].name], ['input', 'out']);
     const fresh = await runExport(cliPath, file, 'onnx', undefined, join(dir, 'fresh.onnx'));
     assert.deepEqual(fresh.weights, { seed: 1 });
+    // The folder format goes through the same command: PyTorch's model.py and train.py, with the run's weights.
+    const torch = await runExport(cliPath, file, 'pytorch', run.runDir, join(dir, 'torch'));
+    assert.deepEqual(torch, { format: 'pytorch', output: join(dir, 'torch'), files: [join(dir, 'torch')], weights: { runDir: run.runDir } });
+    for (const name of ['model.py', 'train.py', 'weights.safetensors']) assert.ok(existsSync(join(dir, 'torch', name)), name);
     await assert.rejects(runExport(cliPath, file, 'onnx', join(dir, 'gone'), join(dir, 'x.onnx')), /^Error: no run folder .*gone: give a folder in \.cnn-runs\//);
   });
 });
 
 it('every format the quick pick offers has a writer, and the default output sits beside the file', () => {
-  assert.deepEqual(EXPORT_FORMATS.map((f) => f.name), EXPORT_FORMAT_INFO.map((f) => f.name));
+  assert.deepEqual(EXPORT_FORMAT_INFO.map((f) => f.name), ['onnx', 'pytorch']);
+  for (const f of EXPORT_FORMAT_INFO) assert.ok(exportsFormat(f.name), `${f.name} has no writer`);
+  assert.ok(!exportsFormat('caffe'));
+  assert.deepEqual(EXPORT_FORMATS.map((f) => f.name), ['onnx']);
   assert.equal(defaultExportPath(join('nets', 'lenet5.cnn'), EXPORT_FORMAT_INFO.find((f) => f.name === 'onnx')!), join('nets', 'lenet5.onnx'));
+  assert.equal(defaultExportPath(join('nets', 'lenet5.cnn'), EXPORT_FORMAT_INFO.find((f) => f.name === 'pytorch')!), join('nets', 'lenet5-pytorch'));
 });

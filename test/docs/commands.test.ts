@@ -54,6 +54,11 @@ export function shownCommands(doc: string, text: string): ShownCommand[] {
 /** Training for minutes is shrunk, never skipped: the command still runs, with these options. */
 const SHRUNK: { pattern: RegExp; reason: string; options: Record<string, string> }[] = [
   {
+    pattern: /^train --resume /,
+    reason: 'resumes the newest one-epoch LeNet-5 run above for one epoch more',
+    options: { '--epochs': '2' },
+  },
+  {
     pattern: /^train /,
     reason: 'LeNet-5 on MNIST trains 8,000 images an epoch (about 30 s on 2 loaded cores); one epoch shows the command works',
     options: { '--epochs': '1' },
@@ -68,6 +73,14 @@ const SHRUNK: { pattern: RegExp; reason: string; options: Record<string, string>
 /** File names the docs use for the reader's own files, and what stands in for them. */
 const PLACEHOLDERS: Record<string, (dir: string) => void> = {
   'net.cnn': (dir) => cpSync(join(dir, 'examples/lenet5.cnn'), join(dir, 'net.cnn')),
+  'A.cnn': (dir) => cpSync(join(dir, 'examples/alexnet-coursework.cnn'), join(dir, 'A.cnn')),
+  'B.cnn': (dir) => cpSync(join(dir, 'examples/alexnet-224.cnn'), join(dir, 'B.cnn')),
+  // Caffe's own AlexNet deploy.prototxt, as the import tests keep it.
+  'deploy.prototxt': (dir) => cpSync(join(ROOT, 'test/import/fixtures/bvlc_alexnet_deploy.prototxt'), join(dir, 'deploy.prototxt')),
+  // An ONNX model as another tool would hand it over: written by this tool's own exporter.
+  'model.onnx': (dir) => {
+    execFileSync(process.execPath, [CLI, 'export', 'examples/lenet5.cnn', '--to', 'onnx', '-o', 'model.onnx'], { cwd: dir, stdio: 'pipe' });
+  },
   'digit.png': (dir) => {
     // A 28x28 white stroke on black, as an MNIST digit is drawn.
     const png = new PNG({ width: 28, height: 28 });
@@ -93,6 +106,19 @@ function shrink(args: string): { args: string; reason?: string } {
   return { args: words.join(' '), reason: rule.reason };
 }
 
+/**
+ * A run folder the docs name by a placeholder (RUN_DIR, .cnn-runs/lenet5-<time>, …-2026-…) is the
+ * newest LeNet-5 run the commands before it trained (README's `cnn train examples/lenet5.cnn`).
+ */
+function withRunFolder(args: string): string {
+  const placeholder = /(?<=\s|^)(RUN_DIR|\S*\.cnn-runs\/\S*(?:<time>|…)\S*)(?=\s|$)/g;
+  if (!placeholder.test(args)) return args;
+  const runs = join(scratch, 'examples', '.cnn-runs');
+  const newest = readdirSync(runs).filter((f) => f.startsWith('lenet5-')).sort().at(-1);
+  assert.ok(newest, `no LeNet-5 run in ${runs} for ${args}`);
+  return args.replace(placeholder, join(runs, newest));
+}
+
 const normalise = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 const commands = DOCS.flatMap((doc) => shownCommands(doc, readFileSync(doc, 'utf8')));
@@ -108,6 +134,7 @@ test('the docs show cnn commands (the collector finds them)', () => {
 /** Runs each distinct command once, in the order the docs give them (predict after train). */
 const ran = new Map<string, { status: number | null; stdout: string; stderr: string }>();
 function run(args: string): { status: number | null; stdout: string; stderr: string } {
+  args = withRunFolder(args);
   const key = args.split(/\s+/).sort().join(' ');
   const done = ran.get(key);
   if (done) return done;

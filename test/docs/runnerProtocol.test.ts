@@ -55,6 +55,7 @@ function typeErrors(examples: { what: string; type: string; value: unknown }[]):
 const NOTIFICATION_TYPES: Record<string, string> = {
   'job/start': 'DeepPartial<P.JobStartParams>',
   'job/cancel': 'DeepPartial<P.JobCancelParams>',
+  'job/kernels': 'DeepPartial<P.JobKernelsNotification>',
   'job/started': 'DeepPartial<P.JobStartedNotification>',
   'job/progress': 'DeepPartial<P.JobProgressNotification>',
   'job/epoch': 'DeepPartial<P.JobEpochNotification>',

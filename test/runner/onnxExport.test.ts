@@ -202,7 +202,7 @@ describe('cnn export --to onnx', () => {
     assert.match(unwritable.err, /^cnn export: cannot write .*x\.onnx: ENOENT\n$/);
     const help = await cli(['export', '--help']);
     assert.equal(help.code, 0);
-    assert.match(help.out, /^usage: cnn export FILE --to onnx .*\n[\s\S]*onnx +a model for ONNX Runtime[\s\S]*opset 17, IR version 8/);
+    assert.match(help.out, /^usage: cnn export FILE --to onnx\|pytorch .*\n[\s\S]*onnx +a model for ONNX Runtime[\s\S]*pytorch +a folder: model\.py[\s\S]*opset 17, IR version 8/);
   });
 
   it('refuses a ceil-rounded pooling window that starts past the input, naming the layer', () => {

@@ -71,10 +71,15 @@ export const EXPORT_FORMATS: ExportFormat[] = EXPORT_FORMAT_INFO.filter((info) =
   return { ...info, write };
 });
 
+/** Whether `cnn export --to NAME` writes NAME: by a writer of its own or a command of its own. */
+export function exportsFormat(name: string): boolean {
+  return name in COMMANDS || EXPORT_FORMATS.some((f) => f.name === name);
+}
+
 const formatNames = () => EXPORT_FORMAT_INFO.map((f) => f.name).join(', ');
 
 export const EXPORT_USAGE = `usage: cnn export FILE --to ${EXPORT_FORMAT_INFO.map((f) => f.name).join('|')} [--weights RUN_DIR|latest] [--seed N] [-o OUT] [--json]
-       ${EXPORT_PYTORCH_USAGE.replace(/^usage: /, '')}`;
+       ${EXPORT_PYTORCH_USAGE.replace(/^usage: /, '').replace('-o DIR', '[-o DIR]')}`;
 
 export const EXPORT_HELP = `${EXPORT_USAGE}
 
