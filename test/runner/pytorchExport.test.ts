@@ -11,7 +11,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../server/src/cli';
@@ -148,12 +148,14 @@ test('cnn export FILE --to pytorch -o DIR writes the folder; usage and unusable 
   const written = new Map(decodeSafetensors(readFileSync(join(dir, 'out', 'weights.safetensors'))).tensors.map((x) => [x.name, x]));
   for (const p of initial) assert.deepEqual(written.get(p.name)?.data, p.data, p.name);
 
+  // Without -o, as for ONNX, the folder goes beside the file, named after it.
+  cpSync('examples/lenet5.cnn', join(dir, 'lenet5.cnn'));
   const noOut = capture();
-  assert.equal(await main(['export', 'examples/lenet5.cnn', '--to', 'pytorch'], noOut.io), 2);
-  assert.match(noOut.err(), /give it with -o DIR/);
+  assert.equal(await main(['export', join(dir, 'lenet5.cnn'), '--to', 'pytorch', '--no-data'], noOut.io), 0, noOut.err());
+  assert.ok(existsSync(join(dir, 'lenet5-pytorch', 'model.py')));
   const format = capture();
   assert.equal(await main(['export', 'examples/lenet5.cnn', '--to', 'keras', '-o', dir], format.io), 2);
-  assert.match(format.err(), /--to must be pytorch, got "keras"/);
+  assert.match(format.err(), /unknown format "keras": --to takes onnx, pytorch/);
   const badFlag = capture();
   assert.equal(await main(['export', 'examples/lenet5.cnn', '--to', 'pytorch', '-o', dir, '--epochs', 'many'], badFlag.io), 2);
   assert.match(badFlag.err(), /--epochs needs a whole number, got "many"/);
