@@ -3,21 +3,10 @@
  * and the list of what the source holds that the language cannot say. The ONNX and Caffe readers
  * fill it in; writeCnn (cnnWriter.ts) turns it into a formatted file.
  */
-import type { Activation } from '../language/network';
+import type { Activation, LayerKind } from '../language/network';
 
-/** The layer kinds an import writes; `softmax` is decided by the writer for the last fc. */
-export type ImportedKind =
-  | 'conv'
-  | 'maxpool'
-  | 'avgpool'
-  | 'globalavgpool'
-  | 'fc'
-  | 'softmax'
-  | 'dropout'
-  | 'lrn'
-  | 'batchnorm'
-  | 'add'
-  | 'concat';
+/** The layer kinds an import writes (every kind of the language); `softmax` is decided by the writer for the last fc. */
+export type ImportedKind = LayerKind;
 
 export interface ImportedLayer {
   /** Full name, already valid for the language (dots separate the source's module path). */
