@@ -306,6 +306,7 @@ def main():
 
     step_total = 0
     cancelled = False
+    exit_code = [1]
     try:
         for epoch in range(1, s['epochs'] + 1):
             # The same order in every process: process r takes positions r, r + N, ... of each batch.
@@ -370,6 +371,7 @@ def main():
                 torch.distributed.broadcast_object_list(target, src=0)
             write_safetensors(os.path.join(target[0], f'rank{rank}.safetensors'), runner_tensors(model))
         emit('done', runDir=folder.path if folder else None, cancelled=cancelled, steps=step_total, epochs=folder.rows if folder else [])
+        exit_code[0] = 0
         return 0
     except BaseException as error:
         if folder:
@@ -378,7 +380,15 @@ def main():
         raise
     finally:
         if distributed:
-            torch.distributed.destroy_process_group()
+            # Torch 1.13's gloo can hang in destroy_process_group once the other process has gone
+            # (seen here: rank 0 waiting on a futex after its last line, for minutes). Everything is
+            # written by now, so each process leaves without tearing the group down.
+            if sys.exc_info()[1] is not None:
+                import traceback
+                traceback.print_exc()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exit_code[0])
 
 
 BATCHNORM_WEIGHTS = set()
