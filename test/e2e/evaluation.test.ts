@@ -5,7 +5,7 @@
 // two-epoch run cancelled in its second epoch and resumed from the view to the end.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FIRST_WEBVIEW_MS, WAIT_MS, contributedCommandTitles, e2eSuite } from './harness';
+import { FIRST_WEBVIEW_MS, WAIT_MS, contributedCommandTitles, e2eSuite, openSettings } from './harness';
 
 const TRAIN = 'CNN: Train model';
 /** An MNIST epoch of LeNet-5 on the cpu backend takes 10 to 30 s on a loaded machine; the adapter probe up to 30 s more. */
@@ -71,6 +71,8 @@ if (!contributedCommandTitles().includes(TRAIN)) {
       const s = session();
       const view = s.webview();
       const progress = view.locator('#progress-text');
+      // The first test's run folded the form to its summary line.
+      await openSettings(view);
       await view.locator('#field-epochs input').fill('2');
       await view.locator('#start').click();
       await s.until('the second epoch to start', async () => /^Epoch 2\/2 · step/.test(await progress.innerText()), EPOCH_MS);

@@ -315,3 +315,9 @@ export async function openSession(): Promise<Session> {
     throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- code-server output ---\n${out}`);
   }
 }
+
+/** The settings form folds to its summary line while a run is shown; a click on the summary opens it. */
+export async function openSettings(view: FrameLocator): Promise<void> {
+  const settings = view.locator('#settings');
+  if (!(await settings.evaluate((d) => (d as HTMLDetailsElement).open))) await settings.locator('summary').click();
+}

@@ -8,19 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FrameLocator } from 'playwright-core';
-import { FIRST_WEBVIEW_MS, WAIT_MS, contributedCommandTitles, e2eSuite } from './harness';
+import { FIRST_WEBVIEW_MS, WAIT_MS, contributedCommandTitles, e2eSuite, openSettings } from './harness';
 
 const TRAIN = 'CNN: Train model';
 const contributed = contributedCommandTitles().includes(TRAIN);
 /** A one-epoch job of 256 samples on the CPU takes seconds; the runner's adapter probe up to 30 s more. */
 const TRAIN_MS = 4 * WAIT_MS;
 
-/** The settings form folds to its summary line while a run is shown; a click on the summary opens it. */
-async function openSettings(view: FrameLocator): Promise<void> {
-  const settings = view.locator('#settings');
-  if (!(await settings.evaluate((d) => (d as HTMLDetailsElement).open))) await settings.locator('summary').click();
-}
 
 if (!contributed) {
   // No VS Code is started; but a command that disappears is a failure, not a pending todo.
