@@ -8,8 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../server/src/cli';
+import { runCli as cli } from '../cli';
 import { tempDir } from '../tempDir';
 import { analyzeText } from '../../server/src/language/analyze';
 import { importModel, ImportError } from '../../server/src/import/importModel';
@@ -161,13 +160,3 @@ test('cnn import: --help, usage errors, a missing file, and -o', async () => {
   assert.equal(JSON.parse(table.stdout).totals.params, 60_965_224);
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await main(args, { stdout, stderr, readFile: (p) => readFileSync(p, 'utf8') });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}

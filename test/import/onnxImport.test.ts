@@ -16,8 +16,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../server/src/cli';
+import { runCli as cli } from '../cli';
 import { analyzeText } from '../../server/src/language/analyze';
 import { importModel, ImportError } from '../../server/src/import/importModel';
 import { encodeModel } from '../../runner/src/onnx/onnxSchema';
@@ -227,13 +226,3 @@ test('a small hand-built model imports exactly: names from the weights, relu fol
   assert.match(result.text!, /^input 8x8x1$/m);
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await main(args, { stdout, stderr, readFile: (p) => readFileSync(p, 'utf8') });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}

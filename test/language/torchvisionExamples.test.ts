@@ -12,20 +12,15 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { PassThrough } from 'node:stream';
-import { main } from '../../server/src/cli';
+import { runCli } from '../cli';
 import type { Network, NetworkLayer, Shape } from '../../server/src/language/network';
 import { isCI } from '../../scripts/lib/ci.mjs';
 import { findPython } from '../python';
 
 /** What `cnn table FILE --format json` prints, parsed; the file must have no error. */
 async function table(file: string): Promise<Network> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => chunks.push(c));
-  const code = await main(['table', `examples/${file}`, '--format', 'json'], { stdout, stderr, readFile: (p) => readFileSync(p, 'utf8') });
-  const network = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Network;
+  const { code, stdout } = await runCli(['table', `examples/${file}`, '--format', 'json']);
+  const network = JSON.parse(stdout) as Network;
   assert.deepEqual(network.diagnostics.filter((d) => d.severity === 'error'), [], `${file} has no error`);
   assert.equal(code, 0, `cnn table ${file} exits 0`);
   return network;

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { exportPytorch } from '../../runner/src/export/pytorch';
 import { buildPlan } from '../../runner/src/plan';
 import { findTorchPython } from '../../runner/src/pytorchBackend';
@@ -21,6 +20,7 @@ import { listRunFolders } from '../../client/src/training/runFolders';
 import { isCI } from '../../scripts/lib/ci.mjs';
 import { makeNetwork } from './fixtures';
 import { tempDir } from '../tempDir';
+import { capture } from '../capture';
 
 async function torchOrSkip(t: TestContext): Promise<boolean> {
   const found = await findTorchPython();
@@ -39,13 +39,10 @@ const net = () => {
 test('cnn train --backend pytorch streams started, progress, epoch and done, and writes a run folder the runner reads', { timeout: 600_000 }, async (t) => {
   if (!(await torchOrSkip(t))) return;
   const file = join(tempDir('cnn-pytorch-backend-'), 'torchnet.cnn');
-  const stdout = new PassThrough(), stderr = new PassThrough();
-  let out = '', err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await trainCommand(net(), ['--epochs', '2', '--samples', '128', '--backend', 'pytorch', '--json'], file, { stdout, stderr });
-  assert.equal(code, 0, err);
-  const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+  const streams = capture();
+  const code = await trainCommand(net(), ['--epochs', '2', '--samples', '128', '--backend', 'pytorch', '--json'], file, streams.io);
+  assert.equal(code, 0, streams.err());
+  const lines = streams.out().trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual([lines[0].type, lines.at(-1).type], ['started', 'done']);
   const started = lines[0];
   assert.equal(started.backend.backend, 'pytorch');

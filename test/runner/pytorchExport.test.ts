@@ -13,7 +13,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { main } from '../../server/src/cli';
 import { analyzeText } from '../../server/src/language/analyze';
 import type { Network } from '../../server/src/language/network';
@@ -30,6 +29,7 @@ import { listRunFolders, runsOfNetwork } from '../../client/src/training/runFold
 import { isCI } from '../../scripts/lib/ci.mjs';
 import { findPython } from '../python';
 import { tempDir } from '../tempDir';
+import { capture } from '../capture';
 
 const CHECK = 'test/python/pytorch_export_check.py';
 
@@ -124,14 +124,6 @@ test('torchrun --nproc_per_node=2 (gloo, CPU) trains lenet5 on MNIST for an epoc
   }
   assert.ok(existsSync(join(done.runDir, 'metrics.csv')));
 });
-
-function capture() {
-  const stdout = new PassThrough(), stderr = new PassThrough();
-  let out = '', err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  return { io: { stdout, stderr, readFile: (p: string) => readFileSync(p, 'utf8') }, out: () => out, err: () => err };
-}
 
 test('cnn export FILE --to pytorch -o DIR writes the folder; usage and unusable weights are refused with what is wrong', async () => {
   const dir = tempDir('cnn-pytorch-cli-');
