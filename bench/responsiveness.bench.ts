@@ -7,7 +7,7 @@
  */
 import { loadavg } from 'node:os';
 import { train } from '../runner/src/train';
-import { makeNetwork } from '../test/runner/fixtures';
+import { makeNetwork, smallShapesNetwork } from '../test/runner/fixtures';
 import { startRunner } from '../test/runner/runnerClient';
 import { tempDir } from '../test/tempDir';
 import { median } from './tfjsModels';
@@ -15,14 +15,7 @@ import { median } from './tfjsModels';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const runDir = tempDir('cnn-bench-responsiveness-');
 
-const small = () => makeNetwork([16, 16, 1], [
-  { kind: 'conv', name: 'c1', count: 8, kernel: 3, pad: 1 },
-  { kind: 'maxpool', kernel: 2 },
-  { kind: 'conv', name: 'c2', count: 16, kernel: 3, pad: 1, act: 'prelu' },
-  { kind: 'maxpool', kernel: 2 },
-  { kind: 'fc', name: 'f1', count: 32 },
-  { kind: 'softmax', name: 'out', count: 4 },
-], 'small');
+const small = smallShapesNetwork;
 
 const tiny = () => makeNetwork([12, 12, 1], [
   { kind: 'conv', count: 4, kernel: 3 }, { kind: 'maxpool', kernel: 2 }, { kind: 'fc', count: 16 }, { kind: 'softmax', count: 4 },

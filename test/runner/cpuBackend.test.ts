@@ -21,7 +21,7 @@ import { train } from '../../runner/src/train';
 import { softwareAdapter } from '../../runner/src/webgpu/device';
 import { tempDir } from '../tempDir';
 import { cpuVariants, haveKernels } from './cpuVariants';
-import { makeNetwork } from './fixtures';
+import { makeNetwork, smallShapesNetwork } from './fixtures';
 
 function assertAllClose(actual: Float32Array, expected: Float32Array, what: string, tolerance = 2e-3): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
@@ -125,14 +125,7 @@ describe('training on the cpu backend', () => {
   it('a small network learns shapes; the run says it trained on cpu', async (t) => {
     const variant = cpuVariants()[0];
     if (!haveKernels(variant, t)) return;
-    const net = makeNetwork([16, 16, 1], [
-      { kind: 'conv', name: 'c1', count: 8, kernel: 3, pad: 1 },
-      { kind: 'maxpool', kernel: 2 },
-      { kind: 'conv', name: 'c2', count: 16, kernel: 3, pad: 1, act: 'prelu' },
-      { kind: 'maxpool', kernel: 2 },
-      { kind: 'fc', name: 'f1', count: 32 },
-      { kind: 'softmax', name: 'out', count: 4 },
-    ], 'small');
+    const net = smallShapesNetwork();
     const result = await train(net, { backend: 'cpu', epochs: 6, batch: 16, lr: 0.02, trainSamples: 640, valSamples: 200, runDir: tempDir('cnn-cpu-train-') });
     assert.equal(result.backend.backend, 'cpu');
     assert.equal(result.backend.reason, 'backend=cpu was asked for');

@@ -130,6 +130,17 @@ export const courseworkNetwork = (): Network =>
   ], 'alexnet-coursework');
 
 /** A ResNet basic block with a projection shortcut (torchvision's names), before a classifier of `classes`. */
+/** Two convs (one PReLU), two pools and an fc on 16x16 grey: learns the 4 shapes in seconds. */
+export const smallShapesNetwork = (): Network =>
+  makeNetwork([16, 16, 1], [
+    { kind: 'conv', name: 'c1', count: 8, kernel: 3, pad: 1 },
+    { kind: 'maxpool', kernel: 2 },
+    { kind: 'conv', name: 'c2', count: 16, kernel: 3, pad: 1, act: 'prelu' },
+    { kind: 'maxpool', kernel: 2 },
+    { kind: 'fc', name: 'f1', count: 32 },
+    { kind: 'softmax', name: 'out', count: 4 },
+  ], 'small');
+
 export const residualBlock = (classes: number): LayerSketch[] => [
   { kind: 'conv', name: 'stem', count: 4, kernel: 3, pad: 1, act: 'relu' },
   { kind: 'conv', name: 'layer1.0.conv1', count: 8, kernel: 3, stride: 2, pad: 1, act: 'none', bias: false },

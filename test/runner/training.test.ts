@@ -10,19 +10,12 @@ import { decodeSafetensors } from '../../runner/src/safetensors';
 import { ShapesDataset } from '../../runner/src/data/shapes';
 import { buildPlan, PlanError } from '../../runner/src/plan';
 import { train } from '../../runner/src/train';
-import { makeNetwork } from './fixtures';
+import { makeNetwork, smallShapesNetwork } from './fixtures';
 import { tempDir } from '../tempDir';
 
 const runDir = tempDir('cnn-train-test-');
 
-const small = () => makeNetwork([16, 16, 1], [
-  { kind: 'conv', name: 'c1', count: 8, kernel: 3, pad: 1 },
-  { kind: 'maxpool', kernel: 2 },
-  { kind: 'conv', name: 'c2', count: 16, kernel: 3, pad: 1, act: 'prelu' },
-  { kind: 'maxpool', kernel: 2 },
-  { kind: 'fc', name: 'f1', count: 32 },
-  { kind: 'softmax', name: 'out', count: 4 },
-], 'small');
+const small = smallShapesNetwork;
 
 describe('training on shapes (reference backend)', () => {
   // How long it takes is measured by bench/responsiveness.bench.ts; a loaded machine must not fail this.
