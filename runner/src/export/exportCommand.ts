@@ -169,6 +169,13 @@ function delegated(args: string[]): { format: string; rest: string[] } | undefin
   return undefined;
 }
 
+/** `--weights latest`: the newest run of the network beside FILE, or undefined after saying there is none. */
+function latestRun(network: Network, file: string, io: Io): string | undefined {
+  const runDir = latestRunWithWeights(dirname(resolve(file)), network.network);
+  if (!runDir) io.stderr.write(`cnn export: no run of ${network.network ?? file} with weights in ${join(dirname(resolve(file)), '.cnn-runs')}: train it first (cnn train ${file}) or leave out --weights for fresh weights\n`);
+  return runDir;
+}
+
 /** A delegated format's command, with `--weights latest` and `--json` as the other formats have them. */
 function exportDelegated(network: Network, file: string, format: string, args: string[], io: Io): number {
   const json = args.includes('--json');
@@ -176,11 +183,8 @@ function exportDelegated(network: Network, file: string, format: string, args: s
   const w = rest.indexOf('--weights');
   let runDir = w >= 0 ? rest[w + 1] : undefined;
   if (runDir === 'latest') {
-    runDir = latestRunWithWeights(dirname(resolve(file)), network.network);
-    if (!runDir) {
-      io.stderr.write(`cnn export: no run of ${network.network ?? file} with weights in ${join(dirname(resolve(file)), '.cnn-runs')}: train it first (cnn train ${file}) or leave out --weights for fresh weights\n`);
-      return 2;
-    }
+    runDir = latestRun(network, file, io);
+    if (!runDir) return 2;
     rest[w + 1] = runDir;
   }
   const o = Math.max(rest.indexOf('-o'), rest.indexOf('--output'));
@@ -210,11 +214,8 @@ export async function exportCommand(network: Network, file: string, args: string
   const { format, json } = parsed;
   let runDir = parsed.runDir;
   if (runDir === 'latest') {
-    runDir = latestRunWithWeights(dirname(resolve(file)), network.network);
-    if (!runDir) {
-      io.stderr.write(`cnn export: no run of ${network.network ?? file} with weights in ${join(dirname(resolve(file)), '.cnn-runs')}: train it first (cnn train ${file}) or leave out --weights for fresh weights\n`);
-      return 2;
-    }
+    runDir = latestRun(network, file, io);
+    if (!runDir) return 2;
   } else if (runDir !== undefined && !(existsSync(runDir) && statSync(runDir).isDirectory())) {
     io.stderr.write(`cnn export: no run folder ${runDir}: give a folder in .cnn-runs/ that a training run wrote\n`);
     return 2;
