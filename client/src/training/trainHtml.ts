@@ -4,7 +4,7 @@
  * nothing loads from outside the webview's origin) and no inline handlers; the script builds the
  * form and attaches every listener.
  */
-import { contentSecurityPolicy, escapeHtml, newNonce } from '../layerTableHtml';
+import { escapeHtml, newNonce, pageHead } from '../layerTableHtml';
 import { layerTableMarkup } from '../layerTableMarkup';
 
 export interface TrainPageResources {
@@ -29,16 +29,7 @@ export function trainHtml(resources: TrainPageResources): string {
   const attr = escapeHtml;
   return `<!DOCTYPE html>
 <html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(resources.cspSource, nonce))}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${attr(resources.bundleStyleUri)}">
-  <link rel="stylesheet" href="${attr(resources.pageStyleUri)}">
-  <link rel="stylesheet" href="${attr(resources.tableStyleUri)}">
-  <link rel="stylesheet" href="${attr(resources.styleUri)}">
-  <title>Train ${escapeHtml(resources.title)}</title>
-</head>
+${pageHead({ cspSource: resources.cspSource, nonce, styleUris: [resources.bundleStyleUri, resources.pageStyleUri, resources.tableStyleUri, resources.styleUri], title: `Train ${resources.title}` })}
 <body data-file-uri="${attr(resources.fileUri)}">
   <header>
     <div>
