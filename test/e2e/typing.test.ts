@@ -1,7 +1,7 @@
 // Typing a network from scratch in a real VS Code, as a student does: each line typed out and Enter
 // pressed at its end, with the completion list popping up on its own as it does for everyone. The
 // saved file must be exactly the text typed: Enter at a line end never accepts a completion (the
-// issue found it did at init=he, p=1, s=2 and batchnorm), and completion inserts nothing unasked.
+// issue found it did at init=he, p=1, s=2, batchnorm and init=gaussian), and completion inserts nothing unasked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ const TYPED = [
   'pool1: maxpool f=2 s=2',
   'conv2: conv 32 f=3 s=2 p=1 init=he',
   'dropout rate=0.5',
-  'fc 64 act=relu',
+  'fc 64 act=relu init=gaussian',
   'out: softmax 10',
   'train dataset=shapes epochs=1',
 ];

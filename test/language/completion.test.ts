@@ -89,6 +89,8 @@ test('the statement snippets give a file the analysis accepts', () => {
 test('a value typed in full at the line end gets no completion, even where a longer one matches (relu, relu6)', () => {
   assert.deepEqual(at('input 8x8x1\nconv 4 f=3 act=relu'), []);
   assert.deepEqual(at('input 8x8x1\nconv 4 f=3 p=1'), []);
+  assert.deepEqual(at('input 8x8x1\nconv 4 f=3 init=gaussian'), [], 'gaussian typed in full: gaussian(0.01) is not offered at the line end');
+  assert.ok(at('input 8x8x1\nconv 4 f=3 init=gauss').some((i) => i.label === 'gaussian(0.01)'), 'while typing, gaussian(0.01) is offered');
   assert.ok(at('input 8x8x1\nconv 4 f=3 act=rel').some((i) => i.label === 'relu6'), 'while typing, both');
   assert.ok(at('input 8x8x1\nconv 4 f=3 act=relu ').some((i) => i.label === 'init'), 'after a space, the next keys');
 });

@@ -220,10 +220,10 @@ export function completion(analysis: Analysis, position: Position, options: Comp
     const text = (i: CompletionItem) => (typeof i.insertText === 'string' && !i.insertText.includes('$') ? i.insertText : i.label);
     const matching = items.filter((i) => text(i).startsWith(word) || i.label.startsWith(word));
     const exact = (i: CompletionItem) => text(i) === word || i.label === word;
-    // relu typed in full also matches relu6, and Enter would take the exact match: nothing then,
-    // except where a longer choice only adds an argument (gaussian → gaussian(0.01)).
-    const longer = matching.filter((i) => !exact(i));
-    if (matching.some(exact) && longer.every((i) => !i.label.startsWith(`${word}(`))) return [];
+    // relu typed in full also matches relu6, and Enter would take the exact match: nothing then.
+    // That holds where the longer choice only adds an argument (gaussian → gaussian(0.01)) too: a
+    // user who wants the argument types the bracket, and Enter must start the next line.
+    if (matching.some(exact)) return [];
   }
   return items;
 }
