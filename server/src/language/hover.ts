@@ -35,6 +35,8 @@ export function hover(analysis: Analysis, position: Position): Hover | null {
   }
   const region = scopesOf(analysis).regions.find((r) => r.start === position.line);
   if (region?.block) return blockHover(analysis, region.block, spanToRange(region.header.span));
+  const closed = scopesOf(analysis).regions.find((r) => r.endSpan?.line === position.line);
+  if (closed?.block && closed.endSpan) return endHover(analysis, closed.block, spanToRange(closed.endSpan));
   for (const statement of [analysis.networkStatement, analysis.inputStatement]) {
     if (statement && statement.span.line === position.line) {
       return { contents: { kind: 'markdown', value: totalsMarkdown(analysis) }, range: spanToRange(statement.span) };
@@ -424,8 +426,19 @@ function argumentText(value: BlockArgument | undefined): string {
   return value.name;
 }
 
-/** `block NAME(...)`: its parameters and its instances. */
+/** `end`: which block it closes and which layer is that block's output, then the block's hover. */
+function endHover(analysis: Analysis, block: BlockDefinition, range: Range): Hover {
+  const last = [...block.body].reverse().find((s) => s.type === 'layer');
+  const output = last?.type === 'layer' ? `; its last layer, \`${last.label ?? last.kind}\`, is what the block outputs` : '';
+  return markdown(`\`end\` closes block \`${block.name}\`${output}.\n\n---\n\n${blockMarkdown(analysis, block)}`, range);
+}
+
 function blockHover(analysis: Analysis, block: BlockDefinition, range: Range): Hover {
+  return markdown(blockMarkdown(analysis, block), range);
+}
+
+/** `block NAME(...)`: its parameters and its instances. */
+function blockMarkdown(analysis: Analysis, block: BlockDefinition): string {
   const index = indexOf(analysis);
   const params = block.statement.params;
   const signature = params.map((p) => (p.default ? `${p.name}=${p.default.text}` : p.name)).join(', ');
@@ -439,7 +452,7 @@ function blockHover(analysis: Analysis, block: BlockDefinition, range: Range): H
   const instances = block.instances;
   if (instances.length === 0) {
     lines.push('- never used');
-    return markdown(lines.join('\n'), range);
+    return lines.join('\n');
   }
   lines.push(`- ${instances.length} instance${instances.length === 1 ? '' : 's'}`, '');
   const rows = instances.slice(0, MAX_INSTANCES).map((instance, k) => {
@@ -448,5 +461,5 @@ function blockHover(analysis: Analysis, block: BlockDefinition, range: Range): H
     return [instance.name, args || '—', `${input ? formatShape(input) : '?'} → ${formatShape(instance.output)}`, groupDigits(instance.params)];
   });
   lines.push(table(['instance', 'arguments', 'input → output', 'params'], rows) + more(instances.length, rows.length));
-  return markdown(lines.join('\n'), range);
+  return lines.join('\n');
 }
