@@ -5,7 +5,7 @@
 import { totalmem } from 'node:os';
 import type { Network } from '../../server/src/language/network';
 import { trainingMemory } from '../../server/src/language/trainingMemory';
-import type { Plan } from './plan';
+import { buildPlan, type Plan } from './plan';
 import { TrainingError } from './trainingError';
 import { wire } from './wiring';
 
@@ -38,6 +38,16 @@ export function memoryNeeds(plan: Plan, batch: number): MemoryNeeds {
   const { gradientSlotSizes, scratchSizes } = wire(plan);
   for (const n of [...gradientSlotSizes, ...scratchSizes]) total += batch * n * 4;
   return { largestBuffer, largestBufferName, total };
+}
+
+/**
+ * The largest buffer the WebGPU backend allocates to train `network` at `batch`: what the adapter
+ * must bind at once. The editor's `training-memory` warning is given this rule, so it warns exactly
+ * where createModel and job/start refuse.
+ */
+export function largestWebGpuBuffer(network: Network, batch: number): { name: string; bytes: number } {
+  const needs = memoryNeeds(buildPlan(network), batch);
+  return { name: needs.largestBufferName, bytes: needs.largestBuffer };
 }
 
 export function mib(bytes: number): string {

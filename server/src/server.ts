@@ -19,7 +19,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { findPackage } from '../../runner/src/data/digitPackages';
 import { analyzeText, type Analysis, type AnalyzeOptions, type Diagnostic } from './language/analyze';
-import { hostMemoryLimit } from '../../runner/src/memory';
+import { hostMemoryLimit, largestWebGpuBuffer } from '../../runner/src/memory';
 import { quickFixes } from './language/codeActions';
 import { ALWAYS_AVAILABLE_DATASETS, completion } from './language/completion';
 import { format } from './language/formatting';
@@ -28,7 +28,7 @@ import { inlayHints } from './language/inlayHints';
 import { definition, foldingRanges, prepareRename, references, rename } from './language/navigation';
 import type { Severity } from './language/network';
 import { documentSymbols } from './language/symbols';
-import { NetworkRequest } from './lspProtocol';
+import { NetworkRequest, TrainingAdapterNotification, type TrainingAdapterParams } from './lspProtocol';
 import { SEVERITY_SETTINGS } from './language/diagnosticCodes';
 
 
@@ -58,6 +58,8 @@ const documents = new TextDocuments(TextDocument);
 const analyses = new Map<string, { version: number; analysis: Analysis }>();
 let settings: Settings = DEFAULT_SETTINGS;
 let pullConfiguration = false;
+/** The adapter the extension's runner trains on (cnn/trainingAdapter); none until it says. */
+let trainingAdapter: TrainingAdapterParams | null = null;
 
 /** The defaults with what the client sent over them, section by section. */
 
@@ -69,7 +71,8 @@ function options(): AnalyzeOptions {
     if (value !== undefined) severity[code] = value;
   }
   const mib = Number(settings.training?.memoryLimitMiB);
-  return { severity, memoryLimit: mib > 0 ? mib * 2 ** 20 : hostMemoryLimit() };
+  const adapter = trainingAdapter && { name: trainingAdapter.name, maxBufferBytes: trainingAdapter.maxStorageBufferBindingSize, largestBuffer: largestWebGpuBuffer };
+  return { severity, memoryLimit: mib > 0 ? mib * 2 ** 20 : hostMemoryLimit(), adapter: adapter || undefined };
 }
 
 function analysisOf(uri: string): Analysis | undefined {
@@ -157,6 +160,12 @@ connection.onInitialize((params): InitializeResult => {
 declare const __VERSION__: string | undefined;
 
 connection.onInitialized(() => void loadSettings());
+connection.onNotification(TrainingAdapterNotification, (params) => {
+  const valid = params && typeof params.name === 'string' && Number.isFinite(params.maxStorageBufferBindingSize) && params.maxStorageBufferBindingSize > 0;
+  trainingAdapter = valid ? { name: params.name, maxStorageBufferBindingSize: params.maxStorageBufferBindingSize } : null;
+  applySettings(settings);
+});
+
 connection.onDidChangeConfiguration((change) => {
   if (pullConfiguration) {
     void loadSettings();

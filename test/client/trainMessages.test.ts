@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkFormSettings, parseTrainWebviewMessage } from '../../media/src/trainProtocol';
-import { parseRunnerInfo, parseRunnerNotification } from '../../client/src/training/runnerMessages';
+import { parseRunnerInfo, parseRunnerNotification, trainingAdapterOf } from '../../client/src/training/runnerMessages';
 
 test('the webview\'s plain messages are accepted as they are, with nothing extra', () => {
   for (const type of ['ready', 'cancel', 'resume', 'copyMarkdown', 'saveCsv', 'openRunFolder', 'compareRuns']) {
@@ -94,4 +94,12 @@ test('runner/info must come from a cnn-runner speaking protocol 1', () => {
   assert.match((parseRunnerInfo({ ...info, protocol: 2 }) as { error: string }).error, /protocol 2; this extension speaks 1/);
   assert.ok('error' in parseRunnerInfo({ ...info, name: 'other' }));
   assert.ok('error' in parseRunnerInfo('cnn-runner'));
+});
+
+test('the language server hears of the WebGPU adapter auto trains on, and of none when it trains on the CPU', () => {
+  const info = { name: 'cnn-runner' as const, version: '0.1.0', protocol: 1, pid: 1, backends: ['webgpu', 'cpu'], datasets: ['shapes'] };
+  const gpu = { backend: 'webgpu' as const, adapter: 'NVIDIA H200, Vulkan', limits: { maxStorageBufferBindingSize: 2 ** 31 - 4, maxBufferSize: 2 ** 31 } };
+  assert.deepEqual(trainingAdapterOf({ ...info, backend: gpu }), { name: 'NVIDIA H200, Vulkan', maxStorageBufferBindingSize: 2 ** 31 - 4 });
+  assert.equal(trainingAdapterOf({ ...info, backend: { backend: 'cpu', adapter: 'OpenBLAS on 2 cores' } }), null);
+  assert.equal(trainingAdapterOf({ ...info, backend: { ...gpu, limits: {} } }), null, 'no limit reported, none assumed');
 });

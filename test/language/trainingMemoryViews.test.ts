@@ -12,7 +12,7 @@ import { hover } from '../../server/src/language/hover';
 import { DEFAULT_OPTIMIZER } from '../../runner/src/backend';
 import { CpuModel } from '../../runner/src/cpu/model';
 import { initialTensors } from '../../runner/src/init';
-import { heldBytes } from '../../runner/src/memory';
+import { heldBytes, largestWebGpuBuffer } from '../../runner/src/memory';
 import { buildPlan } from '../../runner/src/plan';
 
 const cli = runCli;
@@ -79,4 +79,28 @@ test('training-memory: a warning on batch= when the batch does not fit the limit
   assert.deepEqual(analyzeText(LENET.replace(/^train.*$/m, ''), { memoryLimit: 1 }).diagnostics.filter((x) => x.code === 'training-memory'), [], 'no train statement, no training to warn of');
   const checked = await cli(['check', 'examples/lenet5.cnn'], { CNN_MEMORY_LIMIT_MB: '1' });
   assert.match(checked.stdout, /examples\/lenet5\.cnn:\d+:\d+: warning: Training at batch 32 needs about 9\.9 MiB .* more than the 1\.0 MiB the trainer may use; .*\[training-memory\]/);
+});
+
+test('training-memory on a WebGPU adapter: one buffer over its maxStorageBufferBindingSize, with the batch that fits', () => {
+  const MiB = 2 ** 20;
+  const adapter = (maxBufferBytes: number) => ({ name: 'Test adapter', maxBufferBytes, largestBuffer: largestWebGpuBuffer });
+  const warnings = (text: string, maxBufferBytes: number) => analyzeText(text, { adapter: adapter(maxBufferBytes) }).diagnostics.filter((d) => d.code === 'training-memory');
+  // LeNet-5's c1 output, 28×28×6 floats a sample, is its largest buffer from a batch of 11 on
+  // (below that, c5's 400×120 weights are): 1 MiB holds floor(1,048,576 / 18,816) = 55 samples.
+  const at64 = LENET.replace('batch=32', 'batch=64');
+  const [d] = warnings(at64, MiB);
+  assert.ok(d, 'reported at batch 64');
+  assert.match(d.message, /^Training at batch 64 on the WebGPU adapter \(Test adapter\) needs one buffer of 1\.1 MiB \(c1 conv output\), more than the 1\.0 MiB the adapter can bind at once \(maxStorageBufferBindingSize\); a batch of 55 fits$/);
+  assert.deepEqual(warnings(LENET.replace('batch=32', 'batch=55'), MiB), [], 'batch 55 fits');
+  assert.equal(warnings(LENET.replace('batch=32', 'batch=56'), MiB).length, 1, 'batch 56 does not');
+  assert.deepEqual(warnings(at64, 128 * MiB), [], 'a usual adapter takes it');
+  // A weight tensor does not shrink with the batch: AlexNet's fc6 is 9,216 × 4,096 floats, 144 MiB.
+  const alexnet = readFileSync('examples/alexnet-torchvision.cnn', 'utf8').replace('batch=32', 'batch=1');
+  const [weights] = warnings(alexnet, 128 * MiB);
+  assert.ok(weights, 'fc6 over 128 MiB');
+  assert.match(weights.message, /needs one buffer of 144\.0 MiB \(.*6.*\), more than the 128\.0 MiB .*; no batch fits: make that layer smaller, or train on the cpu backend$/);
+  assert.deepEqual(warnings(alexnet, 256 * MiB), []);
+  // The host's limit is checked first; without a train statement, nothing.
+  assert.match(analyzeText(at64, { memoryLimit: 1, adapter: adapter(MiB) }).diagnostics.find((x) => x.code === 'training-memory')!.message, /the trainer may use/);
+  assert.deepEqual(warnings(LENET.replace(/^train.*$/m, ''), 1), []);
 });

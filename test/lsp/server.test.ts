@@ -128,3 +128,21 @@ test('the non-integer-output severity follows the setting', async () => {
   assert.ok(after.diagnostics.filter((d) => d.code === 'non-integer-output').every((d) => d.severity === 1));
   await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: { cnn: { diagnostics: { nonIntegerOutput: 'warning' } } } });
 });
+
+test('cnn/trainingAdapter: a buffer over the adapter\'s one-binding limit warns on batch=, and null (the CPU) clears it', async () => {
+  const uri = 'untitled:adapter.cnn';
+  // LeNet-5 at batch 64: c1's output is 64 × 28×28×6 floats, 1,204,224 bytes, in one buffer.
+  const text = readFileSync('examples/lenet5.cnn', 'utf8').replace('batch=32', 'batch=64');
+  const opened = await client.open(uri, text);
+  assert.deepEqual(opened.diagnostics.filter((d) => d.code === 'training-memory'), []);
+  let published = client.nextDiagnostics(uri);
+  await client.connection.sendNotification('cnn/trainingAdapter', { name: 'Small adapter', maxStorageBufferBindingSize: 2 ** 20 });
+  const [warning] = (await published).diagnostics.filter((d) => d.code === 'training-memory');
+  assert.ok(warning, 'warned once the adapter is known');
+  assert.equal(warning.severity, 2);
+  assert.match(warning.message, /on the WebGPU adapter \(Small adapter\) needs one buffer of 1\.1 MiB \(c1 conv output\), more than the 1\.0 MiB .*; a batch of 55 fits$/);
+  assert.equal(text.split('\n')[warning.range.start.line].slice(warning.range.start.character, warning.range.end.character), 'batch=64');
+  published = client.nextDiagnostics(uri);
+  await client.connection.sendNotification('cnn/trainingAdapter', null);
+  assert.deepEqual((await published).diagnostics.filter((d) => d.code === 'training-memory'), [], 'training on the CPU: no adapter limit');
+});

@@ -14,6 +14,7 @@ import { InitComparisons } from './compareCommand';
 import { predictImage } from './predictCommand';
 import { RunnerProcess } from './runnerProcess';
 import { TrainCodeLensProvider } from './trainCodeLens';
+import { TrainingAdapterAnnouncer } from './trainingAdapter';
 import { isRunActive, TrainingJobs } from './trainingJobs';
 import { trainingRefusal } from './trainingRefusal';
 import { TRAIN_VIEW_TYPE, TrainPanels, baseName, pickRuns, requestNetwork } from './trainPanel';
@@ -82,10 +83,13 @@ function announceEnd(fileKey: string, run: RunView, panels: TrainPanels): void {
 
 export function registerTraining(context: vscode.ExtensionContext, client: LanguageClient): void {
   const output = vscode.window.createOutputChannel('CNN Training');
+  const adapter = new TrainingAdapterAnnouncer(client, context.globalState);
+  context.subscriptions.push(adapter);
   const runner = new RunnerProcess({
     runnerPath: context.asAbsolutePath('dist/runner.js'),
     cwd: context.extensionPath,
     log: (line) => output.appendLine(line),
+    onInfo: (info) => adapter.heard(info),
   });
   let panels: TrainPanels;
   let lenses: TrainCodeLensProvider;

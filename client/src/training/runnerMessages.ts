@@ -7,6 +7,7 @@ import type {
   JobDoneNotification, JobFailedNotification, JobKernelsNotification, JobProgressNotification, JobStartedNotification, RunnerInfo,
 } from '../../../runner/src/protocol';
 import type { EpochMetrics } from '../../../runner/src/runFolder';
+import type { TrainingAdapterParams } from '../../../server/src/lspProtocol';
 
 export type RunnerNotification =
   | { method: 'job/kernels'; params: JobKernelsNotification }
@@ -111,4 +112,10 @@ export function parseRunnerInfo(v: unknown): Parsed<RunnerInfo> {
   if (backend) return { error: `runner/info: ${backend}` };
   if (!Array.isArray(v.backends) || !Array.isArray(v.datasets)) return { error: 'runner/info: backends and datasets must be lists' };
   return { ok: v as unknown as RunnerInfo };
+}
+
+/** The adapter backend=auto trains on, for the language server; null where it trains on the CPU (no adapter limit then). */
+export function trainingAdapterOf(info: RunnerInfo): TrainingAdapterParams | null {
+  const limit = info.backend.limits?.maxStorageBufferBindingSize;
+  return info.backend.backend === 'webgpu' && typeof limit === 'number' && limit > 0 ? { name: info.backend.adapter, maxStorageBufferBindingSize: limit } : null;
 }

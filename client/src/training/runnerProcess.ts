@@ -28,6 +28,8 @@ export interface RunnerProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** Where dropped messages and the runner's stderr go (an output channel in the extension). */
   log?: (line: string) => void;
+  /** Hears every runner/info answer (what the runner trains on). */
+  onInfo?: (info: RunnerInfo) => void;
 }
 
 /** How long a failed request waits to see whether the process is exiting. */
@@ -160,6 +162,7 @@ export class RunnerProcess {
   async info(): Promise<RunnerInfo> {
     const parsed = parseRunnerInfo(await this.request('runner/info'));
     if ('error' in parsed) throw new Error(parsed.error);
+    this.options.onInfo?.(parsed.ok);
     return parsed.ok;
   }
 

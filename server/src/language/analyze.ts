@@ -58,6 +58,20 @@ export interface AnalyzeOptions {
   severity?: Partial<Record<string, Severity | 'off'>>;
   /** Bytes training may use: beyond it, the `train` statement gets a `training-memory` warning (memoryLimit.ts). */
   memoryLimit?: number;
+  /** The WebGPU adapter training would run on, when the trainer has said which: its one-buffer limit (memoryLimit.ts). */
+  adapter?: TrainingAdapter;
+}
+
+/**
+ * A WebGPU adapter's limit on one storage buffer, with the rule that sizes the trainer's largest
+ * buffer: the runner's own (runner/src/memory.ts), passed in so this library stays free of it.
+ */
+export interface TrainingAdapter {
+  /** The adapter in words, as the runner names it. */
+  name: string;
+  /** maxStorageBufferBindingSize, bytes. */
+  maxBufferBytes: number;
+  largestBuffer(network: Network, batch: number): { name: string; bytes: number };
 }
 
 /** A layer statement (a layer, or the use of a block) with what analysis made of it. */

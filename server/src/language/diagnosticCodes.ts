@@ -56,7 +56,7 @@ export const DIAGNOSTIC_CODES = {
   'not-whole': { severity: 'error', summary: 'A division in block arithmetic that is not whole, or divides by 0.' },
   'too-large': { severity: 'error', summary: 'A block use that expands to more than 250,000 layers, or an input, layer or total past 2^53 (counted exactly no more).' },
   'too-many-diagnostics': { severity: 'error', summary: 'More than 1,000 diagnostics in a file: the rest are left out and counted here (a warning when none of them is an error).' },
-  'training-memory': { severity: 'warning', summary: "The `train` statement's batch needs more training memory (docs/memory.md) than the trainer may use: `cnn.training.memoryLimitMiB`, else half this machine's memory, as the runner allows. Says the batch that fits." },
+  'training-memory': { severity: 'warning', summary: "The `train` statement's batch needs more training memory (docs/memory.md) than the trainer may use (`cnn.training.memoryLimitMiB`, else half this machine's memory, as the runner allows), or, in VS Code once the runner has said it trains on a WebGPU adapter, one buffer larger than that adapter can bind. Says the batch that fits." },
   'unused-output': { severity: 'warning', summary: 'A layer, other than the last, whose output no layer reads.' },
   'unused-block': { severity: 'hint', summary: 'A block that is never used (its layers are not checked).' },
 } satisfies Record<string, DiagnosticCode>;
