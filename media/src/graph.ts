@@ -8,6 +8,7 @@ import { groupDigits } from '../../server/src/language/numbers';
 import type { Network } from '../../server/src/language/network';
 import type { GraphHostMessage, GraphWebviewMessage } from './graphProtocol';
 import { exportSvg, resolvedPalette } from './graphSvg';
+import { warmUpLayout } from './graphLayout';
 import { mountGraphView } from './graphView';
 
 interface VsCodeApi {
@@ -119,3 +120,5 @@ window.addEventListener('message', (event: MessageEvent<GraphHostMessage>) => {
 });
 
 vscode.postMessage({ type: 'ready' });
+// While the host asks the server for the network: the first layout then finds ELK compiled.
+void warmUpLayout().catch(() => undefined);
