@@ -1,9 +1,12 @@
 /**
  * "CNN: Compare with…"'s page: the semantic diff (networkDiff.ts) as two tables, in the layer
- * table's styles (media/page.css, media/layerTable.css). Static: the page runs no script, so its
- * Content-Security-Policy allows none. Free of the vscode module, so it is tested in plain Node.
+ * table's styles (media/page.css, media/layerTable.css), and below them the two graphs with the
+ * differences marked (compareGraphs.ts). Static: the page runs no script, so its
+ * Content-Security-Policy allows none, and only the graph stylesheet inline (by its hash). Free of
+ * the vscode module, so it is tested in plain Node.
  */
 import { DIFF_HEADERS, diffRows, totalRows, type NetworkDiff } from '../../server/src/language/networkDiff';
+import { COMPARE_GRAPH_CSS, compareGraphsHtml, graphStyleSource, type GraphSection } from './compareGraphs';
 import { escapeHtml } from './layerTableHtml';
 
 export interface ComparePageResources {
@@ -15,7 +18,7 @@ export interface ComparePageResources {
 }
 
 export function compareContentSecurityPolicy(cspSource: string): string {
-  return ["default-src 'none'", `style-src ${cspSource}`, `font-src ${cspSource}`].join('; ');
+  return ["default-src 'none'", `style-src ${cspSource} ${graphStyleSource()}`, `font-src ${cspSource}`].join('; ');
 }
 
 /** Numeric columns are right-aligned as in the layer table; the status column says added, removed or changed in words for screen readers. */
@@ -32,7 +35,7 @@ function table(label: string, header: readonly string[], rows: string[][], numer
   return `<div class="scroll"><table class="layer-table" aria-label="${escapeHtml(label)}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
-export function compareHtml(diff: NetworkDiff, resources: ComparePageResources): string {
+export function compareHtml(diff: NetworkDiff, resources: ComparePageResources, graphs: GraphSection): string {
   const count = (s: string) => diff.layers.filter((l) => l.status === s).length;
   const summary = `${count('added')} added, ${count('removed')} removed, ${count('changed')} changed, ${diff.unchanged} unchanged; ` +
     `memory is training memory at batch ${diff.batch} (docs/memory.md)`;
@@ -49,6 +52,7 @@ export function compareHtml(diff: NetworkDiff, resources: ComparePageResources):
   <link rel="stylesheet" href="${escapeHtml(resources.pageStyleUri)}">
   <link rel="stylesheet" href="${escapeHtml(resources.tableStyleUri)}">
   <link rel="stylesheet" href="${escapeHtml(resources.compareStyleUri)}">
+  <style>${COMPARE_GRAPH_CSS}</style>
   <title>${escapeHtml(title)}</title>
 </head>
 <body>
@@ -57,6 +61,7 @@ export function compareHtml(diff: NetworkDiff, resources: ComparePageResources):
   ${layers}
   <h2>Totals</h2>
   ${table('Totals', ['Total', diff.a, diff.b, 'Δ'], totalRows(diff), (i) => i >= 1)}
+  ${compareGraphsHtml(diff, graphs)}
 </body>
 </html>
 `;

@@ -1,12 +1,14 @@
 /**
  * "CNN: Compare with…": the active .cnn file against another file or against itself at git HEAD,
- * as the semantic diff's tables (networkDiff.ts, the same as `cnn diff`) in a webview beside it,
- * redrawn as the file changes. The other side is analysed here: the language library is pure.
+ * as the semantic diff's tables (networkDiff.ts, the same as `cnn diff`) and the two graphs with the
+ * differences marked (compareGraphs.ts) in a webview beside it, redrawn as the file changes. The
+ * other side is analysed here: the language library is pure.
  */
 import * as vscode from 'vscode';
 import { analyzeText } from '../../server/src/language/analyze';
 import { diffNetworks } from '../../server/src/language/networkDiff';
-import { compareHtml } from './compareHtml';
+import { layoutSide } from './compareGraphs';
+import { compareHtml, type ComparePageResources } from './compareHtml';
 import { textAtHead } from './gitHead';
 
 const UPDATE_DELAY_MS = 150;
@@ -57,22 +59,39 @@ export function registerCompareWith(context: vscode.ExtensionContext): void {
       enableScripts: false, enableForms: false, enableCommandUris: false, localResourceRoots: [media],
     });
     const webview = panel.webview;
-    const draw = () => {
-      const diff = diffNetworks(before, analyzeText(document.getText()).network, { labels: [other.label, baseName(document.uri)] });
-      webview.html = compareHtml(diff, {
-        cspSource: webview.cspSource,
-        pageStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'page.css')).toString(),
-        tableStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'layerTable.css')).toString(),
-        compareStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'compare.css')).toString(),
-      });
+    const resources: ComparePageResources = {
+      cspSource: webview.cspSource,
+      pageStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'page.css')).toString(),
+      tableStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'layerTable.css')).toString(),
+      compareStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'compare.css')).toString(),
     };
-    draw();
+    // The other side does not change while the panel is open: laid out once.
+    const layoutBefore = layoutSide(before);
+    let disposed = false;
+    /** Counts draws, so a slow layout never replaces a newer page. */
+    let generation = 0;
+    const draw = async () => {
+      const mine = ++generation;
+      const after = analyzeText(document.getText()).network;
+      const diff = diffNetworks(before, after, { labels: [other.label, baseName(document.uri)] });
+      // The tables at once the first time; later the page is replaced once, when both are ready.
+      if (mine === 1) webview.html = compareHtml(diff, resources, { state: 'pending' });
+      let page: string;
+      try {
+        const [a, b] = await Promise.all([layoutBefore, layoutSide(after)]);
+        page = compareHtml(diff, resources, { state: 'drawn', a, b });
+      } catch (error) {
+        page = compareHtml(diff, resources, { state: 'failed', reason: error instanceof Error ? error.message : String(error) });
+      }
+      if (!disposed && mine === generation) webview.html = page;
+    };
+    void draw();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const changes = vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.document !== document) return;
       clearTimeout(timer);
-      timer = setTimeout(draw, UPDATE_DELAY_MS);
+      timer = setTimeout(() => void draw(), UPDATE_DELAY_MS);
     });
-    panel.onDidDispose(() => { clearTimeout(timer); changes.dispose(); });
+    panel.onDidDispose(() => { disposed = true; clearTimeout(timer); changes.dispose(); });
   }));
 }

@@ -12,6 +12,7 @@ import { layoutGraph, type GraphLayout } from '../../media/src/graphLayout';
 import { THEME_COLOURS, exportSvg, graphCss, renderGraphSvg, resolvedPalette, themePalette } from '../../media/src/graphSvg';
 import { parseGraphMessage } from '../../media/src/graphProtocol';
 import { graphHtml } from '../../client/src/graphHtml';
+import { classes, xmlElements } from '../xml';
 
 const root = join(import.meta.dirname, '..', '..');
 const resnet18 = analyzeText(readFileSync(join(root, 'examples', 'resnet18.cnn'), 'utf8')).network;
@@ -20,37 +21,6 @@ async function layout(): Promise<GraphLayout> {
   cached ??= await layoutGraph(graphModel(resnet18));
   return cached;
 }
-
-/** The elements of an XML document, checked for balance: throws on a tag closed out of order or an unescaped '<' or '&'. */
-function xmlElements(xml: string): { name: string; attributes: Map<string, string>; text: string }[] {
-  const body = xml.replace(/^<\?xml[^?]*\?>\s*/, '').replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '');
-  const stack: { name: string; text: string }[] = [];
-  const elements: { name: string; attributes: Map<string, string>; text: string }[] = [];
-  const token = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|([^<]+)|(<)/g;
-  for (const m of body.matchAll(token)) {
-    if (m[6]) throw new Error(`a '<' that starts no tag at ${m.index}: ${body.slice(m.index, m.index + 40)}`);
-    if (m[5] !== undefined) {
-      if (/&(?!(amp|lt|gt|quot|apos|#\d+);)/.test(m[5])) throw new Error(`an unescaped '&' in text: ${m[5]}`);
-      if (stack.length) stack[stack.length - 1].text += m[5];
-      continue;
-    }
-    const [, closing, name, attrs, selfClosing] = m;
-    if (closing) {
-      const open = stack.pop();
-      if (open?.name !== name) throw new Error(`</${name}> closes <${open?.name}>`);
-      continue;
-    }
-    const attributes = new Map([...attrs.matchAll(/([\w:-]+)="([^"]*)"/g)].map((a) => [a[1], a[2]]));
-    for (const value of attributes.values()) if (/&(?!(amp|lt|gt|quot|apos|#\d+);)/.test(value)) throw new Error(`an unescaped '&' in ${value}`);
-    const element = { name, attributes, text: '' };
-    elements.push(element);
-    if (!selfClosing) stack.push(element);
-  }
-  assert.deepEqual(stack, [], 'every element is closed');
-  return elements;
-}
-
-const classes = (e: { attributes: Map<string, string> }) => (e.attributes.get('class') ?? '').split(' ');
 
 test('the exported SVG is well-formed, with one element per node, edge and group, and their numbers', async () => {
   const l = await layout();

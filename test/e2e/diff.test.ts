@@ -1,6 +1,7 @@
 // "CNN: Compare with…" in a real VS Code (code-server + headless chromium): ResNet-18 with a third
 // block added to layer4, compared with itself at git HEAD, shows that block's layers added with
-// their parameters, and the totals' delta.
+// their parameters, and the totals' delta; and below, the two graphs, the block's 5 nodes marked
+// added on the right, avgpool (which now reads it) changed on both sides, in the theme's styles.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -37,5 +38,27 @@ e2eSuite('Compare with… in VS Code (code-server)', (session) => {
     assert.match(text, /HEAD:resnet18\.cnn/, text);
     assert.match(text, num(11689512 + 4720640), 'the total after');
     await s.shot('compare-with-head');
+
+    const view = s.webview();
+    const a = view.locator('#graph-a svg.cnn-graph g.node');
+    const b = view.locator('#graph-b svg.cnn-graph g.node');
+    await s.until('both graphs drawn', async () => (await a.count()) === 52 && (await b.count()) === 57, FIRST_WEBVIEW_MS);
+    const marked = (side: string, status: string) => view.locator(`#graph-${side} g.node.${status}`).evaluateAll((all) => all.map((n) => n.getAttribute('data-id')));
+    assert.deepEqual(await marked('b', 'added'), ['layer4.2.conv1', 'layer4.2.bn1', 'layer4.2.conv2', 'layer4.2.bn2', 'layer4.2.add']);
+    assert.deepEqual(await marked('b', 'changed'), ['avgpool']);
+    assert.deepEqual(await marked('a', 'changed'), ['avgpool']);
+    assert.deepEqual(await marked('a', 'removed'), []);
+    assert.deepEqual(await marked('a', 'added'), []);
+    assert.match((await view.locator('#graph-b g.node[data-id="layer4.2.conv1"]').getAttribute('aria-label')) ?? '', /^conv1 \(added\): conv 512/);
+    // The graph stylesheet is inline, let in by its hash: were it blocked, every border would be the same.
+    const strokeWidth = (side: string, id: string) => view.locator(`#graph-${side} g.node[data-id="${id}"] rect`).evaluate((r) => getComputedStyle(r).strokeWidth);
+    assert.equal(await strokeWidth('b', 'layer4.2.conv1'), '3px');
+    assert.equal(await strokeWidth('b', 'layer4.1.conv1'), '1px');
+    const stroke = (side: string, id: string) => view.locator(`#graph-${side} g.node[data-id="${id}"] rect`).evaluate((r) => getComputedStyle(r).stroke);
+    const colours = [await stroke('b', 'layer4.2.conv1'), await stroke('b', 'avgpool'), await stroke('b', 'layer4.1.conv1')];
+    assert.equal(new Set(colours).size, 3, `added, changed and unchanged borders differ: ${colours.join(', ')}`);
+    assert.equal(await view.locator('.graph-legend li').count(), 4);
+    await view.locator('#graph-b g.node[data-id="layer4.2.conv1"]').scrollIntoViewIfNeeded();
+    await s.shot('compare-with-graphs');
   });
 });
