@@ -141,9 +141,10 @@ export async function layoutGraph(model: GraphModel): Promise<GraphLayout> {
  * a loaded 2-core machine).
  */
 export async function warmUpLayout(): Promise<void> {
-  elk ??= new ELK();
+  elk ??= loadElk();
+  const engine = await elk;
   for (const extra of [SMALL_OPTIONS, LARGE_OPTIONS]) {
-    await elk.layout({
+    await engine.layout({
       id: '__warm',
       layoutOptions: { ...OPTIONS, ...extra },
       children: ['a', 'b', 'c'].map((id) => ({ id, width: 80, height: 60 })),
