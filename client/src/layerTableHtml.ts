@@ -55,7 +55,7 @@ export function layerTableHtml(resources: PageResources): string {
   return `<!DOCTYPE html>
 <html lang="en">
 ${pageHead({ cspSource, nonce, title, styleUris: [resources.pageStyleUri, resources.tableStyleUri] })}
-<body>
+<body class="table-page">
   <header>
     <h1 id="title">${escapeHtml(resources.title)}</h1>
     <div class="actions">

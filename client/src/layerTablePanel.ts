@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { renderTable } from '../../server/src/language/table';
+import { exportedTable } from '../../media/src/layerTableModel';
 import { parseWebviewMessage, type WebviewMessage } from '../../media/src/layerTableProtocol';
 import { layerTableHtml } from './layerTableHtml';
 import { NetworkPanel, NetworkPanels, type PanelContext } from './networkPanel';
@@ -29,12 +29,12 @@ class LayerTablePanel extends NetworkPanel {
         return this.resend();
       case 'copyMarkdown':
         if (!this.network) return;
-        await vscode.env.clipboard.writeText(renderTable(this.network, 'markdown'));
+        await vscode.env.clipboard.writeText(exportedTable(this.network, 'markdown'));
         this.postNetworkMessage({ type: 'notice', message: 'Copied' });
         return;
       case 'saveCsv':
         if (!this.network) return;
-        return this.saveBeside('csv', 'CSV', 'Save layer table as CSV', new TextEncoder().encode(renderTable(this.network, 'csv')));
+        return this.saveBeside('csv', 'CSV', 'Save layer table as CSV', new TextEncoder().encode(exportedTable(this.network, 'csv')));
       case 'reveal':
         return this.reveal(message.line);
     }

@@ -134,6 +134,14 @@ export function mountLayerTable(options: LayerTableOptions): LayerTableView {
   };
 }
 
+/** A row's cells, the first its header (the name or label): returns that header. */
+function appendCells(tr: HTMLTableRowElement, cells: Cell[]): HTMLTableCellElement {
+  cells.forEach((c, i) => tr.append(cell(i === 0 ? 'th' : 'td', c)));
+  const first = tr.firstElementChild as HTMLTableCellElement;
+  first.scope = 'row';
+  return first;
+}
+
 function rowElement(row: Row): HTMLTableRowElement {
   const classes = [row.severity ?? '', row.instance ? 'instance' : '', row.innerSeverity ? `inner-${row.innerSeverity}` : ''];
   const tr = element('tr', classes.filter(Boolean).join(' ') || undefined);
@@ -142,9 +150,7 @@ function rowElement(row: Row): HTMLTableRowElement {
   tr.dataset.depth = String(row.depth);
   tr.setAttribute('aria-level', String(row.depth + 1));
   tr.tabIndex = 0;
-  row.cells.forEach((c, i) => tr.append(cell(i === 0 ? 'th' : 'td', c)));
-  const first = tr.firstElementChild as HTMLTableCellElement;
-  first.scope = 'row';
+  const first = appendCells(tr, row.cells);
   // CSSOM, which the page's Content-Security-Policy allows (a style attribute it would not).
   first.style.setProperty('--depth', String(row.depth));
   if (row.instance) {
@@ -164,7 +170,8 @@ function rowElement(row: Row): HTMLTableRowElement {
 function renderFrame(model: TableModel, at: LayerTableElements): void {
   at.summary.textContent =
     `${model.totals.params} parameters · ${model.totals.neurons} neurons ` +
-    `(${model.totals.neuronsConvFc} in conv and fc layers) · ${model.totals.macs} multiply-adds`;
+    `(${model.totals.neuronsConvFc} in conv and fc layers) · ${model.totals.macs} multiply-adds · ` +
+    `training memory ${model.totals.memory} at batch ${model.batch}`;
   at.problems.replaceChildren(
     ...model.otherProblems.map((p) => {
       const li = element('li', `problem ${p.severity}`, `Line ${p.line}: ${p.message}`);
@@ -182,18 +189,11 @@ function renderFrame(model: TableModel, at: LayerTableElements): void {
   }
   at.head.replaceChildren(head);
 
-  // The totals sit under the neurons and parameters columns, the last three being neurons, filter + 1, params.
-  const span = model.columns.length - 3;
-  const total = element('tr');
-  const label = element('th', undefined, 'Total');
-  label.scope = 'row';
-  label.colSpan = span;
-  const neurons = cell('td', { text: model.totals.neurons, numeric: true, title: `${model.totals.neuronsConvFc} counting conv and fc layers only, as the AlexNet paper does` });
-  total.append(label, neurons, element('td'), cell('td', { text: model.totals.params, numeric: true }));
-  const convFc = element('tr', 'secondary');
-  const convFcLabel = element('th', undefined, 'Neurons in conv and fc layers (as the AlexNet paper counts)');
-  convFcLabel.scope = 'row';
-  convFcLabel.colSpan = span;
-  convFc.append(convFcLabel, cell('td', { text: model.totals.neuronsConvFc, numeric: true }), element('td'), element('td'));
-  at.foot.replaceChildren(total, convFc);
+  at.foot.replaceChildren(
+    ...model.foot.map((row) => {
+      const tr = element('tr', row.secondary ? 'secondary' : undefined);
+      appendCells(tr, row.cells);
+      return tr;
+    }),
+  );
 }

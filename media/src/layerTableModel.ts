@@ -4,7 +4,8 @@
  */
 import type { Network, NetworkDiagnostic, NetworkInstance, NetworkLayer, Shape } from '../../server/src/language/network';
 import { formatReal, groupDigits } from '../../server/src/language/numbers';
-import { layerTree, type InstanceSummary, type TableNode } from '../../server/src/language/table';
+import { layerTree, memoryHeader, memorySummary, renderTable, rowMemory, type InstanceSummary, type TableNode } from '../../server/src/language/table';
+import { formatBytes, trainingBatch, trainingMemory } from '../../server/src/language/trainingMemory';
 
 export interface Cell {
   text: string;
@@ -48,11 +49,21 @@ export interface Row {
   innerSeverity?: NetworkDiagnostic['severity'];
 }
 
+export interface FootRow {
+  cells: Cell[];
+  /** A second figure of a total, drawn quieter than the totals. */
+  secondary?: boolean;
+}
+
 export interface TableModel {
   title: string;
   columns: Column[];
   rows: Row[];
-  totals: { neurons: string; params: string; neuronsConvFc: string; macs: string };
+  totals: { neurons: string; params: string; neuronsConvFc: string; macs: string; memory: string };
+  /** The batch the memory column is worked out at: the `train` statement's, else the runner's default. */
+  batch: number;
+  /** The totals rows under the table, one cell per column; the first cell is the row's label. */
+  foot: FootRow[];
   /** Diagnostics that are not on a layer's line (input, train, or a line that stopped analysis). */
   otherProblems: { line: number; severity: NetworkDiagnostic['severity']; message: string }[];
 }
@@ -70,6 +81,22 @@ export const COLUMNS: Column[] = [
   { label: 'Size of filter + 1', numeric: true },
   { label: 'Parameters', numeric: true },
 ];
+
+/** The memory column, last, as `cnn table --batch` adds it. */
+function memoryColumn(network: Network, batch: number): Column {
+  const where = network.train?.batch !== undefined ? "the train statement's batch" : "the runner's default batch (the file's train statement sets none)";
+  return {
+    label: memoryHeader(batch),
+    numeric: true,
+    title: `At ${where}. A layer's weights, gradients, optimiser state, activations and their gradients, and im2col columns; ` +
+      'the total also holds the input batch and the gradient buffers the layers share (docs/memory.md)',
+  };
+}
+
+/** The table as Copy as Markdown and Save as CSV give it: every layer, and the memory column the webview shows. */
+export function exportedTable(network: Network, format: 'markdown' | 'csv'): string {
+  return renderTable(network, format, { batch: trainingBatch(network) });
+}
 
 const severityRank = { error: 0, warning: 1, information: 2, hint: 3 } as const;
 
@@ -115,8 +142,9 @@ function inputsNote(inputs: string[] | undefined): string {
 }
 
 const num = (text: string): Cell => ({ text, numeric: true });
+const bytes = (n: number): Cell => ({ text: formatBytes(n), numeric: true, title: `${groupDigits(n)} bytes` });
 
-function layerCells(layer: NetworkLayer, inputs: string[] | undefined): Cell[] {
+function layerCells(layer: NetworkLayer, inputs: string[] | undefined, memory: number): Cell[] {
   const input = layer.input;
   const dense = layer.kind === 'fc' || layer.kind === 'softmax';
   const flat = input.reduce((a, b) => a * b, 1);
@@ -135,10 +163,11 @@ function layerCells(layer: NetworkLayer, inputs: string[] | undefined): Cell[] {
       : num(groupDigits(layer.neurons)),
     num(layer.filterPlusOne === undefined ? '' : groupDigits(layer.filterPlusOne)),
     num(groupDigits(layer.params)),
+    bytes(memory),
   ];
 }
 
-function instanceCells(instance: NetworkInstance, summary: InstanceSummary, inputs: string[] | undefined): Cell[] {
+function instanceCells(instance: NetworkInstance, summary: InstanceSummary, inputs: string[] | undefined, memory: number): Cell[] {
   const input: Shape | undefined = summary.input;
   const out = summary.output;
   const image = input?.length === 3;
@@ -155,7 +184,23 @@ function instanceCells(instance: NetworkInstance, summary: InstanceSummary, inpu
     { text: groupDigits(summary.neurons), numeric: true, title: `Its layers' neurons as the total counts them (conv, pooling, fc and softmax)` },
     num(''),
     { text: groupDigits(summary.params), numeric: true, title: `${groupDigits(summary.macs)} multiply-adds` },
+    { ...bytes(memory), title: `${groupDigits(memory)} bytes: its layers'` },
   ];
+}
+
+/** The totals under their columns; the labels sit in the first column, which stays in sight as the table scrolls sideways. */
+function footRows(columns: Column[], totals: TableModel['totals'], memoryBreakdown: string): FootRow[] {
+  const empty = (): Cell[] => columns.map(() => ({ text: '' }));
+  const at = (label: string) => columns.findIndex((c) => c.label === label);
+  const total = empty();
+  total[0] = { text: 'Total' };
+  total[at('Output neurons')] = { text: totals.neurons, numeric: true, title: `${totals.neuronsConvFc} counting conv and fc layers only, as the AlexNet paper does` };
+  total[at('Parameters')] = { text: totals.params, numeric: true };
+  total[columns.length - 1] = { text: totals.memory, numeric: true, title: memoryBreakdown };
+  const convFc = empty();
+  convFc[0] = { text: 'Neurons in conv and fc layers', title: 'As the AlexNet paper counts its neurons: conv, fc and softmax layers only' };
+  convFc[at('Output neurons')] = { text: totals.neuronsConvFc, numeric: true };
+  return [{ cells: total }, { cells: convFc, secondary: true }];
 }
 
 export function tableModel(network: Network, fileName: string): TableModel {
@@ -175,20 +220,23 @@ export function tableModel(network: Network, fileName: string): TableModel {
   const note = (inputs: string[], before: string | undefined, block: string | undefined) =>
     inputs.length === 1 && inputs[0] === before ? undefined : inputs.map((n) => relativeName(n, block));
 
+  const batch = trainingBatch(network);
+  const trainingBytes = trainingMemory(network, { batch });
+  const memory = rowMemory(trainingBytes);
   const rows: Row[] = [];
   const walk = (nodes: TableNode[], parents: string[]) => {
     for (const node of nodes) {
       if (node.type === 'layer') {
         const layer = node.layer;
         const inputs = note(layer.inputs, previous.get(layer.name), layer.block);
-        rows.push({ cells: layerCells(layer, inputs), id: layer.name, line: layer.line, depth: parents.length, parents, inputs, ...problemsOn(layer.line) });
+        rows.push({ cells: layerCells(layer, inputs, memory.layer(layer.name)), id: layer.name, line: layer.line, depth: parents.length, parents, inputs, ...problemsOn(layer.line) });
         continue;
       }
       const { instance, summary } = node;
       const first = firstLayer(node);
       const inputs = note(instance.inputs, first && previous.get(first.name), instance.block);
       rows.push({
-        cells: instanceCells(instance, summary, inputs),
+        cells: instanceCells(instance, summary, inputs, memory.instance(instance.name)),
         id: instance.name,
         line: instance.line,
         depth: parents.length,
@@ -210,16 +258,21 @@ export function tableModel(network: Network, fileName: string): TableModel {
     }
   }
 
+  const columns = [...COLUMNS, memoryColumn(network, batch)];
+  const totals = {
+    neurons: groupDigits(network.totals.neurons),
+    params: groupDigits(network.totals.params),
+    neuronsConvFc: groupDigits(network.totals.neuronsConvFc),
+    macs: groupDigits(network.totals.macs),
+    memory: formatBytes(memory.total),
+  };
   return {
     title: network.network ?? fileName,
-    columns: COLUMNS,
+    columns,
     rows,
-    totals: {
-      neurons: groupDigits(network.totals.neurons),
-      params: groupDigits(network.totals.params),
-      neuronsConvFc: groupDigits(network.totals.neuronsConvFc),
-      macs: groupDigits(network.totals.macs),
-    },
+    totals,
+    batch,
+    foot: footRows(columns, totals, memorySummary(trainingBytes)),
     otherProblems: network.diagnostics
       .filter((d) => !layerLines.has(d.line))
       .map((d) => ({ line: d.line, severity: d.severity, message: d.message })),

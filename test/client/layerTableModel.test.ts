@@ -5,24 +5,27 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeText } from '../../server/src/language/analyze';
-import { tableModel } from '../../media/src/layerTableModel';
+import { COLUMNS, exportedTable, tableModel, type TableModel } from '../../media/src/layerTableModel';
+import { runCli } from '../cli';
 
 const root = join(import.meta.dirname, '..', '..');
 const coursework = readFileSync(join(root, 'examples', 'alexnet-coursework.cnn'), 'utf8');
 const model = tableModel(analyzeText(coursework).network, 'alexnet-coursework.cnn');
 
-function row(name: string): string[] {
-  const r = model.rows.find((x) => x.cells[0]?.text === name);
+/** The seed's cells of a row; the memory column after them has tests of its own. */
+function row(name: string, m: TableModel = model): string[] {
+  const r = m.rows.find((x) => x.cells[0]?.text === name);
   assert.ok(r, `no row ${name}`);
-  return r.cells.map((c) => c.text);
+  return r.cells.slice(0, COLUMNS.length).map((c) => c.text);
 }
 
-test('the seed columns, in the seed order', () => {
+test('the seed columns, in the seed order, then training memory at the train statement\'s batch', () => {
   assert.deepEqual(
     model.columns.map((c) => c.label),
-    ['Layer', 'Size of input n', 'Input channels', 'f', 'p', 's', 'Output size (n+2p−f)/s+1', 'Output channels or units', 'Output neurons', 'Size of filter + 1', 'Parameters'],
+    ['Layer', 'Size of input n', 'Input channels', 'f', 'p', 's', 'Output size (n+2p−f)/s+1', 'Output channels or units', 'Output neurons', 'Size of filter + 1', 'Parameters', 'Training memory (batch 32)'],
   );
   for (const r of model.rows) assert.equal(r.cells.length, model.columns.length);
+  for (const r of model.foot) assert.equal(r.cells.length, model.columns.length);
 });
 
 test('conv rows: input, f p s, output, neurons, filter + 1, params', () => {
@@ -51,6 +54,18 @@ test('totals: params, neurons with pooling, neurons in conv and fc only', () => 
   assert.equal(model.totals.neurons, '356,872');
   assert.equal(model.totals.neuronsConvFc, '302,296');
   assert.equal(model.title, 'alexnet-coursework');
+});
+
+test('the totals rows put each total under its column, with its label in the first', () => {
+  const at = (label: string) => model.columns.findIndex((c) => c.label.startsWith(label));
+  const [total, convFc] = model.foot;
+  assert.ok(total && convFc);
+  const filled = (cells: { text: string }[]) => cells.flatMap((c, i) => (c.text ? [[i, c.text]] : []));
+  assert.deepEqual(filled(total.cells), [[0, 'Total'], [at('Output neurons'), '356,872'], [at('Parameters'), '7,672,104'], [at('Training memory'), model.totals.memory]]);
+  assert.deepEqual(filled(convFc.cells), [[0, 'Neurons in conv and fc layers'], [at('Output neurons'), '302,296']]);
+  assert.equal(convFc.secondary, true);
+  assert.equal(total.secondary, undefined);
+  assert.match(total.cells.at(-1)?.title ?? '', /^Training memory at batch 32 \(cpu backend, SGD\): .* = weights /);
 });
 
 test('a layer that could not be computed is listed as a problem; the table keeps the layers before it', () => {
@@ -103,7 +118,7 @@ describe('a network of block instances (the spec\'s ResNet basic-block demo)', (
   });
 
   it("an instance row carries the instance's totals, as cnn table --depth does", () => {
-    const cells = (id: string) => byId(id).cells.map((c) => c.text);
+    const cells = (id: string) => byId(id).cells.slice(0, COLUMNS.length).map((c) => c.text);
     assert.deepEqual(cells('layer1'), ['layer1', '56', '64', '', '', '', '56', '64', '802,816', '', '147,968']);
     assert.deepEqual(cells('layer1.0'), ['layer1.0', '56', '64', '', '', '', '56', '64', '401,408', '', '73,984']);
     assert.deepEqual(cells('layer2.0'), ['layer2.0', '56', '64', '', '', '', '28', '128', '301,056', '', '230,144']);
@@ -144,4 +159,76 @@ test('a branch outside blocks is noted too; the plain chain is not', () => {
   const branchy = tableModel(analyzeText('input 32x32x3\nstem: conv 8 f=3 p=1\na: conv 8 f=1\nb: conv 8 f=1 from=stem\ncat: concat from=a,b\nout: softmax 10\n').network, 'b.cnn');
   assert.deepEqual(branchy.rows.map((r) => r.inputs), [undefined, undefined, ['stem'], ['a', 'b'], undefined]);
   assert.ok(branchy.rows.every((r) => r.depth === 0 && r.parents.length === 0 && !r.instance));
+});
+
+describe('the memory column', () => {
+  const lenet5 = readFileSync(join(root, 'examples', 'lenet5.cnn'), 'utf8');
+  const lenet = tableModel(analyzeText(lenet5).network, 'lenet5.cnn');
+  const memoryCell = (m: TableModel, id: string) => {
+    const r = m.rows.find((x) => x.id === id);
+    assert.ok(r, `no row ${id}`);
+    return r.cells.at(-1)!;
+  };
+
+  it("lenet5's c1 at its train batch of 32, worked out by hand", () => {
+    // conv 6 f=5 on 32x32x1, tanh, batch 32, 4 bytes a float: output 28·28·6 = 4,704 values.
+    // output 32·4704·4 = 602,112; tanh's output (not fused, as ReLU is) 602,112; input gradient
+    // 32·1024·4 = 131,072; tanh's input gradient 602,112; im2col 32·784·25·4 = 2,508,800;
+    // weights, gradients and SGD velocity 3 · 156·4 = 1,872. Sum 4,448,080 bytes = 4.24 MiB.
+    assert.equal(lenet.batch, 32);
+    assert.deepEqual(memoryCell(lenet, 'c1'), { text: '4.2 MiB', numeric: true, title: '4,448,080 bytes' });
+  });
+
+  it('says the batch it is worked out at, and where that batch comes from', () => {
+    const withBatch = tableModel(analyzeText('input 8x8x1\nconv 2 f=3\nsoftmax 3\ntrain batch=64\n').network, 'b.cnn');
+    assert.equal(withBatch.batch, 64);
+    assert.equal(withBatch.columns.at(-1)?.label, 'Training memory (batch 64)');
+    assert.match(withBatch.columns.at(-1)?.title ?? '', /^At the train statement's batch\./);
+    const without = tableModel(analyzeText('input 8x8x1\nconv 2 f=3\nsoftmax 3\n').network, 'n.cnn');
+    assert.equal(without.batch, 32);
+    assert.equal(without.columns.at(-1)?.label, 'Training memory (batch 32)');
+    assert.match(without.columns.at(-1)?.title ?? '', /^At the runner's default batch \(the file's train statement sets none\)/);
+  });
+
+  /** `cnn table FILE --batch N --format markdown`: each row's name and its last cell, the memory. */
+  async function cliMemory(file: string, batch: number, depth?: number): Promise<Map<string, string>> {
+    const args = ['table', join(root, 'examples', file), '--batch', String(batch), '--format', 'markdown', ...(depth === undefined ? [] : ['--depth', String(depth)])];
+    const { code, stdout } = await runCli(args);
+    assert.equal(code, 0);
+    const lines = stdout.split('\n').filter((l) => l.startsWith('| ')).slice(2);
+    return new Map(lines.map((l) => {
+      const cells = l.slice(2, -2).split(' | ');
+      return [cells[0]!, cells.at(-1)!];
+    }));
+  }
+
+  for (const file of ['resnet18.cnn', 'lenet5.cnn']) {
+    it(`${file}: every row's memory and the total are those of cnn table --batch`, async () => {
+      const m = tableModel(analyzeText(readFileSync(join(root, 'examples', file), 'utf8')).network, file);
+      // Without --depth the CLI lists every layer; with it, the instances at that depth.
+      const cli = new Map<string, string>();
+      for (const depth of [undefined, 1, 2]) for (const [name, memory] of await cliMemory(file, m.batch, depth)) cli.set(name, memory);
+      assert.equal(m.columns.at(-1)?.label, `Training memory (batch ${m.batch})`);
+      for (const r of m.rows) assert.equal(r.cells.at(-1)?.text, cli.get(r.id), r.id);
+      assert.equal(m.totals.memory, cli.get('Total'));
+      assert.equal(m.foot[0]?.cells.at(-1)?.text, cli.get('Total'));
+      assert.ok(m.rows.length >= 7);
+    });
+  }
+
+  it('an instance row holds its layers\' memory', () => {
+    const resnet = tableModel(analyzeText(readFileSync(join(root, 'examples', 'resnet18.cnn'), 'utf8')).network, 'resnet18.cnn');
+    const bytesOf = (id: string) => Number(memoryCell(resnet, id).title?.replace(/[^\d]/g, ''));
+    const inside = resnet.rows.filter((r) => r.parents.at(-1) === 'layer2.0').map((r) => r.id);
+    assert.equal(inside.length, 7);
+    assert.equal(bytesOf('layer2.0'), inside.reduce((n, id) => n + bytesOf(id), 0));
+    assert.equal(bytesOf('layer1'), bytesOf('layer1.0') + bytesOf('layer1.1'));
+  });
+
+  it('Copy as Markdown and Save as CSV carry the column, at the same batch', () => {
+    const csv = exportedTable(analyzeText(lenet5).network, 'csv').split('\r\n');
+    assert.match(csv[0] ?? '', /,Training memory \(batch 32\)$/);
+    assert.match(csv[1] ?? '', /^c1,.*,4448080$/);
+    assert.match(exportedTable(analyzeText(lenet5).network, 'markdown'), /\| Training memory \(batch 32\) \|/);
+  });
 });

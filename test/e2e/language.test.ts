@@ -100,11 +100,12 @@ e2eSuite('CNN Spec in VS Code (code-server)', (session) => {
     if (body) {
       assert.match(body, /conv1/);
       assert.match(body, num(17472), 'conv1 has 17,472 parameters');
+      assert.match(body, /Training memory\s+\(batch 32\)/, "a memory column at the train statement's batch");
     }
     // More room for the table's columns in the picture: a wider window without the side bar (Ctrl+B).
     const sidebar = s.page.locator('.part.sidebar').first();
     const size = s.page.viewportSize();
-    await s.page.setViewportSize({ width: 2100, height: 900 });
+    await s.page.setViewportSize({ width: 2300, height: 900 });
     await s.page.keyboard.press('Control+B');
     await sidebar.waitFor({ state: 'hidden', timeout: WAIT_MS });
     await s.webview().locator('body', { hasText: num(7672104) }).waitFor({ timeout: WAIT_MS });

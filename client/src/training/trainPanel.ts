@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Network } from '../../../server/src/language/network';
-import { renderTable } from '../../../server/src/language/table';
+import { exportedTable } from '../../../media/src/layerTableModel';
 import { parseTrainWebviewMessage, type FormSettings, type RunnerSummary, type TrainHostMessage, type TrainWebviewMessage } from '../../../media/src/trainProtocol';
 import { NetworkRequest } from '../networkRequest';
 import { ProgressRelay } from './progressRelay';
@@ -242,7 +242,7 @@ class TrainPanel implements vscode.Disposable {
         return;
       case 'copyMarkdown':
         if (!this.network) return;
-        await vscode.env.clipboard.writeText(renderTable(this.network, 'markdown'));
+        await vscode.env.clipboard.writeText(exportedTable(this.network, 'markdown'));
         this.post({ type: 'notice', message: 'Layer table copied as Markdown' });
         return;
       case 'saveCsv':
@@ -302,7 +302,7 @@ class TrainPanel implements vscode.Disposable {
       : undefined;
     const target = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: { CSV: ['csv'] }, title: 'Save layer table as CSV' });
     if (!target) return;
-    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(renderTable(this.network, 'csv')));
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(exportedTable(this.network, 'csv')));
     this.post({ type: 'notice', message: `Saved ${baseName(target)}` });
   }
 

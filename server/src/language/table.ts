@@ -46,8 +46,36 @@ export interface TableOptions {
 /** The memory column's header. */
 export const MEMORY_HEADER = 'Training memory';
 
+/** The memory column's header, with the batch its figures are worked out at. */
+export function memoryHeader(batch: number): string {
+  return `${MEMORY_HEADER} (batch ${batch})`;
+}
+
 function headers(options: TableOptions): string[] {
-  return options.batch === undefined ? [...TABLE_HEADERS] : [...TABLE_HEADERS, `${MEMORY_HEADER} (batch ${options.batch})`];
+  return options.batch === undefined ? [...TABLE_HEADERS] : [...TABLE_HEADERS, memoryHeader(options.batch)];
+}
+
+/** What each row of the table holds of a TrainingMemory, in bytes: the memory column's figures. */
+export interface RowMemory {
+  layer(name: string): number;
+  /** An instance's layers are those under its full name, as PyTorch's module paths nest. */
+  instance(name: string): number;
+  /** The network's: more than the rows' sum, as it holds the input batch and the shared gradient buffers. */
+  total: number;
+}
+
+export function rowMemory(memory: TrainingMemory): RowMemory {
+  const byLayer = new Map<string, number>();
+  const byInstance = new Map<string, number>();
+  for (const l of memory.layers) {
+    byLayer.set(l.layer, l.total);
+    // Every prefix of `layer2.0.downsample.0` ending before a dot is an instance holding it.
+    for (let dot = l.layer.indexOf('.'); dot >= 0; dot = l.layer.indexOf('.', dot + 1)) {
+      const name = l.layer.slice(0, dot);
+      byInstance.set(name, (byInstance.get(name) ?? 0) + l.total);
+    }
+  }
+  return { layer: (name) => byLayer.get(name) ?? 0, instance: (name) => byInstance.get(name) ?? 0, total: memory.totals.total };
 }
 
 /** What a block instance comes to, as one row of the table. */
@@ -177,14 +205,10 @@ function visibleRows(network: Network, depth: number | undefined): ({ layer: Net
 export function tableRows(network: Network, group: (n: number) => string = groupDigits, options: TableOptions = {}): TableRow[] {
   const rows = layerRows(network, group, options);
   if (options.batch === undefined) return rows;
-  const memory = trainingMemory(network, { batch: options.batch });
-  const byLayer = new Map(memory.layers.map((l) => [l.layer, l.total]));
+  const memory = rowMemory(trainingMemory(network, { batch: options.batch }));
   const show = (bytes: number) => (group === String ? String(bytes) : formatBytes(bytes));
   for (const row of rows) {
-    // An instance's layers are those under its full name, as PyTorch's module paths nest.
-    const bytes = row.layer ? byLayer.get(row.layer.name) ?? 0
-      : row.instance ? memory.layers.filter((l) => l.layer.startsWith(`${row.instance!.name}.`)).reduce((n, l) => n + l.total, 0)
-      : memory.totals.total;
+    const bytes = row.layer ? memory.layer(row.layer.name) : row.instance ? memory.instance(row.instance.name) : memory.total;
     row.cells.push(show(bytes));
   }
   return rows;
