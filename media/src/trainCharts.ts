@@ -4,6 +4,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { epochTicks } from './trainViewModel';
 
 export interface SeriesSpec {
   label: string;
@@ -107,7 +108,7 @@ export class Chart {
       width: this.width(),
       height: HEIGHT,
       scales: { x: { time: false, range: (_u, min, max) => this.xRange ?? (min === max ? [min - 1, max + 1] : [min, max]) }, y: this.axes.yRange ? { range: this.axes.yRange } : {} },
-      axes: [axis(this.axes.x), axis(this.axes.y)],
+      axes: [this.axes.x === 'epoch' ? { ...axis(this.axes.x), splits: (_u, _i, min, max) => epochTicks(min, max) } : axis(this.axes.x), axis(this.axes.y)],
       legend: { live: false },
       bands: this.bands.map(([upper, lower]) => ({ series: [upper + 1, lower + 1], fill: withAlpha(themeColor(this.series[upper].color), 0.18, FALLBACK[this.series[upper].color]) })),
       cursor: { drag: { x: false, y: false } },

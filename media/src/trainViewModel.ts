@@ -183,6 +183,19 @@ export function epochAxis(run: RunView | null): [number, number] | undefined {
   return end > 0 ? [0, end] : undefined;
 }
 
+/**
+ * Where the epoch axis is labelled: whole epochs only (uPlot's own choice put ticks at 1.5, 2.5 on
+ * a 4-epoch chart), every 1, 2 or 5 × 10^k epochs so at most 8 are written.
+ */
+export function epochTicks(min: number, max: number): number[] {
+  if (!(max >= min)) return [];
+  let step = 1;
+  for (let k = 0; (Math.floor(max / step) - Math.ceil(min / step)) + 1 > 8; k++) step = [1, 2, 5][(k + 1) % 3] * 10 ** Math.floor((k + 1) / 3);
+  const ticks: number[] = [];
+  for (let x = Math.ceil(min / step) * step; x <= max; x += step) ticks.push(x);
+  return ticks;
+}
+
 export type Column = (number | null)[];
 
 /**

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { analyzeText } from '../../server/src/language/analyze';
 import { fieldsFromNetwork, placeholders, settingsSummary } from '../../media/src/trainForm';
 import type { RunView } from '../../media/src/trainProtocol';
-import { deviceLabel, deviceLine, epochAxis, kernelsLine, progressLine, runSpeedData, timeLeft } from '../../media/src/trainViewModel';
+import { deviceLabel, deviceLine, epochAxis, epochTicks, kernelsLine, progressLine, runSpeedData, timeLeft } from '../../media/src/trainViewModel';
 import { parseRunnerNotification, type RunnerNotification } from '../../client/src/training/runnerMessages';
 import { TrainingJobs, type RunUpdate } from '../../client/src/training/trainingJobs';
 import type { RunnerProcess } from '../../client/src/training/runnerProcess';
@@ -75,6 +75,15 @@ describe('charts that read well with one epoch', () => {
     assert.deepEqual(epochAxis(running({ stepLosses: [[0.1, 2.3], [0.2, 2.2]] })), [0, 1]);
     assert.deepEqual(epochAxis(running({ settings: { epochs: 3, batch: 32 } as RunView['settings'], stepLosses: [[0.5, 2]] })), [0, 3]);
     assert.equal(epochAxis(null), undefined);
+  });
+
+  it('the epoch axis is labelled at whole epochs only, at most 8 of them', () => {
+    assert.deepEqual(epochTicks(1, 4), [1, 2, 3, 4], 'the compare charts: no 1.5, 2.5');
+    assert.deepEqual(epochTicks(0, 1), [0, 1]);
+    assert.deepEqual(epochTicks(0.2, 0.9), [], 'no whole epoch inside');
+    assert.deepEqual(epochTicks(0, 10), [0, 2, 4, 6, 8, 10]);
+    assert.deepEqual(epochTicks(1, 90), [20, 40, 60, 80]);
+    assert.deepEqual(epochTicks(0, 300), [0, 50, 100, 150, 200, 250, 300]);
   });
 
   it('speed is drawn at every progress report, not once an epoch', () => {
