@@ -23,9 +23,9 @@ import { NUMBER_SETTINGS } from './language/trainSchema';
 export { compareTable, sparkline, type CompareRun } from './compareReport';
 
 export const COMPARE_USAGE = `usage: cnn compare FILE [--inits gaussian,xavier,he] [--acts relu,prelu] [--seeds N] [--epochs N] [--samples N]
-                        [--val-samples N] [--batch N] [--lr X] [--seed N] [--backend auto|webgpu|reference] [--json]
+                        [--val-samples N] [--batch N] [--lr X] [--seed N] [--backend auto|webgpu|cpu|reference] [--json]
        cnn compare --variants A.cnn,B.cnn[,...] [--seeds N] [--epochs N] [--samples N] [--val-samples N] [--batch N]
-                        [--lr X] [--seed N] [--backend auto|webgpu|reference] [--json]
+                        [--lr X] [--seed N] [--backend auto|webgpu|cpu|reference] [--json]
   --seeds N        train every cell N times (default ${DEFAULT_SEEDS}), with seeds --seed, --seed+1, ... (--seed
                    defaults to the file's train seed=)
   --val-samples N  validation images of the shapes data (default: at least 1,024)`;
@@ -98,7 +98,8 @@ export function parseCompareArgs(args: string[]): CompareOptions {
       case '--seed': options.job.seed = seed(value()); break;
       case '--backend': {
         const backend = value();
-        if (!['auto', 'webgpu', 'reference'].includes(backend)) throw new Error(`--backend must be auto, webgpu or reference, got ${JSON.stringify(backend ?? '')}`);
+        // pytorch trains through train.py (cnn train), not this process's training loop.
+        if (!['auto', 'webgpu', 'cpu', 'reference'].includes(backend)) throw new Error(`--backend must be auto, webgpu, cpu or reference, got ${JSON.stringify(backend ?? '')}`);
         options.job.backend = backend as BackendChoice;
         break;
       }

@@ -50,6 +50,23 @@ test('cnn compare trains each combination with the same seed and writes a report
   }
 });
 
+test('cnn compare --backend cpu trains on the cpu backend, as cnn train --backend cpu does', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cnn-compare-cpu-'));
+  try {
+    const file = join(dir, 'tiny.cnn');
+    writeFileSync(file, 'network tiny\ninput 12x12x1\nconv 4 f=3\nmaxpool f=2\nfc 16\nsoftmax 4\ntrain dataset=shapes batch=16 lr=0.05 seed=3\n');
+    const result = spawnSync(process.execPath, ['bin/cnn.js', 'compare', file, '--inits', 'he', '--acts', 'relu', '--seeds', '1', '--epochs', '1', '--samples', '64', '--val-samples', '64', '--backend', 'cpu', '--json'], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    const [run] = result.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'run');
+    assert.equal(JSON.parse(readFileSync(join(run.runDir, 'settings.json'), 'utf8')).backend, 'cpu');
+    const refused = spawnSync(process.execPath, ['bin/cnn.js', 'compare', file, '--backend', 'pytorch'], { encoding: 'utf8' });
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /--backend must be auto, webgpu, cpu or reference, got "pytorch"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('cnn compare --seeds 2: every cell twice with seeds from --seed, mean and spread in the table, every run in the report', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cnn-compare-seeds-'));
   try {
