@@ -134,11 +134,11 @@ export async function layoutGraph(model: GraphModel): Promise<GraphLayout> {
 }
 
 /**
- * Lays out two three-node graphs, one with each set of options, for the page to call as it loads:
- * the first layout of a process pays for compiling ELK's code, and a small graph compiles it far
- * cheaper than a large one run cold: a 1,000-layer chain's first layout took 1.3 times as long as
- * its second after this warm-up, 2.1 times without it (warm-up included: 3.3 s against 5.0 s, on
- * a loaded 2-core machine).
+ * Lays out two three-node graphs, one with each set of options, for the page to call as it loads,
+ * while the host asks the server for the network: the first layout of a process pays for loading
+ * and compiling ELK's code, and a small graph gets most of that done before the network arrives.
+ * A 1,000-layer chain's first layout: 1.76-1.86 s cold; after 0.60-0.65 s of warm-up, 1.01-1.09 s
+ * (docs/benchmarks.md).
  */
 export async function warmUpLayout(): Promise<void> {
   elk ??= loadElk();
