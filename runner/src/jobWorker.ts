@@ -48,6 +48,12 @@ export async function workerMain(): Promise<void> {
   // ever), as a software adapter's compiler does.
   const slow = (process.env.CNN_RUNNER_TEST_SLOW_PIPELINES ?? '').split(',').map((e) => e.split(':')).find(([name]) => name === request.network.network);
   const slowPipelineMs = slow ? Number(slow[1]) : 0;
+  // And "NAME:MS" holds a job of the network NAME for up to MS after each epoch but its last, or
+  // until it is cancelled: a cancel sent on an epoch's report then lands before the next epoch, however
+  // fast its steps (a tiny network's 32 steps outran the cancel on a loaded machine).
+  const pause = (process.env.CNN_RUNNER_TEST_EPOCH_PAUSE ?? '').split(':');
+  const epochPauseMs = pause[0] === request.network.network ? Number(pause[1]) : 0;
+  let plannedEpochs = 0;
   try {
     const result = await train(request.network, request.settings, {
       onHeartbeat: (phase) => {
@@ -60,12 +66,18 @@ export async function workerMain(): Promise<void> {
         if (slowPipelineMs && phase === BUILDING_KERNELS) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, slowPipelineMs < 0 ? undefined : slowPipelineMs);
       },
       onKernels: (event) => post({ type: 'kernels', event }),
-      onStarted: (event) => post({ type: 'started', event }),
+      onStarted: (event) => {
+        plannedEpochs = event.settings.epochs;
+        post({ type: 'started', event });
+      },
       onProgress: (event) => {
         post({ type: 'progress', event });
         if (stall) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
       },
-      onEpoch: (event) => post({ type: 'epoch', event }),
+      onEpoch: (event) => {
+        post({ type: 'epoch', event });
+        if (epochPauseMs > 0 && event.epoch < plannedEpochs) Atomics.wait(stop, 0, 0, epochPauseMs);
+      },
       shouldStop: () => Atomics.load(stop, 0) === 1,
     });
     post({ type: 'done', result });

@@ -129,7 +129,10 @@ export function startRunnerServer(entryFile: string): MessageConnection {
     }
     if (running?.id !== id || running.finished) return { cancelled: false };
     const job = running;
-    Atomics.store(new Int32Array(job.stop), 0, 1);
+    const stop = new Int32Array(job.stop);
+    Atomics.store(stop, 0, 1);
+    // Wakes a worker that waits on the word (the epoch-pause test hook in jobWorker.ts).
+    Atomics.notify(stop, 0);
     setTimeout(() => {
       if (job.finished) return;
       // Still inside a long step: end the worker; the metrics and weights of finished epochs are already on disk.

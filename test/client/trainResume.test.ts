@@ -19,6 +19,8 @@ const root = join(import.meta.dirname, '..', '..');
 const runnerPath = join(root, 'dist', 'runner.js');
 const TINY = 'network tiny\ninput 8x8x1\nconv 4 f=3\nfc 10\nsoftmax 4\ntrain dataset=shapes epochs=2 batch=16\n';
 const network = analyzeText(TINY).network;
+/** The same layers under the name the runner's epoch-pause hook holds. */
+const pausing = analyzeText(TINY.replace('network tiny', 'network pausing')).network;
 const quick = { backend: 'reference' as const, epochs: 2, batch: 16, trainSamples: 512, seed: 5 };
 
 describe('Resume and evaluation through the real runner process', { skip: existsSync(runnerPath) ? false : 'dist/runner.js is not built: run `npm run build` (npm test does)' }, () => {
@@ -29,10 +31,11 @@ describe('Resume and evaluation through the real runner process', { skip: exists
   const epochsSeen: number[] = [];
 
   before(() => {
-    runner = new RunnerProcess({ runnerPath, cwd: runDir, log: () => {} });
+    // The 'stopped' run's network waits after its first epoch until the cancel sent on that epoch's report lands.
+    runner = new RunnerProcess({ runnerPath, cwd: runDir, log: () => {}, env: { ...process.env, CNN_RUNNER_TEST_EPOCH_PAUSE: 'pausing:30000' } });
     jobs = new TrainingJobs(runner, {
       update: (file: string, update: RunUpdate) => {
-        // Cancel the run of 'stopped' as soon as its first epoch is in (32 steps of the second remain).
+        // Cancel the run of 'stopped' as soon as its first epoch is in (the runner holds it there until the cancel lands).
         if (file === 'stopped' && update.type === 'epoch') {
           epochsSeen.push(update.metrics.epoch);
           if (epochsSeen.length === 1) void jobs.cancel('stopped');
@@ -50,7 +53,7 @@ describe('Resume and evaluation through the real runner process', { skip: exists
   it('a run cancelled after epoch 1 resumes to the metrics of an uninterrupted run', async () => {
     await jobs.start('straight', network, quick, runDir);
     await pollUntil('the uninterrupted run ends', () => ended.has('straight'), 60000);
-    await jobs.start('stopped', network, quick, runDir);
+    await jobs.start('stopped', pausing, quick, runDir);
     await pollUntil('the stopped run ends', () => ended.has('stopped'), 60000);
     const stopped = ended.get('stopped')!;
     assert.equal(stopped.status, 'cancelled');
