@@ -70,12 +70,13 @@ export function registerCompareWith(context: vscode.ExtensionContext): void {
     let disposed = false;
     /** Counts draws, so a slow layout never replaces a newer page. */
     let generation = 0;
+    let shown = '';
     const draw = async () => {
       const mine = ++generation;
       const after = analyzeText(document.getText()).network;
       const diff = diffNetworks(before, after, { labels: [other.label, baseName(document.uri)] });
       // The tables at once the first time; later the page is replaced once, when both are ready.
-      if (mine === 1) webview.html = compareHtml(diff, resources, { state: 'pending' });
+      if (mine === 1) webview.html = shown = compareHtml(diff, resources, { state: 'pending' });
       let page: string;
       try {
         const [a, b] = await Promise.all([layoutBefore, layoutSide(after)]);
@@ -83,7 +84,8 @@ export function registerCompareWith(context: vscode.ExtensionContext): void {
       } catch (error) {
         page = compareHtml(diff, resources, { state: 'failed', reason: error instanceof Error ? error.message : String(error) });
       }
-      if (!disposed && mine === generation) webview.html = page;
+      // Setting the same page again would reload it and lose its scroll position (an edit to a comment, a blank line).
+      if (!disposed && mine === generation && page !== shown) webview.html = shown = page;
     };
     void draw();
     let timer: ReturnType<typeof setTimeout> | undefined;
