@@ -29,7 +29,7 @@ try {
 if (existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs && !process.argv.includes('--force')) process.exit(0);
 const cc = process.env.CC || 'cc';
 if (spawnSync(cc, ['--version'], { stdio: 'ignore' }).status !== 0) skip(`no C compiler (${cc})`);
-const flags = ['-O3', '-shared', '-fPIC', '-Wall', `-I${headers}`];
+const flags = ['-O3', '-shared', '-fPIC', '-pthread', '-Wall', `-I${headers}`];
 if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup', '-I/opt/homebrew/opt/openblas/include', '-L/opt/homebrew/opt/openblas/lib');
 // Debian keeps OpenBLAS's cblas.h under the multiarch include directory, which cc searches already.
 mkdirSync('build', { recursive: true });

@@ -1,9 +1,16 @@
 /*
  * The cpu backend's native kernels: a thin N-API layer over OpenBLAS's cblas_sgemm (which threads
  * itself over the cores) plus the memory-bound helpers around it (im2col, col2im, bias and ReLU,
- * column sums). Every function works in place on Float32Arrays given with element offsets, so no
- * call allocates or copies. Built by scripts/build-native.mjs without node-gyp: the N-API headers
- * come from npm `node-api-headers`, the symbols resolve against the running Node at load time.
+ * column sums, pooling, the optimisers). Every function works in place on Float32Arrays given with
+ * element offsets, so no call allocates or copies. The helpers whose work splits into parts writing
+ * disjoint memory (im2col, col2im, bias and ReLU, ReLU's gradient, max pooling forward) run on as many
+ * threads as OpenBLAS (setThreads): on one thread they were about a fifth of a coursework AlexNet
+ * training step on 2 cores. Each part does the arithmetic one thread would, so results do not depend
+ * on the thread count. (Splitting the products into bands, each a single-threaded OpenBLAS call, was
+ * tried too: faster on the tall, narrow forward products, but OpenBLAS rounds a band differently from
+ * the whole, and a 56-layer plain network's loss moved past the tests' tolerance.) Built by
+ * scripts/build-native.mjs without node-gyp: the N-API headers come from npm `node-api-headers`, the
+ * symbols resolve against the running Node at load time.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -11,6 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <math.h>
+#include <pthread.h>
 
 /* OpenBLAS's own entry points (declared here in case the cblas.h found is another BLAS's). */
 extern void openblas_set_num_threads(int);
@@ -18,6 +26,43 @@ extern int openblas_get_num_threads(void);
 extern char *openblas_get_config(void);
 
 #define MAX_ARGS 20
+
+/* Threads for the helpers: as many as OpenBLAS's (setThreads). */
+#define MAX_HELPERS 64
+static int helper_threads = 1;
+/* Below this many floats touched a call stays on one thread: starting a thread costs ~10-20 us. */
+#define PARALLEL_MIN_FLOATS 65536
+
+typedef void (*RangeFn)(const void *ctx, int64_t begin, int64_t end);
+typedef struct { RangeFn fn; const void *ctx; int64_t begin, end; } RangeJob;
+
+static void *run_range(void *p) {
+  const RangeJob *j = (const RangeJob *)p;
+  j->fn(j->ctx, j->begin, j->end);
+  return NULL;
+}
+
+/*
+ * Runs fn over [0, n) in contiguous parts, one per helper thread, the calling thread taking the
+ * first; parts must write memory no other part touches. Threads are started per call (no pool to
+ * keep alive or to contend with OpenBLAS's own idle threads); a thread that fails to start has its
+ * part run here instead.
+ */
+static void parallel_for(RangeFn fn, const void *ctx, int64_t n, int64_t floats) {
+  int64_t t = helper_threads;
+  if (t > n) t = n;
+  if (floats < PARALLEL_MIN_FLOATS || t <= 1) { if (n > 0) fn(ctx, 0, n); return; }
+  pthread_t ids[MAX_HELPERS];
+  RangeJob jobs[MAX_HELPERS];
+  int started[MAX_HELPERS];
+  for (int64_t i = 0; i < t; i++) jobs[i] = (RangeJob){ fn, ctx, n * i / t, n * (i + 1) / t };
+  for (int64_t i = 1; i < t; i++) started[i] = pthread_create(&ids[i], NULL, run_range, &jobs[i]) == 0;
+  run_range(&jobs[0]);
+  for (int64_t i = 1; i < t; i++) {
+    if (started[i]) pthread_join(ids[i], NULL);
+    else run_range(&jobs[i]);
+  }
+}
 
 typedef struct { napi_env env; napi_value argv[MAX_ARGS]; size_t argc; int failed; } Args;
 
@@ -104,6 +149,40 @@ static Geometry geometry_of(Args *a, size_t i) {
   return g;
 }
 
+typedef struct { const float *x; float *cols; Geometry g; int64_t b0, group; } Im2col;
+
+/* Output rows [begin, end) of the chunk, numbered sample * Ho + oy. */
+static void im2col_rows(const void *ctx, int64_t begin, int64_t end) {
+  const Im2col *j = (const Im2col *)ctx;
+  const Geometry g = j->g;
+  const int64_t K = g.kh * g.kw * g.Cg;
+  const size_t rowBytes = (size_t)g.Cg * sizeof(float);
+  for (int64_t row = begin; row < end; row++) {
+    const int64_t s = row / g.Ho, oy = row % g.Ho;
+    const float *base = j->x + (j->b0 + s) * g.H * g.W * g.C + j->group * g.Cg;
+    for (int64_t ox = 0; ox < g.Wo; ox++) {
+      float *r = j->cols + (row * g.Wo + ox) * K;
+      for (int64_t ky = 0; ky < g.kh; ky++) {
+        const int64_t iy = oy * g.sh - g.ph + ky;
+        if (iy < 0 || iy >= g.H) { memset(r, 0, (size_t)g.kw * rowBytes); r += g.kw * g.Cg; continue; }
+        const int64_t ix0 = ox * g.sw - g.pw;
+        if (ix0 >= 0 && ix0 + g.kw <= g.W && g.Cg == g.C) {
+          /* The whole kernel row is inside and channels are contiguous: one copy. */
+          memcpy(r, base + (iy * g.W + ix0) * g.C, (size_t)g.kw * rowBytes);
+          r += g.kw * g.Cg;
+          continue;
+        }
+        for (int64_t kx = 0; kx < g.kw; kx++) {
+          const int64_t ix = ix0 + kx;
+          if (ix < 0 || ix >= g.W) memset(r, 0, rowBytes);
+          else memcpy(r, base + (iy * g.W + ix) * g.C, rowBytes);
+          r += g.Cg;
+        }
+      }
+    }
+  }
+}
+
 /*
  * im2col(x, b0, samples, group, cols, H, W, C, Cg, kh, kw, sh, sw, ph, pw, Ho, Wo): rows of cols, one per
  * output position of samples b0.., each (ky, kx, c) over group's Cg channels; zeros outside the input.
@@ -119,34 +198,41 @@ static napi_value im2col(napi_env env, napi_callback_info info) {
   const int64_t K = g.kh * g.kw * g.Cg, P = g.Ho * g.Wo;
   if (!inside(&a, nx, b0 * g.H * g.W * g.C, samples * g.H * g.W * g.C, "im2col: x out of range")) return NULL;
   if (!inside(&a, ncols, 0, samples * P * K, "im2col: cols too small")) return NULL;
-  const size_t rowBytes = (size_t)g.Cg * sizeof(float);
-  for (int64_t s = 0; s < samples; s++) {
-    const float *base = x + (b0 + s) * g.H * g.W * g.C + group * g.Cg;
-    float *out = cols + s * P * K;
-    for (int64_t oy = 0; oy < g.Ho; oy++) {
+  const Im2col job = { x, cols, g, b0, group };
+  parallel_for(im2col_rows, &job, samples * g.Ho, samples * P * K);
+  return NULL;
+}
+
+typedef struct { const float *cols; float *dx; Geometry g; int64_t b0, group; } Col2im;
+
+/*
+ * Input rows [begin, end) of the chunk, numbered sample * H + iy: each gathers from the output rows
+ * whose windows cover it, so parts never write the same values. Contributions arrive in the order
+ * a scatter over output positions would add them, (oy, ox) ascending, so the sums are the same.
+ */
+static void col2im_rows(const void *ctx, int64_t begin, int64_t end) {
+  const Col2im *j = (const Col2im *)ctx;
+  const Geometry g = j->g;
+  const int64_t K = g.kh * g.kw * g.Cg, P = g.Ho * g.Wo;
+  for (int64_t row = begin; row < end; row++) {
+    const int64_t s = row / g.H, iy = row % g.H;
+    float *line = j->dx + ((j->b0 + s) * g.H + iy) * g.W * g.C + j->group * g.Cg;
+    const float *in = j->cols + s * P * K;
+    /* Output rows oy with 0 <= iy + ph - oy sh < kh. */
+    int64_t oy0 = iy + g.ph - g.kh + 1 <= 0 ? 0 : (iy + g.ph - g.kh + 1 + g.sh - 1) / g.sh;
+    for (int64_t oy = oy0; oy < g.Ho && oy * g.sh <= iy + g.ph; oy++) {
+      const int64_t ky = iy + g.ph - oy * g.sh;
       for (int64_t ox = 0; ox < g.Wo; ox++) {
-        float *r = out + (oy * g.Wo + ox) * K;
-        for (int64_t ky = 0; ky < g.kh; ky++) {
-          const int64_t iy = oy * g.sh - g.ph + ky;
-          if (iy < 0 || iy >= g.H) { memset(r, 0, (size_t)g.kw * rowBytes); r += g.kw * g.Cg; continue; }
-          const int64_t ix0 = ox * g.sw - g.pw;
-          if (ix0 >= 0 && ix0 + g.kw <= g.W && g.Cg == g.C) {
-            /* The whole kernel row is inside and channels are contiguous: one copy. */
-            memcpy(r, base + (iy * g.W + ix0) * g.C, (size_t)g.kw * rowBytes);
-            r += g.kw * g.Cg;
-            continue;
-          }
-          for (int64_t kx = 0; kx < g.kw; kx++) {
-            const int64_t ix = ix0 + kx;
-            if (ix < 0 || ix >= g.W) memset(r, 0, rowBytes);
-            else memcpy(r, base + (iy * g.W + ix) * g.C, rowBytes);
-            r += g.Cg;
-          }
+        const float *r = in + (oy * g.Wo + ox) * K + ky * g.kw * g.Cg;
+        for (int64_t kx = 0; kx < g.kw; kx++, r += g.Cg) {
+          const int64_t ix = ox * g.sw - g.pw + kx;
+          if (ix < 0 || ix >= g.W) continue;
+          float *d = line + ix * g.C;
+          for (int64_t c = 0; c < g.Cg; c++) d[c] += r[c];
         }
       }
     }
   }
-  return NULL;
 }
 
 /* col2im(dcols, b0, samples, group, dx, geometry...): adds each column row back onto the input positions it was read from. */
@@ -161,28 +247,20 @@ static napi_value col2im(napi_env env, napi_callback_info info) {
   const int64_t K = g.kh * g.kw * g.Cg, P = g.Ho * g.Wo;
   if (!inside(&a, nx, b0 * g.H * g.W * g.C, samples * g.H * g.W * g.C, "col2im: dx out of range")) return NULL;
   if (!inside(&a, ncols, 0, samples * P * K, "col2im: cols too small")) return NULL;
-  for (int64_t s = 0; s < samples; s++) {
-    float *base = dx + (b0 + s) * g.H * g.W * g.C + group * g.Cg;
-    const float *in = cols + s * P * K;
-    for (int64_t oy = 0; oy < g.Ho; oy++) {
-      for (int64_t ox = 0; ox < g.Wo; ox++) {
-        const float *r = in + (oy * g.Wo + ox) * K;
-        for (int64_t ky = 0; ky < g.kh; ky++) {
-          const int64_t iy = oy * g.sh - g.ph + ky;
-          if (iy < 0 || iy >= g.H) { r += g.kw * g.Cg; continue; }
-          for (int64_t kx = 0; kx < g.kw; kx++) {
-            const int64_t ix = ox * g.sw - g.pw + kx;
-            if (ix >= 0 && ix < g.W) {
-              float *d = base + (iy * g.W + ix) * g.C;
-              for (int64_t c = 0; c < g.Cg; c++) d[c] += r[c];
-            }
-            r += g.Cg;
-          }
-        }
-      }
-    }
-  }
+  const Col2im job = { cols, dx, g, b0, group };
+  parallel_for(col2im_rows, &job, samples * g.H, samples * P * K);
   return NULL;
+}
+
+typedef struct { float *y; const float *bias; int64_t F, relu; } BiasAct;
+
+static void bias_act_rows(const void *ctx, int64_t begin, int64_t end) {
+  const BiasAct *j = (const BiasAct *)ctx;
+  for (int64_t r = begin; r < end; r++) {
+    float *row = j->y + r * j->F;
+    if (j->bias) for (int64_t f = 0; f < j->F; f++) row[f] += j->bias[f];
+    if (j->relu) for (int64_t f = 0; f < j->F; f++) row[f] = row[f] > 0 ? row[f] : 0;
+  }
 }
 
 /* biasAct(y, rows, F, bias|null, relu): y[r, f] += bias[f], then max(., 0) when relu is 1. */
@@ -196,11 +274,8 @@ static napi_value bias_act(napi_env env, napi_callback_info info) {
   if (a.failed) return NULL;
   if (!inside(&a, ny, 0, rows * F, "biasAct: y too small")) return NULL;
   if (bias && !inside(&a, nb, 0, F, "biasAct: bias too small")) return NULL;
-  for (int64_t r = 0; r < rows; r++) {
-    float *row = y + r * F;
-    if (bias) for (int64_t f = 0; f < F; f++) row[f] += bias[f];
-    if (relu) for (int64_t f = 0; f < F; f++) row[f] = row[f] > 0 ? row[f] : 0;
-  }
+  const BiasAct job = { y, bias, F, relu };
+  parallel_for(bias_act_rows, &job, rows, rows * F);
   return NULL;
 }
 
@@ -223,6 +298,13 @@ static napi_value sum_rows(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+typedef struct { const float *y, *dy; float *dx; } ReluBackward;
+
+static void relu_backward_range(const void *ctx, int64_t begin, int64_t end) {
+  const ReluBackward *j = (const ReluBackward *)ctx;
+  for (int64_t i = begin; i < end; i++) j->dx[i] = j->y[i] > 0 ? j->dy[i] : 0;
+}
+
 /* reluBackward(y, dy, dx, n): dx = y > 0 ? dy : 0 (y is the ReLU's output: positive exactly where its input was). */
 static napi_value relu_backward(napi_env env, napi_callback_info info) {
   Args a = args_of(env, info);
@@ -231,7 +313,8 @@ static napi_value relu_backward(napi_env env, napi_callback_info info) {
   int64_t n = int_arg(&a, 3);
   if (a.failed) return NULL;
   if (!inside(&a, ny, 0, n, "reluBackward: y") || !inside(&a, nd, 0, n, "reluBackward: dy") || !inside(&a, nx, 0, n, "reluBackward: dx")) return NULL;
-  for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
+  const ReluBackward job = { y, dy, dx };
+  parallel_for(relu_backward_range, &job, n, n);
   return NULL;
 }
 
@@ -259,6 +342,39 @@ static PoolGeometry pool_geometry_of(Args *a, size_t i) {
   return g;
 }
 
+typedef struct { const float *x; float *y; int32_t *arg; PoolGeometry g; } Maxpool;
+
+/* Output rows [begin, end), numbered sample * Ho + oy. */
+static void maxpool_rows(const void *ctx, int64_t begin, int64_t end) {
+  const Maxpool *j = (const Maxpool *)ctx;
+  const PoolGeometry g = j->g;
+  const int64_t C = g.C;
+  for (int64_t row = begin; row < end; row++) {
+    const int64_t b = row / g.Ho, oy = row % g.Ho;
+    const int64_t xb = b * g.H * g.W * C;
+    const int64_t y0 = oy * g.sh - g.ph, ya = y0 < 0 ? 0 : y0, yb = y0 + g.kh < g.H ? y0 + g.kh : g.H;
+    for (int64_t ox = 0; ox < g.Wo; ox++) {
+      const int64_t x0 = ox * g.sw - g.pw, xa = x0 < 0 ? 0 : x0, xe = x0 + g.kw < g.W ? x0 + g.kw : g.W;
+      float *restrict yo = j->y + (row * g.Wo + ox) * C;
+      int32_t *restrict ao = j->arg + (row * g.Wo + ox) * C;
+      for (int64_t c = 0; c < C; c++) { yo[c] = -INFINITY; ao[c] = -1; }
+      for (int64_t iy = ya; iy < yb; iy++) {
+        for (int64_t ix = xa; ix < xe; ix++) {
+          const int32_t i = (int32_t)(xb + (iy * g.W + ix) * C);
+          const float *restrict xi = j->x + i;
+          /* Selects instead of a branch, so the compiler vectorises over channels; strictly greater keeps the first largest. */
+          for (int64_t c = 0; c < C; c++) {
+            const int greater = xi[c] > yo[c];
+            yo[c] = greater ? xi[c] : yo[c];
+            ao[c] = greater ? i + (int32_t)c : ao[c];
+          }
+        }
+      }
+      for (int64_t c = 0; c < C; c++) if (ao[c] < 0) yo[c] = 0;
+    }
+  }
+}
+
 /*
  * maxpoolForward(x, y, argmax, batch, geometry...): windows clipped to the input (a ceil-mode window
  * past the edge sees only real values); the first largest value wins; an empty window gives 0 and -1.
@@ -275,26 +391,8 @@ static napi_value maxpool_forward(napi_env env, napi_callback_info info) {
   if (!inside(&a, nx, 0, batch * g.H * g.W * C, "maxpool: x") || !inside(&a, ny, 0, batch * g.Ho * g.Wo * C, "maxpool: y")
       || !inside(&a, na, 0, batch * g.Ho * g.Wo * C, "maxpool: argmax")) return NULL;
   if (batch * g.H * g.W * C > INT32_MAX) { fail(&a, "maxpool: input too large for int32 indices"); return NULL; }
-  for (int64_t b = 0; b < batch; b++) {
-    const int64_t xb = b * g.H * g.W * C;
-    for (int64_t oy = 0; oy < g.Ho; oy++) {
-      const int64_t y0 = oy * g.sh - g.ph, ya = y0 < 0 ? 0 : y0, yb = y0 + g.kh < g.H ? y0 + g.kh : g.H;
-      for (int64_t ox = 0; ox < g.Wo; ox++) {
-        const int64_t x0 = ox * g.sw - g.pw, xa = x0 < 0 ? 0 : x0, xe = x0 + g.kw < g.W ? x0 + g.kw : g.W;
-        float *yo = y + ((b * g.Ho + oy) * g.Wo + ox) * C;
-        int32_t *ao = arg + ((b * g.Ho + oy) * g.Wo + ox) * C;
-        for (int64_t c = 0; c < C; c++) { yo[c] = -INFINITY; ao[c] = -1; }
-        for (int64_t iy = ya; iy < yb; iy++) {
-          for (int64_t ix = xa; ix < xe; ix++) {
-            const int64_t i = xb + (iy * g.W + ix) * C;
-            const float *xi = x + i;
-            for (int64_t c = 0; c < C; c++) if (xi[c] > yo[c]) { yo[c] = xi[c]; ao[c] = (int32_t)(i + c); }
-          }
-        }
-        for (int64_t c = 0; c < C; c++) if (ao[c] < 0) yo[c] = 0;
-      }
-    }
-  }
+  const Maxpool job = { x, y, arg, g };
+  parallel_for(maxpool_rows, &job, batch * g.Ho, batch * g.H * g.W * C);
   return NULL;
 }
 
@@ -395,8 +493,10 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
   int64_t n = int_arg(&a, 0);
   if (a.failed) return NULL;
   if (n > 0) openblas_set_num_threads((int)n);
+  const int threads = openblas_get_num_threads();
+  helper_threads = threads < 1 ? 1 : threads > MAX_HELPERS ? MAX_HELPERS : threads;
   napi_value out;
-  napi_create_int32(env, openblas_get_num_threads(), &out);
+  napi_create_int32(env, threads, &out);
   return out;
 }
 

@@ -69,8 +69,8 @@ function candidates(): string[] {
 let loaded: { kernels: CpuKernels; native: boolean; reason: string } | undefined;
 
 /**
- * The native kernels when the addon loads, else the TypeScript ones with the reason. OpenBLAS gets
- * one thread per core (OPENBLAS_NUM_THREADS, when set, wins).
+ * The native kernels when the addon loads, else the TypeScript ones with the reason. OpenBLAS and
+ * the addon's helpers get one thread per core (OPENBLAS_NUM_THREADS, when set, wins).
  */
 export function cpuKernels(): { kernels: CpuKernels; native: boolean; reason: string } {
   if (loaded) return loaded;
@@ -78,7 +78,7 @@ export function cpuKernels(): { kernels: CpuKernels; native: boolean; reason: st
   for (const path of candidates()) {
     if (!existsSync(path)) continue;
     try {
-      const native = createRequire(__filename)(path) as NativeModule;
+      const native = withQuietOpenBlasThreads(() => createRequire(__filename)(path) as NativeModule);
       const threads = native.setThreads(Number(process.env.OPENBLAS_NUM_THREADS) || cores());
       const config = native.config().split(' ');
       const description = `${config[0]} ${config[1]} sgemm, ${threads} thread${threads === 1 ? '' : 's'}, ${config.find((w) => /^(Haswell|SkylakeX|Zen|Sandybridge|Cooperlake|Neoverse|ARMV8|Prescott|Nehalem|Core2|Atom|Excavator|Bulldozer|Piledriver|Steamroller|Sapphire)/i.test(w)) ?? 'generic'} kernels`;
@@ -90,6 +90,25 @@ export function cpuKernels(): { kernels: CpuKernels; native: boolean; reason: st
   }
   loaded = { kernels: typescriptKernels, native: false, reason };
   return loaded;
+}
+
+/**
+ * OpenBLAS's idle threads spin (yielding) for 2^28 cycles, about 0.1 s, after each product, so
+ * between products they hold the cores the addon's threaded helpers (im2col, col2im, pooling) run
+ * on: on 2 cores those helpers ran no faster on two threads than on one. 2^16 cycles (tens of
+ * microseconds) lets them sleep as soon as a helper starts. OpenBLAS reads the variable once, when it
+ * loads, so it is set around the addon's loading only (a value the user set wins).
+ */
+export const OPENBLAS_THREAD_TIMEOUT = '16';
+
+function withQuietOpenBlasThreads<T>(load: () => T): T {
+  if (process.env.OPENBLAS_THREAD_TIMEOUT !== undefined) return load();
+  process.env.OPENBLAS_THREAD_TIMEOUT = OPENBLAS_THREAD_TIMEOUT;
+  try {
+    return load();
+  } finally {
+    delete process.env.OPENBLAS_THREAD_TIMEOUT;
+  }
 }
 
 export function cores(): number {
