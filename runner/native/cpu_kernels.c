@@ -3,9 +3,9 @@
  * itself over the cores) plus the memory-bound helpers around it (im2col, col2im, bias and ReLU,
  * column sums, pooling, the optimisers). Every function works in place on Float32Arrays given with
  * element offsets, so no call allocates or copies. The helpers whose work splits into parts writing
- * disjoint memory (im2col, col2im, bias and ReLU, ReLU's gradient, max pooling forward) run on as many
- * threads as OpenBLAS (setThreads): on one thread they were about a fifth of a coursework AlexNet
- * training step on 2 cores. Each part does the arithmetic one thread would, so results do not depend
+ * disjoint memory (im2col, col2im, bias and ReLU, ReLU's gradient, max pooling forward, the optimiser
+ * updates) run on as many threads as OpenBLAS (setThreads): on one thread they were about a fifth of a
+ * coursework AlexNet training step on 2 cores. Each part does the arithmetic one thread would, so results do not depend
  * on the thread count. (Splitting the products into bands, each a single-threaded OpenBLAS call, was
  * tried too: faster on the tall, narrow forward products, but OpenBLAS rounds a band differently from
  * the whole, and a 56-layer plain network's loss moved past the tests' tolerance.) Built by
@@ -455,6 +455,31 @@ static napi_value avgpool(napi_env env, napi_callback_info info, int backward) {
 static napi_value avgpool_forward(napi_env env, napi_callback_info info) { return avgpool(env, info, 0); }
 static napi_value avgpool_backward(napi_env env, napi_callback_info info) { return avgpool(env, info, 1); }
 
+/* One tensor's optimiser update; each element's is independent of the others', so parts split anywhere. */
+typedef struct { float *w; const float *g; float *m, *v; double lr, mu, wd, b1, b2, eps, c1, c2; } Update;
+
+static void sgd_range(const void *ctx, int64_t begin, int64_t end) {
+  const Update *j = (const Update *)ctx;
+  float *w = j->w, *m = j->m;
+  const float *g = j->g;
+  for (int64_t i = begin; i < end; i++) {
+    m[i] = (float)(j->mu * (double)m[i] - j->lr * ((double)g[i] + j->wd * (double)w[i]));
+    w[i] = (float)((double)w[i] + (double)m[i]);
+  }
+}
+
+static void adam_range(const void *ctx, int64_t begin, int64_t end) {
+  const Update *j = (const Update *)ctx;
+  float *w = j->w, *m = j->m, *v = j->v;
+  const float *g = j->g;
+  for (int64_t i = begin; i < end; i++) {
+    const double gi = (double)g[i] + j->wd * (double)w[i];
+    m[i] = (float)(j->b1 * (double)m[i] + (1 - j->b1) * gi);
+    v[i] = (float)(j->b2 * (double)v[i] + (1 - j->b2) * gi * gi);
+    w[i] = (float)((double)w[i] - (j->lr * ((double)m[i] / j->c1)) / (sqrt((double)v[i] / j->c2) + j->eps));
+  }
+}
+
 /* sgd(w, g, m, lr, momentum, decay): m = momentum m - lr (g + decay w); w += m (in double, as the reference). */
 static napi_value sgd(napi_env env, napi_callback_info info) {
   Args a = args_of(env, info);
@@ -463,10 +488,8 @@ static napi_value sgd(napi_env env, napi_callback_info info) {
   double lr = num_arg(&a, 3), mu = num_arg(&a, 4), wd = num_arg(&a, 5);
   if (a.failed) return NULL;
   if (ng < nw || nm < nw) { fail(&a, "sgd: arrays differ in length"); return NULL; }
-  for (size_t i = 0; i < nw; i++) {
-    m[i] = (float)(mu * (double)m[i] - lr * ((double)g[i] + wd * (double)w[i]));
-    w[i] = (float)((double)w[i] + (double)m[i]);
-  }
+  const Update job = { w, g, m, NULL, lr, mu, wd, 0, 0, 0, 0, 0 };
+  parallel_for(sgd_range, &job, (int64_t)nw, (int64_t)nw);
   return NULL;
 }
 
@@ -479,12 +502,8 @@ static napi_value adam(napi_env env, napi_callback_info info) {
   double c1 = num_arg(&a, 9), c2 = num_arg(&a, 10);
   if (a.failed) return NULL;
   if (ng < nw || nm < nw || nv < nw) { fail(&a, "adam: arrays differ in length"); return NULL; }
-  for (size_t i = 0; i < nw; i++) {
-    const double gi = (double)g[i] + wd * (double)w[i];
-    m[i] = (float)(b1 * (double)m[i] + (1 - b1) * gi);
-    v[i] = (float)(b2 * (double)v[i] + (1 - b2) * gi * gi);
-    w[i] = (float)((double)w[i] - (lr * ((double)m[i] / c1)) / (sqrt((double)v[i] / c2) + eps));
-  }
+  const Update job = { w, g, m, v, lr, 0, wd, b1, b2, eps, c1, c2 };
+  parallel_for(adam_range, &job, (int64_t)nw, (int64_t)nw);
   return NULL;
 }
 

@@ -1,12 +1,15 @@
 /**
- * The native helpers that run on several threads (im2col, col2im, bias and ReLU, ReLU's gradient):
- * on inputs large enough to be split (above the addon's 65,536 floats), with windows that overlap,
- * skip pixels (stride above the kernel), pad and group, they give bit for bit what the one-thread
- * TypeScript kernels give, and col2im's sums are the window counts worked out by hand.
+ * The native helpers that run on several threads (im2col, col2im, bias and ReLU, ReLU's gradient,
+ * the SGD and Adam updates): on inputs large enough to be split (above the addon's 65,536 floats),
+ * with windows that overlap, skip pixels (stride above the kernel), pad and group, they give bit for
+ * bit what the one-thread TypeScript kernels (and the reference optimiser) give, and col2im's sums
+ * are the window counts worked out by hand.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { typescriptKernels, type Geometry } from '../../runner/src/cpu/kernels';
+import { CpuOptimizer } from '../../runner/src/cpu/layers';
+import { ReferenceOptimizer } from '../../runner/src/reference/optimizer';
 import { Rng } from '../../runner/src/rng';
 import { cpuVariants, haveKernels } from './cpuVariants';
 
@@ -88,3 +91,23 @@ test('bias and ReLU, and ReLU\'s gradient, on threads: the same bits as one thre
   typescriptKernels.reluBackward(y, dy, dxExpected, rows * F);
   assertSameBits(dx, dxExpected, 'reluBackward');
 });
+
+for (const kind of ['sgd', 'adam'] as const) {
+  test(`${kind} updates on threads: the reference optimiser's bits on tensors large enough to be split`, (t) => {
+    if (!haveKernels(native, t)) return;
+    const settings = { kind, momentum: 0.9, weightDecay: 5e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+    const sizes = [200_003, 70_001], decays = [true, false];
+    const ref = sizes.map((n, j) => random(n, 10 + j)), cpu = ref.map((p) => Float32Array.from(p));
+    const refOptimizer = new ReferenceOptimizer(settings, ref, decays);
+    const cpuOptimizer = new CpuOptimizer(settings, cpu, decays, native.kernels.extras!);
+    for (let step = 0; step < 3; step++) {
+      const grads = sizes.map((n, j) => random(n, 100 * step + j));
+      refOptimizer.step(ref, grads, 0.01);
+      cpuOptimizer.step(cpu, grads, 0.01);
+    }
+    ref.forEach((p, j) => {
+      assert.notDeepEqual(p.subarray(0, 4), random(sizes[j], 10 + j).subarray(0, 4), 'the weights moved');
+      assertSameBits(cpu[j], p, `${kind} tensor ${j}`);
+    });
+  });
+}
