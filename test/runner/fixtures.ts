@@ -129,7 +129,15 @@ export const courseworkNetwork = (): Network =>
     { kind: 'softmax', name: 'out', count: 1000 },
   ], 'alexnet-coursework');
 
-/** A ResNet basic block with a projection shortcut (torchvision's names), before a classifier of `classes`. */
+/** The runner-process tests' network: one conv, a pool and two fc on 12x12 grey, trained in well under a second. */
+export const tinyNetwork = (name = 'tiny'): Network =>
+  makeNetwork([12, 12, 1], [
+    { kind: 'conv', count: 4, kernel: 3 },
+    { kind: 'maxpool', kernel: 2 },
+    { kind: 'fc', count: 16 },
+    { kind: 'softmax', count: 4 },
+  ], name);
+
 /** Two convs (one PReLU), two pools and an fc on 16x16 grey: learns the 4 shapes in seconds. */
 export const smallShapesNetwork = (): Network =>
   makeNetwork([16, 16, 1], [
@@ -141,6 +149,7 @@ export const smallShapesNetwork = (): Network =>
     { kind: 'softmax', name: 'out', count: 4 },
   ], 'small');
 
+/** A ResNet basic block with a projection shortcut (torchvision's names), before a classifier of `classes`. */
 export const residualBlock = (classes: number): LayerSketch[] => [
   { kind: 'conv', name: 'stem', count: 4, kernel: 3, pad: 1, act: 'relu' },
   { kind: 'conv', name: 'layer1.0.conv1', count: 8, kernel: 3, stride: 2, pad: 1, act: 'none', bias: false },

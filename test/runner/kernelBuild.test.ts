@@ -11,17 +11,10 @@ import { join } from 'node:path';
 import { train } from '../../runner/src/train';
 import { openWebGpu } from '../../runner/src/webgpu/device';
 import { isCI } from '../../scripts/lib/ci.mjs';
-import { makeNetwork } from './fixtures';
+import { tinyNetwork as tiny } from './fixtures';
 import { startRunner, type RunnerProcess } from './runnerClient';
 import { tempDir } from '../tempDir';
 import { pollUntil } from '../poll';
-
-const tiny = (name = 'tiny') => makeNetwork([12, 12, 1], [
-  { kind: 'conv', count: 4, kernel: 3 },
-  { kind: 'maxpool', kernel: 2 },
-  { kind: 'fc', count: 16 },
-  { kind: 'softmax', count: 4 },
-], name);
 
 const quick = { batch: 16, trainSamples: 64, valSamples: 16, epochs: 1 };
 const runsIn = (dir: string) => (existsSync(join(dir, '.cnn-runs')) ? readdirSync(join(dir, '.cnn-runs')) : []);

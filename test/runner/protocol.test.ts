@@ -6,17 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeNetwork } from './fixtures';
+import { makeNetwork, tinyNetwork as tiny } from './fixtures';
 import { startRunner, type RunnerProcess } from './runnerClient';
 import { tempDir } from '../tempDir';
 import { isCI } from '../../scripts/lib/ci.mjs';
-
-const tiny = () => makeNetwork([12, 12, 1], [
-  { kind: 'conv', count: 4, kernel: 3 },
-  { kind: 'maxpool', kernel: 2 },
-  { kind: 'fc', count: 16 },
-  { kind: 'softmax', count: 4 },
-], 'tiny');
 
 describe('runner protocol (JSON-RPC over stdio)', () => {
   let runner: RunnerProcess;

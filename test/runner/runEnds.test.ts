@@ -11,17 +11,10 @@ import { join } from 'node:path';
 import { decodeSafetensors } from '../../runner/src/safetensors';
 import { train } from '../../runner/src/train';
 import { readRunStatus, type RunStatus } from '../../runner/src/runFolder';
-import { makeNetwork } from './fixtures';
+import { tinyNetwork as tiny } from './fixtures';
 import { startRunner, type RunnerProcess } from './runnerClient';
 import { tempDir } from '../tempDir';
 import { pollUntil } from '../poll';
-
-const tiny = (name = 'tiny') => makeNetwork([12, 12, 1], [
-  { kind: 'conv', count: 4, kernel: 3 },
-  { kind: 'maxpool', kernel: 2 },
-  { kind: 'fc', count: 16 },
-  { kind: 'softmax', count: 4 },
-], name);
 
 const quick = { backend: 'reference' as const, batch: 16, trainSamples: 64, valSamples: 16 };
 
