@@ -10,7 +10,7 @@ import type { BackendInfo, ModelOptions, TrainingModel } from './backend';
 import { cpuKernels } from './cpu/kernels';
 import { CpuModel } from './cpu/model';
 import type { NamedTensor } from './init';
-import { memoryNeeds, mib } from './memory';
+import { largestPlanBuffer, mib } from './memory';
 import type { Plan } from './plan';
 import { ReferenceModel } from './reference/model';
 import type { BackendChoice } from './settings';
@@ -68,13 +68,13 @@ export async function createModel(
 ): Promise<{ model: TrainingModel; info: BackendInfo }> {
   const { info, opened } = await chooseBackend(choice);
   if (info.backend === 'webgpu' && opened?.device) {
-    const needs = memoryNeeds(plan, batch);
+    const largest = largestPlanBuffer(plan, batch);
     const limit = opened.info.limits!.maxStorageBufferBindingSize;
-    if (needs.largestBuffer > limit) {
+    if (largest.bytes > limit) {
       opened.device.destroy();
       throw new TrainingError('too-large',
-        `the network is too large for the adapter at batch ${batch}: ${needs.largestBufferName} needs ${mib(needs.largestBuffer)} in one buffer, the adapter allows ${mib(limit)} (maxStorageBufferBindingSize); lower the batch size`,
-        { needed: needs.largestBuffer, limit, buffer: needs.largestBufferName, batch });
+        `the network is too large for the adapter at batch ${batch}: ${largest.name} needs ${mib(largest.bytes)} in one buffer, the adapter allows ${mib(limit)} (maxStorageBufferBindingSize); lower the batch size`,
+        { needed: largest.bytes, limit, buffer: largest.name, batch });
     }
     return { model: await WebGpuModel.create(opened.device, plan, params, state, options, batch, onPipeline), info };
   }

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { BackendInfo } from './backend';
 import type { WorkerMessage, WorkerRequest } from './jobWorker';
-import { memoryNeeds, mib } from './memory';
+import { largestPlanBuffer, mib } from './memory';
 import { buildPlan } from './plan';
 import { findTorchPython } from './pytorchBackend';
 import {
@@ -100,11 +100,11 @@ export function startRunnerServer(entryFile: string): MessageConnection {
     if (choice !== 'reference' && choice !== 'pytorch') {
       const info = await backendInfo();
       const limit = info.limits?.maxStorageBufferBindingSize;
-      const needs = memoryNeeds(plan, batch);
-      if (info.backend === 'webgpu' && limit !== undefined && needs.largestBuffer > limit) {
+      const largest = largestPlanBuffer(plan, batch);
+      if (info.backend === 'webgpu' && limit !== undefined && largest.bytes > limit) {
         throw new ResponseError(ERROR_TOO_LARGE,
-          `the network is too large for the adapter at batch ${batch}: ${needs.largestBufferName} needs ${mib(needs.largestBuffer)} in one buffer, the adapter allows ${mib(limit)}; lower the batch size`,
-          { needed: needs.largestBuffer, limit, buffer: needs.largestBufferName, batch });
+          `the network is too large for the adapter at batch ${batch}: ${largest.name} needs ${mib(largest.bytes)} in one buffer, the adapter allows ${mib(limit)}; lower the batch size`,
+          { needed: largest.bytes, limit, buffer: largest.name, batch });
       }
     }
     const job: Job = {

@@ -13,7 +13,8 @@ import { trainingMemory, type MemoryBackend } from '../../server/src/language/tr
 import { DEFAULT_OPTIMIZER, type OptimizerSettings } from '../../runner/src/backend';
 import { CpuModel } from '../../runner/src/cpu/model';
 import { initialTensors } from '../../runner/src/init';
-import { heldBytes } from '../../runner/src/memory';
+import { heldBytes, largestPlanBuffer, largestWebGpuBuffer } from '../../runner/src/memory';
+import { EVERY_KIND, analyse, examples } from './onnxExportFixtures';
 import { buildPlan } from '../../runner/src/plan';
 import { ReferenceModel } from '../../runner/src/reference/model';
 
@@ -44,4 +45,21 @@ describe('training memory: the estimate against what the runner holds', () => {
   }
   it('resnet20.cnn at batch 4 on the reference backend', () => assertWithin('resnet20.cnn', 4, 'reference'));
   it('lenet5.cnn at batch 8 with Adam (two moments a weight)', () => assertWithin('lenet5.cnn', 8, 'cpu', { ...DEFAULT_OPTIMIZER, kind: 'adam' }));
+});
+
+describe('the largest WebGPU buffer, from the network as the editor works it out and from the plan as the runner does', () => {
+  it('names the same buffer of the same size on every example and every layer kind, at batches 1, 8 and 256', () => {
+    const networks = [...examples(), { name: 'every-kind', network: analyse(EVERY_KIND, 'every-kind') }];
+    const kinds = new Set<string>();
+    for (const { name, network } of networks) {
+      const plan = buildPlan(network);
+      for (const batch of [1, 8, 256]) {
+        const planned = largestPlanBuffer(plan, batch);
+        assert.deepEqual(largestWebGpuBuffer(network, batch), planned, `${name} at batch ${batch}`);
+        kinds.add(planned.name.endsWith(' output') ? 'output' : planned.name === 'input batch' ? 'input' : 'tensor');
+      }
+    }
+    // Both sides of the rule are exercised: a weight tensor (VGG16's fc6 at batch 1) and outputs.
+    assert.ok(kinds.has('output') && kinds.has('tensor'), [...kinds].join(', '));
+  });
 });
