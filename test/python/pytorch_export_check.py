@@ -4,6 +4,8 @@
                            gives its outputs (eval mode, a fixed input): prints {"maxAbs", "maxRef", "keys"}
   forward DIR IN OUT       model.py with DIR/weights.safetensors on IN's tensor "x" (NHWC): writes the
                            class probabilities to OUT as tensor "probs"
+  writes DIR ARGS...       DIR/train.py ARGS with a stdout that keeps each write apart: prints the list of
+                           writes (torchrun's --tee passes on whole lines only when a line is one write)
 """
 import json
 import os
@@ -33,5 +35,29 @@ elif command == 'forward':
     c, h, w = exported.INPUT
     probs = net.predict(x.reshape(-1, h, w, c).permute(0, 3, 1, 2).contiguous())
     exported.write_safetensors(sys.argv[4], {'probs': probs})
+elif command == 'writes':
+    import runpy
+
+    class Writes:
+        def __init__(self):
+            self.each = []
+
+        def write(self, text):
+            self.each.append(text)
+            return len(text)
+
+        def flush(self):
+            pass
+
+    real, sys.stdout = sys.stdout, Writes()
+    sys.argv = [os.path.join(folder, 'train.py')] + sys.argv[3:]
+    try:
+        runpy.run_path(sys.argv[0], run_name='__main__')
+    except SystemExit as end:
+        if end.code not in (None, 0):
+            raise
+    finally:
+        writes, sys.stdout = sys.stdout.each, real
+    print(json.dumps(writes))
 else:
     raise SystemExit(f'unknown command {command}')

@@ -79,6 +79,19 @@ test('a trained run\'s weights give the runner\'s validation loss and error in P
   assert.equal(theirs.top5Error, ours.top5Error);
 });
 
+test('train.py writes each line it prints in one write, so torchrun --tee, which tails a log file, never splits one', { timeout: 600_000 }, async (t) => {
+  const python = torchOrSkip(t, ['torch']);
+  if (!python) return;
+  const dir = tempDir('cnn-pytorch-writes-');
+  exportPytorch(networkOf('examples/lenet5.cnn'), { outDir: dir, dataDir: 'examples', settings: { epochs: 1 } });
+  for (const args of [['--json'], [], ['--evaluate']]) {
+    const writes = JSON.parse(await run(python, [CHECK, 'writes', dir, ...args, '--runs', tempDir('cnn-pytorch-writes-runs-')])) as string[];
+    assert.ok(writes.length >= (args[0] === '--evaluate' ? 1 : 4), `train.py ${args.join(' ')} wrote ${JSON.stringify(writes)}`);
+    for (const text of writes) assert.match(text, /^[^\n]+\n$/, `train.py ${args.join(' ')} wrote ${JSON.stringify(text)} in one write`);
+    if (args[0] === '--json') assert.deepEqual([...new Set(writes.map((w) => JSON.parse(w).type))], ['started', 'progress', 'epoch', 'done']);
+  }
+});
+
 test('torchrun --nproc_per_node=2 (gloo, CPU) trains lenet5 on MNIST for an epoch: the loss falls, both processes end equal, the runner reads the run folder', { timeout: 600_000 }, async (t) => {
   const python = torchOrSkip(t, ['torch']);
   if (!python) return;

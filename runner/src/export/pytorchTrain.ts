@@ -202,6 +202,13 @@ def describe(device):
     return f'PyTorch {torch.__version__}, CPU ({threads} thread{"s" if threads != 1 else ""})'
 
 
+def say(line):
+    # One write per line: print(..., flush=True) writes the text and its newline apart, and torchrun's --tee,
+    # which tails the log file, can then pass on the line without its newline and the newline as a line of its own.
+    sys.stdout.write(line + '\n')
+    sys.stdout.flush()
+
+
 def main():
     parser = argparse.ArgumentParser(description='Train the exported network as the cnn-spec runner does.')
     parser.add_argument('--epochs', type=int)
@@ -241,14 +248,14 @@ def main():
         if not lead:
             return
         if args.json:
-            print(json.dumps({'type': kind, **fields}), flush=True)
+            say(json.dumps({'type': kind, **fields}))
         elif kind == 'progress':
-            print(f"epoch {fields['epoch']} step {fields['step']}/{fields['stepsPerEpoch']}: loss {fields['loss']:.4f}, {fields['samplesPerSec']:.0f} samples/s", flush=True)
+            say(f"epoch {fields['epoch']} step {fields['step']}/{fields['stepsPerEpoch']}: loss {fields['loss']:.4f}, {fields['samplesPerSec']:.0f} samples/s")
         elif kind == 'epoch':
-            print(f"epoch {fields['epoch']}/{s['epochs']}: train loss {fields['trainLoss']:.4f}, val loss {fields['valLoss']:.4f}, "
-                  f"top-1 error {100 * fields['top1Error']:.1f}%, top-5 error {100 * fields['top5Error']:.1f}%", flush=True)
+            say(f"epoch {fields['epoch']}/{s['epochs']}: train loss {fields['trainLoss']:.4f}, val loss {fields['valLoss']:.4f}, "
+                f"top-1 error {100 * fields['top1Error']:.1f}%, top-5 error {100 * fields['top5Error']:.1f}%")
         elif kind in ('started', 'done', 'failed'):
-            print(f"{kind}: {fields.get('runDir') or ''} {fields.get('message') or fields.get('adapter') or ''}".strip(), flush=True)
+            say(f"{kind}: {fields.get('runDir') or ''} {fields.get('message') or fields.get('adapter') or ''}".strip())
 
     torch.manual_seed(s['seed'])
     model = Network()
@@ -262,7 +269,7 @@ def main():
 
     if args.evaluate:
         if lead:
-            print(json.dumps(evaluate(model, val_x, val_y, s['batch'], device)), flush=True)
+            say(json.dumps(evaluate(model, val_x, val_y, s['batch'], device)))
         return 0
 
     train_x, train_y = to_nchw(data['train_x'], config), data['train_y'].long()
