@@ -14,6 +14,7 @@ const entries = [
   { entryPoints: ['media/src/layerTable.ts'], outfile: 'dist/media/layerTable.js', platform: 'browser', format: 'iife', bundle: true, target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning' },
   { entryPoints: ['media/src/graph.ts'], outfile: 'dist/media/graph.js', platform: 'browser', format: 'iife', bundle: true, target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning' },
   { entryPoints: ['media/src/train.ts'], outfile: 'dist/media/train.js', platform: 'browser', format: 'iife', bundle: true, target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning' },
+  { entryPoints: ['media/src/compare.ts'], outfile: 'dist/media/compare.js', platform: 'browser', format: 'iife', bundle: true, target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning' },
 ];
 
 mkdirSync('dist', { recursive: true });

@@ -4,8 +4,8 @@
  * marks their layers: removed and changed on A's side, added and changed on B's.
  *
  * Laid out and drawn here, in the extension host, not in the page: elkjs runs in Node as it does in
- * a webview, so the page stays static (no script, no messages to check; its policy gains only the
- * hash of the graph stylesheet). elk.bundled.js lays out in the calling thread, so the extension
+ * a webview, so the page's script stays one line (it puts the content it is sent into the page) and
+ * its policy gains only the hash of the graph stylesheet. elk.bundled.js lays out in the calling thread, so the extension
  * host waits for it: 0.04 to 0.4 s of CPU for the example networks (resnet56.cnn, 144 nodes, the
  * most). Hence A is laid out once per panel and B once per change, and a side of more than
  * GRAPH_NODE_LIMIT nodes is not drawn (the page says so; the tables still cover every layer).

@@ -8,7 +8,9 @@ import * as vscode from 'vscode';
 import { analyzeText } from '../../server/src/language/analyze';
 import { diffNetworks } from '../../server/src/language/networkDiff';
 import { layoutSide } from './compareGraphs';
-import { compareHtml, type ComparePageResources } from './compareHtml';
+import type { CompareHostMessage, CompareWebviewMessage } from '../../media/src/compareProtocol';
+import { compareContentHtml, compareHtml, type ComparePageResources } from './compareHtml';
+import { newNonce } from './layerTableHtml';
 import { textAtHead } from './gitHead';
 
 const UPDATE_DELAY_MS = 150;
@@ -55,8 +57,9 @@ export function registerCompareWith(context: vscode.ExtensionContext): void {
     if (!other) return;
     const before = analyzeText(other.text).network;
     const media = vscode.Uri.joinPath(context.extensionUri, 'media');
+    const scripts = vscode.Uri.joinPath(context.extensionUri, 'dist', 'media');
     const panel = vscode.window.createWebviewPanel('cnn.compare', `${other.label} ↔ ${baseName(document.uri)}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: false, enableForms: false, enableCommandUris: false, localResourceRoots: [media],
+      enableScripts: true, enableForms: false, enableCommandUris: false, localResourceRoots: [media, scripts],
     });
     const webview = panel.webview;
     const resources: ComparePageResources = {
@@ -64,28 +67,47 @@ export function registerCompareWith(context: vscode.ExtensionContext): void {
       pageStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'page.css')).toString(),
       tableStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'layerTable.css')).toString(),
       compareStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'compare.css')).toString(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(scripts, 'compare.js')).toString(),
+      nonce: newNonce(),
     };
     // The other side does not change while the panel is open: laid out once.
     const layoutBefore = layoutSide(before);
     let disposed = false;
-    /** Counts draws, so a slow layout never replaces a newer page. */
+    /** Counts draws, so a slow layout never replaces newer content. */
     let generation = 0;
-    let shown = '';
+    /** The newest content, and what the page was last sent: an edit that changes nothing (a comment, a blank line) sends nothing. */
+    let content = '';
+    let sent = '';
+    const send = () => {
+      if (disposed || content === sent) return;
+      sent = content;
+      void webview.postMessage({ type: 'content', html: content } satisfies CompareHostMessage);
+    };
+    // The page asks when its script runs: the first time, and again when VS Code reloads a hidden panel as it is shown.
+    const ready = webview.onDidReceiveMessage((message: CompareWebviewMessage) => {
+      if (message?.type !== 'ready') return;
+      sent = '';
+      send();
+    });
     const draw = async () => {
       const mine = ++generation;
       const after = analyzeText(document.getText()).network;
       const diff = diffNetworks(before, after, { labels: [other.label, baseName(document.uri)] });
-      // The tables at once the first time; later the page is replaced once, when both are ready.
-      if (mine === 1) webview.html = shown = compareHtml(diff, resources, { state: 'pending' });
-      let page: string;
+      // The tables at once the first time; the graphs follow when both are laid out.
+      if (mine === 1) {
+        content = sent = compareContentHtml(diff, { state: 'pending' });
+        webview.html = compareHtml(diff, resources, { state: 'pending' });
+      }
+      let next: string;
       try {
         const [a, b] = await Promise.all([layoutBefore, layoutSide(after)]);
-        page = compareHtml(diff, resources, { state: 'drawn', a, b });
+        next = compareContentHtml(diff, { state: 'drawn', a, b });
       } catch (error) {
-        page = compareHtml(diff, resources, { state: 'failed', reason: error instanceof Error ? error.message : String(error) });
+        next = compareContentHtml(diff, { state: 'failed', reason: error instanceof Error ? error.message : String(error) });
       }
-      // Setting the same page again would reload it and lose its scroll position (an edit to a comment, a blank line).
-      if (!disposed && mine === generation && page !== shown) webview.html = shown = page;
+      if (mine !== generation) return;
+      content = next;
+      send();
     };
     void draw();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -94,6 +116,6 @@ export function registerCompareWith(context: vscode.ExtensionContext): void {
       clearTimeout(timer);
       timer = setTimeout(() => void draw(), UPDATE_DELAY_MS);
     });
-    panel.onDidDispose(() => { disposed = true; clearTimeout(timer); changes.dispose(); });
+    panel.onDidDispose(() => { disposed = true; clearTimeout(timer); changes.dispose(); ready.dispose(); });
   }));
 }

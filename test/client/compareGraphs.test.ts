@@ -134,18 +134,19 @@ test(`a side of more than ${GRAPH_NODE_LIMIT} nodes is not laid out, and the pag
   assert.match(html, /<figure id="graph-a"><figcaption>A: small\.cnn[^<]*<\/figcaption><div class="graph-scroll"><svg /);
 });
 
-test('the page: the graph stylesheet allowed by its hash alone, no script, no buttons, one arrow id a picture', async () => {
+test('the page: the graph stylesheet allowed by its hash alone, only its own script, no buttons, one arrow id a picture', async () => {
   const r18 = example('resnet18.cnn'), r34 = example('resnet34.cnn');
   const diff = diffNetworks(r18, r34);
-  const html = compareHtml(diff, { cspSource: 'vscode-webview://x', pageStyleUri: 'p.css', tableStyleUri: 't.css', compareStyleUri: 'c.css' },
+  const html = compareHtml(diff, { cspSource: 'vscode-webview://x', pageStyleUri: 'p.css', tableStyleUri: 't.css', compareStyleUri: 'c.css', scriptUri: 'compare.js', nonce: 'n0nce' },
     { state: 'drawn', a: await layoutSide(r18), b: await layoutSide(r34) });
   const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => m[1]);
   assert.equal(styles.length, 1);
   const hash = createHash('sha256').update(styles[0]).digest('base64');
   const csp = /content="([^"]*)">/.exec(html)![1].replace(/&#39;/g, "'");
-  assert.equal(csp, `default-src 'none'; style-src vscode-webview://x 'sha256-${hash}'; font-src vscode-webview://x`);
+  assert.equal(csp, `default-src 'none'; style-src vscode-webview://x 'sha256-${hash}'; font-src vscode-webview://x; script-src 'nonce-n0nce'`);
   assert.match(styles[0], /\.node\.added rect \{ stroke: var\(--vscode-editorGutter-addedBackground, #48985d\);/);
-  assert.doesNotMatch(html, /<script|script-src|\son\w+=/i);
+  assert.deepEqual(html.match(/<script[^>]*>/g), ['<script nonce="n0nce" src="compare.js">']);
+  assert.doesNotMatch(html, /\son\w+=/i);
   assert.doesNotMatch(html, /tabindex|role="button"/);
   assert.deepEqual([...html.matchAll(/<marker id="([^"]+)"/g)].map((m) => m[1]), ['cnn-a-arrow', 'cnn-b-arrow']);
   assert.equal((html.match(/url\(#cnn-a-arrow\)/g) ?? []).length, 59, 'ResNet-18\'s 59 edges point with A\'s arrow');

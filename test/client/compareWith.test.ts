@@ -1,6 +1,6 @@
 /**
  * "CNN: Compare with…" outside VS Code: the page (client/src/compareHtml.ts) shows the same rows
- * and totals as `cnn diff`, runs no script and escapes what a file names; the text at git HEAD
+ * and totals as `cnn diff`, runs only its own script and escapes what a file names; the text at git HEAD
  * (client/src/gitHead.ts) comes from a real repository, with a clear sentence outside one.
  */
 import { test } from 'node:test';
@@ -10,19 +10,22 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeText } from '../../server/src/language/analyze';
 import { diffNetworks } from '../../server/src/language/networkDiff';
-import { compareHtml } from '../../client/src/compareHtml';
+import { compareContentHtml, compareHtml } from '../../client/src/compareHtml';
 import { textAtHead } from '../../client/src/gitHead';
 import { tempDir } from '../tempDir';
 
-const resources = { cspSource: 'vscode-webview://x', pageStyleUri: 'p.css', tableStyleUri: 't.css', compareStyleUri: 'c.css' };
+const resources = { cspSource: 'vscode-webview://x', pageStyleUri: 'p.css', tableStyleUri: 't.css', compareStyleUri: 'c.css', scriptUri: 'compare.js', nonce: 'n0nce' };
 const network = (file: string) => analyzeText(readFileSync(`examples/${file}`, 'utf8')).network;
 
-test('the page: the diff\'s rows and totals, no script, names escaped', () => {
+test('the page: the diff\'s rows and totals, only its own script, names escaped', () => {
   const diff = diffNetworks(network('resnet18.cnn'), network('resnet34.cnn'), { labels: ['resnet18.cnn', 'resnet34.cnn'] });
   const html = compareHtml(diff, resources, { state: 'pending' });
   // The one inline style is the graphs' stylesheet, let in by its hash (compareGraphs.test.ts checks it).
-  assert.match(html, /content="default-src &#39;none&#39;; style-src vscode-webview:\/\/x &#39;sha256-[A-Za-z0-9+/]+=*&#39;; font-src vscode-webview:\/\/x"/);
-  assert.doesNotMatch(html, /<script|script-src|\son\w+=/i);
+  assert.match(html, /content="default-src &#39;none&#39;; style-src vscode-webview:\/\/x &#39;sha256-[A-Za-z0-9+/]+=*&#39;; font-src vscode-webview:\/\/x; script-src &#39;nonce-n0nce&#39;"/);
+  // The one script is the page's file, under the nonce; it puts what the host sends into <main>, which holds the same content at first.
+  assert.deepEqual(html.match(/<script[^>]*>/g), ['<script nonce="n0nce" src="compare.js">']);
+  assert.doesNotMatch(html, /\son\w+=/i);
+  assert.ok(html.includes(`<main>\n  ${compareContentHtml(diff, { state: 'pending' })}\n</main>`));
   assert.equal((html.match(/<tr class="added">/g) ?? []).length, 40);
   assert.equal((html.match(/<tr class="changed">/g) ?? []).length, 7);
   assert.match(html, /<td title="added" aria-label="added">\+<\/td><th scope="row">layer3\.5\.conv2<\/th>/);

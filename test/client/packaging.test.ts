@@ -47,6 +47,8 @@ test('every file package.json refers to is packaged', (t) => {
     'media/train.css',
     'dist/media/graph.js',
     'media/graph.css',
+    'dist/media/compare.js',
+    'media/compare.css',
   ].map(strip);
   for (const path of referenced) {
     if (path.startsWith('dist/') && !existsSync(join(root, path))) continue; // not built in this checkout yet

@@ -1,7 +1,8 @@
 // "CNN: Compare with…" in a real VS Code (code-server + headless chromium): ResNet-18 with a third
 // block added to layer4, compared with itself at git HEAD, shows that block's layers added with
 // their parameters, and the totals' delta; and below, the two graphs, the block's 5 nodes marked
-// added on the right, avgpool (which now reads it) changed on both sides, in the theme's styles.
+// added on the right, avgpool (which now reads it) changed on both sides, in the theme's styles;
+// an edit redraws it in place, without scrolling back to the top.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -60,5 +61,17 @@ e2eSuite('Compare with… in VS Code (code-server)', (session) => {
     assert.equal(await view.locator('.graph-legend li').count(), 4);
     await view.locator('#graph-b g.node[data-id="layer4.2.conv1"]').scrollIntoViewIfNeeded();
     await s.shot('compare-with-graphs');
+
+    // An edit redraws the page in place: a fourth block shows up, and the reader stays at the graphs.
+    const scrollTop = () => view.locator('html').evaluate(() => document.scrollingElement!.scrollTop);
+    const before = await scrollTop();
+    assert.ok(before > 300, `scrolled down to the graphs: ${before} px`);
+    await s.gotoPosition(44, 1);
+    await s.page.keyboard.type('layer4.3: basic 512');
+    await s.page.keyboard.press('Escape');
+    await view.locator('#graph-b g.node[data-id="layer4.3.conv1"]').waitFor({ timeout: FIRST_WEBVIEW_MS });
+    assert.match(await view.locator('#summary').innerText(), /^10 added, 0 removed, 1 changed/);
+    const after = await scrollTop();
+    assert.ok(after > before / 2, `the page stays scrolled down: ${before} px before the edit, ${after} px after`);
   });
 });
