@@ -154,6 +154,20 @@ export class Session {
     return found;
   }
 
+  /**
+   * The explorer's row for a file the test has just written. The file watcher shows it; once in many
+   * runs it misses the file (written before it starts watching, it seems), and then "Refresh
+   * Explorer" shows it, as a user would refresh.
+   */
+  async explorerRow(name: string): Promise<Locator> {
+    const row = this.page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}"]`).first();
+    if (await row.waitFor({ timeout: 5000 }).then(() => false, () => true)) {
+      await this.runCommand('File: Refresh Explorer');
+      await row.waitFor({ timeout: WAIT_MS });
+    }
+    return row;
+  }
+
   /** Runs a command from the command palette (F1), by its title as shown there. */
   async runCommand(title: string): Promise<void> {
     await this.startCommand(title);

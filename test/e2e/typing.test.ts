@@ -30,8 +30,7 @@ e2eSuite('Typing a .cnn file from scratch (code-server)', (session) => {
     // A double click opens it pinned with the focus in the editor (a new, empty file gives
     // openFile's Ctrl+1 nothing to wait for).
     await page.keyboard.press('Escape');
-    const row = page.locator('.explorer-folders-view .monaco-list-row[aria-label="typed.cnn"]').first();
-    await row.waitFor({ timeout: WAIT_MS });
+    const row = await s.explorerRow('typed.cnn');
     await row.dblclick();
     await page.locator('.tabs-container .tab.active[data-resource-name="typed.cnn"]').first().waitFor({ timeout: 2 * WAIT_MS });
     await s.editor().locator('.view-lines').click();
